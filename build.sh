@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Bootstrap: restore the pinned .NET tools, then run the Cake build with every argument passed through.
+#   ./build.sh                      the default target
+#   ./build.sh --target=Test        the unit tests
+#   ./build.sh --target=Tasks       every task with its description
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet tool restore >/dev/null
+exec dotnet cake build/build.cake "$@"

@@ -1,0 +1,62 @@
+// The task graph. Each task is a few lines that call `dotnet` or one `mlops` command; the logic
+// lives in src/, where it is unit-tested. List the tasks: ./build.sh --target=Tasks
+#load "context.cake"
+#load "tests.cake"
+
+var target = Argument("target", "Default");
+
+Setup<BuildData>(ctx => BuildData.From(ctx));
+
+Task("Clean")
+    .Description("Deletes build outputs and artifacts/.")
+    .Does<BuildData>((ctx, data) =>
+    {
+        CleanDirectory(data.Artifacts);
+        DotNetClean(data.Solution.FullPath, new DotNetCleanSettings { Configuration = data.Configuration, Verbosity = DotNetVerbosity.Minimal });
+    });
+
+Task("Restore")
+    .Description("Restores NuGet packages and the .NET tools.")
+    .Does<BuildData>((ctx, data) => DotNetRestore(data.Solution.FullPath));
+
+Task("Build")
+    .Description("Builds the solution (warnings are errors).")
+    .IsDependentOn("Restore")
+    .Does<BuildData>((ctx, data) => DotNetBuild(data.Solution.FullPath, new DotNetBuildSettings
+    {
+        Configuration = data.Configuration,
+        NoRestore = true,
+    }));
+
+Task("Check.Workflows")
+    .Description("Checks .github/workflows/*.yml with GitHub's own parser (@actions/workflow-parser).")
+    .WithCriteria<BuildData>((ctx, data) => data.HasNode || data.FailIfMissing("node and npm", "the workflow check"), "node/npm not installed")
+    .Does<BuildData>((ctx, data) =>
+    {
+        Run(data, "npm", "ci --no-audit --no-fund --silent --prefix .ci/workflow-check");
+        Run(data, "node", ".ci/workflow-check/check.mjs .github/workflows");
+    });
+
+Task("Test")
+    .Description("Runs the unit tests; TRX results and coverage under artifacts/test-results.")
+    .IsDependentOn("Build")
+    .IsDependentOn("Check.Workflows")
+    .Does<BuildData>((ctx, data) => RunTests(ctx, data, "FullyQualifiedName!~IntegrationTests"));
+
+Task("Default")
+    .Description("The main job: build, test.")
+    .IsDependentOn("Test");
+
+Task("Tasks")
+    .Description("Lists every task with its description.")
+    .Does(() =>
+    {
+        foreach (var task in Tasks.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            var deps = task.Dependencies.Count == 0 ? "" : $"  (after {string.Join(", ", task.Dependencies.Select(d => d.Name))})";
+            string line = $"{task.Name,-18} {task.Description}{deps}";
+            Information(line);
+        }
+    });
+
+RunTarget(target);

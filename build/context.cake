@@ -1,0 +1,51 @@
+// Shared, typed state for every task (Setup<BuildData>), read once from arguments and environment.
+public sealed class BuildData
+{
+    public string Configuration { get; init; }
+    public FilePath Solution { get; init; }
+    public DirectoryPath Artifacts { get; init; }
+    public DirectoryPath TestResults { get; init; }
+    public bool IsCI { get; init; }
+    public bool HasNode { get; init; }
+    public ICakeContext Context { get; init; }
+
+    public static BuildData From(ISetupContext ctx)
+    {
+        // Cake starts in build/; every path and process below is relative to the repository root.
+        ctx.Environment.WorkingDirectory = ctx.MakeAbsolute(ctx.Directory(".."));
+        var artifacts = ctx.MakeAbsolute(ctx.Directory("artifacts"));
+        return new BuildData
+        {
+            Configuration = ctx.Argument("configuration", "Release"),
+            Solution = ctx.MakeAbsolute(ctx.File("Toolkit.sln")),
+            Artifacts = artifacts,
+            TestResults = artifacts.Combine("test-results"),
+            IsCI = ctx.EnvironmentVariable("CI") is string ci && ci.Equals("true", StringComparison.OrdinalIgnoreCase),
+            HasNode = ctx.Tools.Resolve("node") is not null && ctx.Tools.Resolve("npm") is not null,
+            Context = ctx,
+        };
+    }
+
+    // On a developer machine a missing optional tool skips its task with a warning; in CI it fails.
+    public bool FailIfMissing(string what, string task)
+    {
+        if (IsCI)
+        {
+            throw new CakeException($"{what} not found: {task} cannot run, and CI=true forbids skipping it.");
+        }
+
+        Context.Warning($"{what} not found: skipping {task}.");
+        return false;
+    }
+}
+
+// Runs a tool found on PATH and fails the task on a non-zero exit code.
+public static void Run(BuildData data, string tool, string arguments)
+{
+    var path = data.Context.Tools.Resolve(tool) ?? throw new CakeException($"'{tool}' is not on PATH.");
+    var exit = data.Context.StartProcess(path, new ProcessSettings { Arguments = arguments });
+    if (exit != 0)
+    {
+        throw new CakeException($"'{tool} {arguments}' exited with code {exit}.");
+    }
+}

@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.Reflection;
+using Toolkit.Cli.Commands;
+using Toolkit.Ml.Data;
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Cli;
+
+/// <summary>
+/// Builds the <c>mlops</c> command tree and runs it, turning every failure into one line on stderr
+/// and a documented exit code (see <see cref="ExitCodes"/>).
+/// </summary>
+internal static class CliApp
+{
+    public static readonly Option<bool> VerboseOption = new("--verbose")
+    {
+        Description = "Show details on errors (exception type and stack trace).",
+        Recursive = true,
+    };
+
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? "0.0.0";
+
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("mlops: train, evaluate, gate, register and ship ML models the way software ships.");
+        root.Options.Add(VerboseOption);
+
+        // The default --version reads the entry assembly, which is the test host when run in-process.
+        foreach (var option in root.Options.OfType<VersionOption>())
+        {
+            option.Action = new PrintVersionAction();
+        }
+        foreach (var command in CommandCatalog.Create(context))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var context = new CliContext(output, error);
+        var root = Build(context);
+        var parse = root.Parse(args);
+        var verbose = parse.GetValue(VerboseOption);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                await error.WriteLineAsync($"mlops: error: {e.Message}");
+            }
+
+            var path = CommandPath(parse);
+            await error.WriteLineAsync(path.Length == 0 ? "Run 'mlops --help' for usage." : $"Run 'mlops {path} --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+
+        var config = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+            EnableDefaultExceptionHandler = false,
+        };
+        try
+        {
+            return await parse.InvokeAsync(config, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            var code = ExitCodeFor(ex);
+            await error.WriteLineAsync($"mlops: error: {OneLine(ex)}");
+            if (verbose)
+            {
+                await error.WriteLineAsync(ex.ToString());
+            }
+
+            return code;
+        }
+    }
+
+    /// <summary>The one table that maps failures to exit codes.</summary>
+    internal static int ExitCodeFor(Exception ex) => ex switch
+    {
+        UsageException or DataFormatException or InvalidParameterException => ExitCodes.BadInput,
+        FileNotFoundException or DirectoryNotFoundException => ExitCodes.BadInput,
+        _ => ExitCodes.Failure,
+    };
+
+    private sealed class PrintVersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return ExitCodes.Ok;
+        }
+    }
+
+    private static string OneLine(Exception ex)
+    {
+        var message = ex is OperationCanceledException ? "cancelled" : ex.Message;
+        return message.ReplaceLineEndings(" ").Trim();
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            if (r.Command is not RootCommand)
+            {
+                names.Add(r.Command.Name);
+            }
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+}
