@@ -1,0 +1,81 @@
+namespace Toolkit.Pipelines.Components;
+
+/// <summary>
+/// Everything a component sees when it runs, the same in-process, in a container and on Argo: input
+/// artifact paths, resolved parameters as text, output paths to write, and a log.
+/// </summary>
+public sealed class ComponentContext
+{
+    public required IReadOnlyDictionary<string, IReadOnlyList<string>> Inputs { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Parameters { get; init; }
+
+    /// <summary>Where each declared output must be written (one file per output).</summary>
+    public required IReadOnlyDictionary<string, string> Outputs { get; init; }
+
+    public required TextWriter Log { get; init; }
+
+    /// <summary>Upper bound on threads the component may use (the runner splits cores between parallel steps).</summary>
+    public int MaxThreads { get; init; } = Environment.ProcessorCount;
+
+    public string Input(string name) =>
+        Inputs.TryGetValue(name, out var paths) && paths.Count > 0
+            ? paths[0]
+            : throw new InvalidOperationException($"Input '{name}' was not provided.");
+
+    public string Output(string name) =>
+        Outputs.TryGetValue(name, out var path) ? path : throw new InvalidOperationException($"Output '{name}' was not requested.");
+
+    public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
+}
+
+/// <summary>What a component reports besides its output files: scalar values (metrics) by name.</summary>
+public sealed record ComponentResult
+{
+    public static ComponentResult Empty { get; } = new();
+
+    public IReadOnlyDictionary<string, double> Values { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Text values (e.g. the name of the best model).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>A unit of pipeline work: a descriptor and the code that runs it.</summary>
+public interface IComponent
+{
+    ComponentDescriptor Descriptor { get; }
+
+    Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The components a pipeline can use, by name.</summary>
+public interface IComponentCatalog
+{
+    IReadOnlyCollection<ComponentDescriptor> Descriptors { get; }
+
+    bool TryGet(string name, out IComponent component);
+}
+
+/// <summary>A catalog over a fixed list of components.</summary>
+public sealed class ComponentCatalog : IComponentCatalog
+{
+    private readonly Dictionary<string, IComponent> _components;
+
+    public ComponentCatalog(IEnumerable<IComponent> components)
+    {
+        ArgumentNullException.ThrowIfNull(components);
+        _components = new Dictionary<string, IComponent>(StringComparer.Ordinal);
+        foreach (var c in components)
+        {
+            if (!_components.TryAdd(c.Descriptor.Name, c))
+            {
+                throw new ArgumentException($"Component '{c.Descriptor.Name}' is registered twice.", nameof(components));
+            }
+        }
+    }
+
+    public IReadOnlyCollection<ComponentDescriptor> Descriptors =>
+        [.. _components.Values.Select(c => c.Descriptor).OrderBy(d => d.Name, StringComparer.Ordinal)];
+
+    public bool TryGet(string name, out IComponent component) => _components.TryGetValue(name, out component!);
+}
