@@ -118,9 +118,10 @@ internal sealed class NumericStep : FeatureStep
             }
             else
             {
-                var sum = (fill * imputed) + SumOf(present);
+                // imputed is 0 whenever fill is NaN; never multiply NaN by it.
+                var sum = SumOf(present) + (imputed > 0 ? fill * imputed : 0);
                 var mean = sum / count;
-                var squares = imputed * (fill - mean) * (fill - mean);
+                var squares = imputed > 0 ? imputed * (fill - mean) * (fill - mean) : 0;
                 foreach (var v in present)
                 {
                     squares += (v - mean) * (v - mean);
