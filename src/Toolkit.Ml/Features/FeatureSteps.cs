@@ -78,14 +78,23 @@ internal sealed class NumericStep : FeatureStep
     public static NumericStep Fit(string source, NumericValues values, FeaturePipelineOptions options)
     {
         var present = Statistics.Present(values, out var missing);
-        Array.Sort(present);
+
+        // Row-order statistics first: the median and mode below reorder the array.
+        var sum = Statistics.Sum(present);
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        foreach (var v in present)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+
         var fill = double.NaN;
         if (options.NumericImputation != Imputation.None)
         {
             // A column with no value at all in training: 0 is as good a guess as any and keeps outputs finite.
             fill = present.Length == 0 ? 0 : options.NumericImputation switch
             {
-                Imputation.Mean => Statistics.Mean(present),
+                Imputation.Mean => sum / present.Length,
                 Imputation.Median => Statistics.Median(present),
                 _ => Statistics.MostFrequent(present),
             };
@@ -98,18 +107,17 @@ internal sealed class NumericStep : FeatureStep
         double center = 0, scale = 1;
         if (count > 0 && options.Scaling != Scaling.None)
         {
-            var min = present.Length > 0 ? present[0] : fill;
-            var max = present.Length > 0 ? present[^1] : fill;
             if (imputed > 0)
             {
                 min = Math.Min(min, fill);
                 max = Math.Max(max, fill);
+                sum += fill * imputed;
             }
 
             if (min == max)
             {
                 // Constant column: centre on the value itself so it maps to exactly 0, and never divide by 0.
-                center = options.Scaling == Scaling.MinMax ? min : max;
+                center = min;
             }
             else if (options.Scaling == Scaling.MinMax)
             {
@@ -118,13 +126,15 @@ internal sealed class NumericStep : FeatureStep
             }
             else
             {
-                // imputed is 0 whenever fill is NaN; never multiply NaN by it.
-                var sum = SumOf(present) + (imputed > 0 ? fill * imputed : 0);
                 var mean = sum / count;
-                var squares = imputed > 0 ? imputed * (fill - mean) * (fill - mean) : 0;
-                foreach (var v in present)
+                var squares = imputed > 0 ? imputed * (fill - mean) * (fill - mean) : 0; // fill may be NaN when nothing is imputed
+                for (var i = 0; i < values.Length; i++)
                 {
-                    squares += (v - mean) * (v - mean);
+                    var v = values[i];
+                    if (!double.IsNaN(v))
+                    {
+                        squares += (v - mean) * (v - mean);
+                    }
                 }
 
                 var std = Math.Sqrt(squares / count);
@@ -201,17 +211,6 @@ internal sealed class NumericStep : FeatureStep
         Json.Number(e, "center"),
         Json.Number(e, "scale"),
         Json.Bool(e, "indicator"));
-
-    private static double SumOf(double[] values)
-    {
-        var sum = 0.0;
-        foreach (var v in values)
-        {
-            sum += v;
-        }
-
-        return sum;
-    }
 }
 
 /// <summary>One-hot of the training categories (mapped by text), an optional shared column for rare ones, and an optional indicator.</summary>
