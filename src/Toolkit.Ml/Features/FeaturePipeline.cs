@@ -13,7 +13,8 @@ namespace Toolkit.Ml.Features;
 /// <remarks>
 /// Output columns, in order: for each input column in training order, numeric <c>x</c> (+ <c>x_missing</c>)
 /// or categorical <c>c=value</c>... (+ <c>c=&lt;other&gt;</c>) (+ <c>c_missing</c>); then each derived
-/// feature like a numeric column; then each bucket one-hot. Infinite values count as missing.
+/// feature like a numeric column; then each bucket one-hot. Only numeric and derived columns are
+/// scaled; one-hot, indicator and bucket columns are 0/1. Infinite values count as missing.
 /// A numeric column with no value in training is imputed with 0.
 /// </remarks>
 public sealed class FeaturePipeline
@@ -149,26 +150,11 @@ public sealed class FeaturePipeline
             var column = data[expected.Name];
             if (expected.Type == ColumnType.Categorical)
             {
-                inputs.Categorical.Add(expected.Name, column as CategoricalColumn ?? throw new DataFormatException(
-                    null,
-                    null,
-                    expected.Name,
-                    null,
-                    $"expected text (categorical) values but the column holds numbers ({column.Type})"));
+                inputs.Categorical.Add(expected.Name, AsCategorical(column));
             }
             else
             {
-                if (column.Type == ColumnType.Categorical)
-                {
-                    throw new DataFormatException(
-                        null,
-                        null,
-                        expected.Name,
-                        null,
-                        "expected numeric values but the column holds text; check for non-numeric entries");
-                }
-
-                inputs.Numeric.Add(expected.Name, Numeric(column));
+                inputs.Numeric.Add(expected.Name, AsNumeric(column));
             }
         }
 
@@ -288,6 +274,65 @@ public sealed class FeaturePipeline
                 throw new ArgumentException($"a step reads the unknown column '{step.Source}'");
             }
         }
+    }
+
+    /// <summary>
+    /// A categorical input. A numeric column with no value at all is accepted as all-missing: a loader
+    /// cannot tell the type of an empty column (e.g. a serving request where the field is always null).
+    /// </summary>
+    private static CategoricalColumn AsCategorical(Column column)
+    {
+        if (column is CategoricalColumn categorical)
+        {
+            return categorical;
+        }
+
+        if (column.CountMissing() == column.Length)
+        {
+            var codes = new int[column.Length];
+            Array.Fill(codes, -1);
+            return new CategoricalColumn(column.Name, codes, []);
+        }
+
+        throw new DataFormatException(
+            null, null, column.Name, null, $"expected text (categorical) values but the column holds numbers ({column.Type})");
+    }
+
+    /// <summary>A numeric input; an all-missing text column is accepted as all-NaN (see <see cref="AsCategorical"/>).</summary>
+    private static NumericValues AsNumeric(Column column)
+    {
+        if (column is not CategoricalColumn categorical)
+        {
+            return Numeric(column);
+        }
+
+        if (categorical.CountMissing() == categorical.Length)
+        {
+            var values = new float[categorical.Length];
+            Array.Fill(values, float.NaN);
+            return new NumericValues(values);
+        }
+
+        // Point at the first entry that is not a number: that is usually why the column was read as text.
+        var codes = categorical.Codes;
+        var row = -1;
+        for (var i = 0; i < codes.Length && row < 0; i++)
+        {
+            if (codes[i] >= 0 && !double.TryParse(
+                    categorical.Categories[codes[i]], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                row = i;
+            }
+        }
+
+        throw new DataFormatException(
+            null,
+            null,
+            column.Name,
+            row >= 0 ? categorical[row] : null,
+            row >= 0
+                ? string.Create(CultureInfo.InvariantCulture, $"expected numeric values but the column holds text (first non-numeric entry at row {row + 1}, 1-based)")
+                : "expected numeric values but the column holds text");
     }
 
     private static NumericValues Numeric(Column column) => column switch

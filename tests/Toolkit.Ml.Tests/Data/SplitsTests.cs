@@ -106,6 +106,21 @@ public sealed class DataSplitterTests
     }
 
     [Fact]
+    public void TrainTest_StratifiedWithMissingLabels_MissingIsItsOwnStratum()
+    {
+        // 10 missing, 40 zeros, 50 ones; a 20% test part gets 2, 8 and 10 of them.
+        var label = Enumerable.Range(0, 100).Select(i => i < 10 ? float.NaN : i < 50 ? 0f : 1f).ToArray();
+        var data = new DataTable([new Float32Column("y", label)]);
+
+        var (_, test) = DataSplitter.TrainTest(data, 0.2, seed: 3, stratifyBy: "y");
+
+        var values = ((Float32Column)test["y"]).Values.ToArray();
+        values.Count(float.IsNaN).Should().Be(2);
+        values.Count(v => v == 0).Should().Be(8);
+        values.Count(v => v == 1).Should().Be(10);
+    }
+
+    [Fact]
     public void TrainTest_StratifiedBadColumn_ListsColumns()
     {
         var act = () => DataSplitter.TrainTest(Labelled(10, 5), 0.2, 1, stratifyBy: "label");

@@ -110,6 +110,29 @@ public sealed class FeaturePipelineSerializationTests
     }
 
     [Fact]
+    public void JsonNumbers_RoundTripEveryDoubleExactly()
+    {
+        var random = new Random(5);
+        var values = Enumerable.Range(0, 5000)
+            .Select(_ => BitConverter.Int64BitsToDouble(random.NextInt64()))
+            .Where(double.IsFinite)
+            .Concat([0.1 + 0.2, 1.0 / 3, double.Epsilon, double.MaxValue, -0.0, 5e-324])
+            .ToArray();
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            Json.WriteNumbers(writer, "v", values);
+            writer.WriteEndObject();
+        }
+
+        using var doc = JsonDocument.Parse(stream.ToArray());
+        var read = Json.Numbers(doc.RootElement, "v");
+
+        read.Select(BitConverter.DoubleToInt64Bits).Should().Equal(values.Select(BitConverter.DoubleToInt64Bits));
+    }
+
+    [Fact]
     public void Read_UnsupportedFormat_Throws()
     {
         using var doc = JsonDocument.Parse("""{"format": 99}""");

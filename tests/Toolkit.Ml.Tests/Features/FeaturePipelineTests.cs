@@ -516,7 +516,7 @@ public sealed class FeaturePipelineTests
 
         var act = () => pipeline.Transform(data);
 
-        act.Should().Throw<DataFormatException>().WithMessage("*column 'age'*expected numeric*text*");
+        act.Should().Throw<DataFormatException>().WithMessage("*column 'age'*expected numeric*text*row 2*n/a*");
     }
 
     [Fact]
@@ -528,6 +528,53 @@ public sealed class FeaturePipelineTests
         var act = () => pipeline.Transform(data);
 
         act.Should().Throw<DataFormatException>().WithMessage("*column 'sex'*expected text*");
+    }
+
+    [Fact]
+    public void Transform_AllMissingColumnsOfTheOtherType_AreReadAsMissing()
+    {
+        // A loader cannot tell the type of a column that is empty in every row.
+        var pipeline = FeaturePipeline.Fit(Train(), new FeaturePipelineOptions { Scaling = Scaling.None });
+        var data = new DataTable(
+        [
+            CategoricalColumn.FromValues("bmi", [null, null]),
+            new Float64Column("age", [1, 2]),
+            new Float32Column("sex", [float.NaN, float.NaN]),
+        ]);
+
+        var result = pipeline.Transform(data);
+
+        // bmi is imputed with the train median of 20, 22, 25, 28, 30, 35.5: (25 + 28) / 2.
+        Column(result, "bmi").Should().Equal(26.5f, 26.5f);
+        Column(result, "sex=F").Should().Equal(0f, 0f);
+        Column(result, "sex=M").Should().Equal(0f, 0f);
+    }
+
+    [Fact]
+    public void Transform_BucketOfDerivedFeature_UsesDerivedValue()
+    {
+        var options = FeaturePipelineOptions.ForTrees with
+        {
+            Derived = [new DerivedFeatureSpec("r", DerivedOp.Ratio, "a", "b")],
+            Buckets = [new BucketizeSpec("r", [1])],
+        };
+        var data = new DataTable([new Float32Column("a", [1, 3, 1]), new Float32Column("b", [2, 3, 0])]);
+
+        var result = FeaturePipeline.Fit(data, options).Transform(data);
+
+        // r = 0.5, 1 (on the boundary: upper bucket), NaN (division by zero: no bucket).
+        Column(result, "r_bucket(-inf,1)").Should().Equal(1f, 0f, 0f);
+        Column(result, "r_bucket[1,inf)").Should().Equal(0f, 1f, 0f);
+    }
+
+    [Fact]
+    public void Fit_DerivedNameClashingWithColumn_Throws()
+    {
+        var options = new FeaturePipelineOptions { Derived = [new DerivedFeatureSpec("age", DerivedOp.Square, "bmi")] };
+
+        var act = () => FeaturePipeline.Fit(Train(), options);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*'age'*existing column*");
     }
 
     [Fact]
