@@ -1,0 +1,469 @@
+using System.Globalization;
+using System.Text.Json;
+using Toolkit.Ml.Data;
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Ml.Features;
+
+/// <summary>
+/// Turns raw feature columns into the model's <see cref="FeatureMatrix"/>. Fitted on the training rows
+/// only (so no statistic leaks from evaluation data), then applied unchanged at evaluation and serving,
+/// and stored in the model file with <see cref="Write"/>.
+/// </summary>
+/// <remarks>
+/// Output columns, in order: for each input column in training order, numeric <c>x</c> (+ <c>x_missing</c>)
+/// or categorical <c>c=value</c>... (+ <c>c=&lt;other&gt;</c>) (+ <c>c_missing</c>); then each derived
+/// feature like a numeric column; then each bucket one-hot. Only numeric and derived columns are
+/// scaled; one-hot, indicator and bucket columns are 0/1. Infinite values count as missing.
+/// A numeric column with no value in training is imputed with 0.
+/// </remarks>
+public sealed class FeaturePipeline
+{
+    private const int FormatVersion = 1;
+
+    private readonly DerivedFeatureSpec[] _derived;
+    private readonly FeatureStep[] _steps;
+    private readonly int[] _offsets;
+    private readonly string[] _outputNames;
+
+    private FeaturePipeline(
+        FeaturePipelineOptions options, Schema inputSchema, DerivedFeatureSpec[] derived, FeatureStep[] steps)
+    {
+        Options = options;
+        InputSchema = inputSchema;
+        _derived = derived;
+        _steps = steps;
+        _offsets = new int[steps.Length];
+        var names = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var s = 0; s < steps.Length; s++)
+        {
+            _offsets[s] = names.Count;
+            foreach (var name in steps[s].OutputNames)
+            {
+                if (!seen.Add(name))
+                {
+                    throw new ArgumentException(
+                        $"Two features would both be named '{name}'; rename a column or a derived feature.");
+                }
+
+                names.Add(name);
+            }
+        }
+
+        _outputNames = [.. names];
+    }
+
+    public FeaturePipelineOptions Options { get; }
+
+    /// <summary>The raw feature columns the pipeline expects (names, types, training categories); no label, no ignored columns.</summary>
+    public Schema InputSchema { get; }
+
+    public IReadOnlyList<string> OutputNames => _outputNames;
+
+    public int OutputCount => _outputNames.Length;
+
+    /// <summary>Learns imputation, scaling and category statistics from <paramref name="train"/>'s feature columns.</summary>
+    public static FeaturePipeline Fit(DataTable train, FeaturePipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        CheckOptions(options);
+        var features = train.Features.ToArray();
+        if (features.Length == 0)
+        {
+            throw new ArgumentException("The training table has no feature columns.", nameof(train));
+        }
+
+        if (train.RowCount == 0)
+        {
+            throw new ArgumentException("The training table has no rows.", nameof(train));
+        }
+
+        var inputs = new StepInputs(train.RowCount);
+        var steps = new List<FeatureStep>();
+        foreach (var column in features)
+        {
+            if (column is CategoricalColumn categorical)
+            {
+                inputs.Categorical.Add(column.Name, categorical);
+                steps.Add(CategoricalStep.Fit(categorical, options));
+            }
+            else
+            {
+                var values = Numeric(column);
+                inputs.Numeric.Add(column.Name, values);
+                steps.Add(NumericStep.Fit(column.Name, values, options));
+            }
+        }
+
+        var derived = options.Derived.ToArray();
+        foreach (var spec in derived)
+        {
+            CheckDerived(spec, inputs);
+            var values = new NumericValues(ComputeDerived(spec, inputs));
+            inputs.Numeric.Add(spec.Name, values);
+            steps.Add(NumericStep.Fit(spec.Name, values, options));
+        }
+
+        foreach (var bucket in options.Buckets)
+        {
+            ArgumentNullException.ThrowIfNull(bucket);
+            if (!inputs.Numeric.ContainsKey(bucket.Column))
+            {
+                throw new ArgumentException(
+                    $"Cannot bucketize '{bucket.Column}': it is not a numeric feature column or derived feature.", nameof(options));
+            }
+
+            steps.Add(new BucketStep(bucket.Column, [.. bucket.Boundaries]));
+        }
+
+        var schema = new Schema(features.Select((c, i) => new ColumnSchema(
+            c.Name,
+            c.Type,
+            ColumnRole.Feature,
+            steps[i] is CategoricalStep cs ? cs.Known : null)));
+        return new FeaturePipeline(options, schema, derived, [.. steps]);
+    }
+
+    /// <summary>
+    /// Applies the fitted pipeline. Columns are found by name (order and extra columns do not matter);
+    /// categories are matched by text. Throws <see cref="DataFormatException"/> naming the column for a
+    /// missing or mistyped column, or an unseen category when <see cref="UnknownCategory.Error"/> is set.
+    /// </summary>
+    public FeatureMatrix Transform(DataTable data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var inputs = new StepInputs(data.RowCount);
+        foreach (var expected in InputSchema.Columns)
+        {
+            if (!data.Contains(expected.Name))
+            {
+                throw new DataFormatException(
+                    null,
+                    null,
+                    expected.Name,
+                    null,
+                    $"required feature column is missing; the model expects: {string.Join(", ", InputSchema.Columns.Select(c => c.Name))}");
+            }
+
+            var column = data[expected.Name];
+            if (expected.Type == ColumnType.Categorical)
+            {
+                inputs.Categorical.Add(expected.Name, AsCategorical(column));
+            }
+            else
+            {
+                inputs.Numeric.Add(expected.Name, AsNumeric(column));
+            }
+        }
+
+        foreach (var spec in _derived)
+        {
+            inputs.Numeric.Add(spec.Name, new NumericValues(ComputeDerived(spec, inputs)));
+        }
+
+        var output = new float[_outputNames.Length][];
+        for (var j = 0; j < output.Length; j++)
+        {
+            output[j] = new float[data.RowCount];
+        }
+
+        // One thread: fast enough (memory-bound), and the first bad value reported is always the same one.
+        for (var s = 0; s < _steps.Length; s++)
+        {
+            _steps[s].Transform(inputs, output, _offsets[s]);
+        }
+
+        return new FeatureMatrix(_outputNames, output);
+    }
+
+    /// <summary>Writes the fitted pipeline as one JSON object; the same pipeline always gives the same bytes.</summary>
+    public void Write(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteNumber("format", FormatVersion);
+        WriteOptions(writer, Options);
+        writer.WriteStartArray("inputs");
+        foreach (var c in InputSchema.Columns)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", c.Name);
+            writer.WriteString("type", c.Type.ToString());
+            if (c.Categories is not null)
+            {
+                Json.WriteStrings(writer, "categories", c.Categories);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("steps");
+        foreach (var step in _steps)
+        {
+            step.Write(writer);
+        }
+
+        writer.WriteEndArray();
+        Json.WriteStrings(writer, "outputs", _outputNames);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads a pipeline written by <see cref="Write"/>; malformed JSON throws <see cref="FormatException"/>.</summary>
+    public static FeaturePipeline Read(JsonElement element)
+    {
+        var format = Json.Int(element, "format");
+        if (format != FormatVersion)
+        {
+            throw new FormatException(
+                string.Create(CultureInfo.InvariantCulture, $"Feature pipeline format {format} is not supported (expected {FormatVersion})."));
+        }
+
+        var options = ReadOptions(Json.Property(element, "options"));
+        var inputs = Json.Array(element, "inputs").Select(c =>
+        {
+            var type = Json.Enum<ColumnType>(c, "type");
+            return new ColumnSchema(
+                Json.String(c, "name"),
+                type,
+                ColumnRole.Feature,
+                type == ColumnType.Categorical ? Json.Strings(c, "categories") : null);
+        }).ToArray();
+        var steps = Json.Array(element, "steps").Select(s => FeatureStep.ReadStep(s, options.UnknownCategory)).ToArray();
+        FeaturePipeline pipeline;
+        try
+        {
+            CheckSources(inputs, options.Derived, steps);
+            pipeline = new FeaturePipeline(options, new Schema(inputs), [.. options.Derived], steps);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException($"Feature pipeline JSON is inconsistent: {e.Message}", e);
+        }
+
+        if (!pipeline._outputNames.SequenceEqual(Json.Strings(element, "outputs")))
+        {
+            throw new FormatException("Feature pipeline JSON is inconsistent: its output names do not match its steps.");
+        }
+
+        return pipeline;
+    }
+
+    /// <summary>Checks that every derived operand and step source of a read pipeline refers to a known column.</summary>
+    private static void CheckSources(ColumnSchema[] inputs, IReadOnlyList<DerivedFeatureSpec> derived, FeatureStep[] steps)
+    {
+        var numeric = inputs.Where(c => c.Type != ColumnType.Categorical).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var categorical = inputs.Where(c => c.Type == ColumnType.Categorical).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var d in derived)
+        {
+            if (!numeric.Contains(d.Left) || (d.Right is not null && !numeric.Contains(d.Right)))
+            {
+                throw new ArgumentException($"derived feature '{d.Name}' uses an unknown column");
+            }
+
+            numeric.Add(d.Name);
+        }
+
+        foreach (var step in steps)
+        {
+            var known = step is CategoricalStep ? categorical : numeric;
+            if (!known.Contains(step.Source))
+            {
+                throw new ArgumentException($"a step reads the unknown column '{step.Source}'");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A categorical input. A numeric column with no value at all is accepted as all-missing: a loader
+    /// cannot tell the type of an empty column (e.g. a serving request where the field is always null).
+    /// </summary>
+    private static CategoricalColumn AsCategorical(Column column)
+    {
+        if (column is CategoricalColumn categorical)
+        {
+            return categorical;
+        }
+
+        if (column.CountMissing() == column.Length)
+        {
+            var codes = new int[column.Length];
+            Array.Fill(codes, -1);
+            return new CategoricalColumn(column.Name, codes, []);
+        }
+
+        throw new DataFormatException(
+            null, null, column.Name, null, $"expected text (categorical) values but the column holds numbers ({column.Type})");
+    }
+
+    /// <summary>A numeric input; an all-missing text column is accepted as all-NaN (see <see cref="AsCategorical"/>).</summary>
+    private static NumericValues AsNumeric(Column column)
+    {
+        if (column is not CategoricalColumn categorical)
+        {
+            return Numeric(column);
+        }
+
+        if (categorical.CountMissing() == categorical.Length)
+        {
+            var values = new float[categorical.Length];
+            Array.Fill(values, float.NaN);
+            return new NumericValues(values);
+        }
+
+        // Point at the first entry that is not a number: that is usually why the column was read as text.
+        var codes = categorical.Codes;
+        var row = -1;
+        for (var i = 0; i < codes.Length && row < 0; i++)
+        {
+            if (codes[i] >= 0 && !double.TryParse(
+                    categorical.Categories[codes[i]], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                row = i;
+            }
+        }
+
+        throw new DataFormatException(
+            null,
+            null,
+            column.Name,
+            row >= 0 ? categorical[row] : null,
+            row >= 0
+                ? string.Create(CultureInfo.InvariantCulture, $"expected numeric values but the column holds text (first non-numeric entry at row {row + 1}, 1-based)")
+                : "expected numeric values but the column holds text");
+    }
+
+    private static NumericValues Numeric(Column column) => column switch
+    {
+        Float32Column f => new NumericValues(f.Array),
+        Float64Column d => new NumericValues(d.Array),
+        _ => throw new ArgumentException($"Column '{column.Name}' is not numeric."),
+    };
+
+    private static double[] ComputeDerived(DerivedFeatureSpec spec, StepInputs inputs)
+    {
+        var left = inputs.Numeric[spec.Left];
+        var right = spec.Right is null ? left : inputs.Numeric[spec.Right];
+        return DerivedFeatures.Compute(spec, left, right);
+    }
+
+    private static void CheckOptions(FeaturePipelineOptions options)
+    {
+        if (!Enum.IsDefined(options.NumericImputation) || !Enum.IsDefined(options.Scaling)
+            || !Enum.IsDefined(options.UnknownCategory) || !Enum.IsDefined(options.CategoricalImputation))
+        {
+            throw new ArgumentException("Feature pipeline options hold an undefined enum value.", nameof(options));
+        }
+
+        if (options.CategoricalImputation is Imputation.Mean or Imputation.Median)
+        {
+            throw new ArgumentException(
+                $"Categorical imputation '{options.CategoricalImputation}' is not possible for text; use None or MostFrequent.",
+                nameof(options));
+        }
+
+        if (options.MaxCategories < 1)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"MaxCategories must be at least 1; got {options.MaxCategories}."),
+                nameof(options));
+        }
+
+        ArgumentNullException.ThrowIfNull(options.Buckets);
+        ArgumentNullException.ThrowIfNull(options.Derived);
+    }
+
+    private static void CheckDerived(DerivedFeatureSpec spec, StepInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.Name);
+        if (!Enum.IsDefined(spec.Op))
+        {
+            throw new ArgumentException($"Derived feature '{spec.Name}' has an undefined operation.", nameof(spec));
+        }
+
+        if (inputs.Numeric.ContainsKey(spec.Name) || inputs.Categorical.ContainsKey(spec.Name))
+        {
+            throw new ArgumentException($"Derived feature '{spec.Name}' has the name of an existing column or derived feature.", nameof(spec));
+        }
+
+        var binary = DerivedFeatures.IsBinary(spec.Op);
+        if (binary && spec.Right is null)
+        {
+            throw new ArgumentException($"Derived feature '{spec.Name}' ({spec.Op}) needs a right operand.", nameof(spec));
+        }
+
+        if (!binary && spec.Right is not null)
+        {
+            throw new ArgumentException($"Derived feature '{spec.Name}' ({spec.Op}) takes one operand; remove '{spec.Right}'.", nameof(spec));
+        }
+
+        foreach (var operand in spec.Right is null ? [spec.Left] : new[] { spec.Left, spec.Right })
+        {
+            if (!inputs.Numeric.ContainsKey(operand))
+            {
+                var why = inputs.Categorical.ContainsKey(operand)
+                    ? "it is categorical"
+                    : "it is not a feature column or earlier derived feature";
+                throw new ArgumentException($"Derived feature '{spec.Name}' cannot use '{operand}': {why}.", nameof(spec));
+            }
+        }
+    }
+
+    private static void WriteOptions(Utf8JsonWriter writer, FeaturePipelineOptions o)
+    {
+        writer.WriteStartObject("options");
+        writer.WriteString("numericImputation", o.NumericImputation.ToString());
+        writer.WriteString("categoricalImputation", o.CategoricalImputation.ToString());
+        writer.WriteBoolean("addMissingIndicators", o.AddMissingIndicators);
+        writer.WriteString("scaling", o.Scaling.ToString());
+        writer.WriteString("unknownCategory", o.UnknownCategory.ToString());
+        writer.WriteNumber("maxCategories", o.MaxCategories);
+        writer.WriteStartArray("buckets");
+        foreach (var b in o.Buckets)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("column", b.Column);
+            Json.WriteNumbers(writer, "boundaries", b.Boundaries);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("derived");
+        foreach (var d in o.Derived)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", d.Name);
+            writer.WriteString("op", d.Op.ToString());
+            writer.WriteString("left", d.Left);
+            if (d.Right is null)
+            {
+                writer.WriteNull("right");
+            }
+            else
+            {
+                writer.WriteString("right", d.Right);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static FeaturePipelineOptions ReadOptions(JsonElement e) => new()
+    {
+        NumericImputation = Json.Enum<Imputation>(e, "numericImputation"),
+        CategoricalImputation = Json.Enum<Imputation>(e, "categoricalImputation"),
+        AddMissingIndicators = Json.Bool(e, "addMissingIndicators"),
+        Scaling = Json.Enum<Scaling>(e, "scaling"),
+        UnknownCategory = Json.Enum<UnknownCategory>(e, "unknownCategory"),
+        MaxCategories = Json.Int(e, "maxCategories"),
+        Buckets = [.. Json.Array(e, "buckets").Select(b => new BucketizeSpec(Json.String(b, "column"), Json.Numbers(b, "boundaries")))],
+        Derived = [.. Json.Array(e, "derived").Select(d => new DerivedFeatureSpec(
+            Json.String(d, "name"), Json.Enum<DerivedOp>(d, "op"), Json.String(d, "left"), Json.StringOrNull(d, "right")))],
+    };
+}
