@@ -259,11 +259,19 @@ internal static class ElasticNetFitter
         double[][] columns, double[] label, ElasticNetSettings s, double[] alphas, int[] foldOf, int fold,
         CancellationToken cancellationToken, Action onAlpha)
     {
-        var trainRows = new List<int>();
-        var testRows = new List<int>();
-        for (var i = 0; i < foldOf.Length; i++)
+        var testCount = foldOf.Count(f => f == fold);
+        var trainRows = new int[foldOf.Length - testCount];
+        var testRows = new int[testCount];
+        for (int i = 0, tr = 0, te = 0; i < foldOf.Length; i++)
         {
-            (foldOf[i] == fold ? testRows : trainRows).Add(i);
+            if (foldOf[i] == fold)
+            {
+                testRows[te++] = i;
+            }
+            else
+            {
+                trainRows[tr++] = i;
+            }
         }
 
         var p = columns.Length;
@@ -271,23 +279,21 @@ internal static class ElasticNetFitter
         var test = new double[p][];
         for (var j = 0; j < p; j++)
         {
-            train[j] = [.. trainRows.Select(i => columns[j][i])];
-            test[j] = [.. testRows.Select(i => columns[j][i])];
+            train[j] = Gather(columns[j], trainRows);
+            test[j] = Gather(columns[j], testRows);
         }
 
-        var n = trainRows.Count;
+        var n = trainRows.Length;
         var xMean = LinearInputs.Center(train, s.FitIntercept);
-        var y = LinearInputs.CenterLabel([.. trainRows.Select(i => label[i])], s.FitIntercept, out var yMean);
-        var norms = CoordinateDescent.ColumnNormsSquared(train);
+        var y = LinearInputs.CenterLabel(Gather(label, trainRows), s.FitIntercept, out var yMean);
         var w = new double[p];
-        var residual = (double[])y.Clone();
-        var prediction = new double[testRows.Count];
+        var prediction = new double[testRows.Length];
         var result = new double[alphas.Length];
+        var path = new FoldSolver(train, y, useGram: n > p);
         for (var a = 0; a < alphas.Length; a++)
         {
             var alpha = alphas[a];
-            CoordinateDescent.Run(
-                train, norms, y, w, residual, alpha * s.L1Ratio * n, alpha * (1 - s.L1Ratio) * n, s.MaxIter, s.Tol, cancellationToken);
+            path.Solve(w, alpha * s.L1Ratio * n, alpha * (1 - s.L1Ratio) * n, s.MaxIter, s.Tol, cancellationToken);
             Array.Fill(prediction, yMean - LinearAlgebra.Dot(xMean, w));
             for (var j = 0; j < p; j++)
             {
@@ -309,5 +315,73 @@ internal static class ElasticNetFitter
         }
 
         return result;
+    }
+
+    private static double[] Gather(double[] source, int[] rows)
+    {
+        var result = new double[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            result[i] = source[rows[i]];
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Coordinate descent along one fold's path with warm starts, on the Gram matrix when rows
+    /// outnumber features (as LassoCV's precompute='auto'), else on the residual.
+    /// </summary>
+    private sealed class FoldSolver
+    {
+        private readonly double[][] _x;
+        private readonly double[] _y;
+        private readonly double[]? _gram;
+        private readonly double[]? _xty;
+        private readonly double[]? _h;
+        private readonly double[]? _residual;
+        private readonly double[]? _norms;
+        private readonly double _yNorm2;
+
+        public FoldSolver(double[][] x, double[] y, bool useGram)
+        {
+            _x = x;
+            _y = y;
+            var p = x.Length;
+            if (useGram)
+            {
+                _gram = new double[p * p];
+                LinearAlgebra.Gram(x, default, _gram);
+                for (var a = 0; a < p; a++)
+                {
+                    for (var b = 0; b < a; b++)
+                    {
+                        _gram[(b * p) + a] = _gram[(a * p) + b];
+                    }
+                }
+
+                _xty = [.. x.Select(col => LinearAlgebra.Dot(col, y))];
+                _h = new double[p];
+                _yNorm2 = LinearAlgebra.Dot(y, y);
+            }
+            else
+            {
+                _residual = (double[])y.Clone();
+                _norms = CoordinateDescent.ColumnNormsSquared(x);
+            }
+        }
+
+        /// <summary>Moves <paramref name="w"/> (the previous alpha's solution) to this alpha's.</summary>
+        public void Solve(double[] w, double l1, double l2, int maxIter, double tol, CancellationToken cancellationToken)
+        {
+            if (_gram is not null)
+            {
+                CoordinateDescent.RunGram(_gram, _xty!, _yNorm2, w, _h!, l1, l2, maxIter, tol, cancellationToken);
+            }
+            else
+            {
+                CoordinateDescent.Run(_x, _norms, _y, w, _residual!, l1, l2, maxIter, tol, cancellationToken);
+            }
+        }
     }
 }

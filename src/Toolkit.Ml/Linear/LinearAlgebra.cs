@@ -84,6 +84,45 @@ internal static class LinearAlgebra
         return sum;
     }
 
+    /// <summary>
+    /// The lower triangle of Xᵀ·diag(weight)·X (row-major m x m, m = columns), or XᵀX without
+    /// weights. Rows are processed in blocks so that each block's columns stay in cache while every
+    /// pair is accumulated, instead of streaming the whole matrix once per pair.
+    /// </summary>
+    public static void Gram(double[][] columns, ReadOnlySpan<double> weight, double[] output)
+    {
+        const int Block = 1024;
+        var m = columns.Length;
+        Array.Clear(output, 0, m * m);
+        var n = m == 0 ? 0 : columns[0].Length;
+        var weighted = new double[Math.Min(Block, n)];
+        for (var start = 0; start < n; start += Block)
+        {
+            var length = Math.Min(Block, n - start);
+            for (var a = 0; a < m; a++)
+            {
+                var xa = columns[a].AsSpan(start, length);
+                ReadOnlySpan<double> left = xa;
+                if (!weight.IsEmpty)
+                {
+                    var w = weight.Slice(start, length);
+                    var buffer = weighted.AsSpan(0, length);
+                    for (var i = 0; i < length; i++)
+                    {
+                        buffer[i] = w[i] * xa[i];
+                    }
+
+                    left = buffer;
+                }
+
+                for (var b = 0; b <= a; b++)
+                {
+                    output[(a * m) + b] += Dot(left, columns[b].AsSpan(start, length));
+                }
+            }
+        }
+    }
+
     public static double Mean(ReadOnlySpan<double> x)
     {
         var sum = 0.0;

@@ -18,6 +18,9 @@ internal static class NewtonSolver
         var p = x.Length;
         var n = y.Length;
         var m = p + (fitIntercept ? 1 : 0);
+
+        // The intercept is the coefficient of a column of ones, so one Gram call builds the Hessian.
+        var columns = fitIntercept ? [.. x, Ones(n)] : x;
         var beta = new double[m];
         var z = new double[n];
         var trial = new double[n];
@@ -41,7 +44,7 @@ internal static class NewtonSolver
             var gradMax = 0.0;
             for (var j = 0; j < m; j++)
             {
-                gradient[j] = j < p ? beta[j] + (c * LinearAlgebra.Dot(x[j], residual)) : c * Sum(residual);
+                gradient[j] = (j < p ? beta[j] : 0.0) + (c * LinearAlgebra.Dot(columns[j], residual));
                 gradMax = Math.Max(gradMax, Math.Abs(gradient[j]));
             }
 
@@ -50,7 +53,21 @@ internal static class NewtonSolver
                 break;
             }
 
-            BuildHessian(x, curvature, c, p, m, hessian);
+            LinearAlgebra.Gram(columns, curvature, hessian);
+            for (var a = 0; a < m; a++)
+            {
+                for (var b = 0; b <= a; b++)
+                {
+                    hessian[(a * m) + b] *= c;
+                }
+
+                // The penalty's Hessian: identity on the coefficients, nothing on the intercept.
+                if (a < p)
+                {
+                    hessian[(a * m) + a] += 1.0;
+                }
+            }
+
             for (var j = 0; j < m; j++)
             {
                 step[j] = -gradient[j];
@@ -62,10 +79,10 @@ internal static class NewtonSolver
             }
 
             // Change of every score along the step, for the line search.
-            Array.Fill(dz, fitIntercept ? step[p] : 0.0);
-            for (var j = 0; j < p; j++)
+            Array.Clear(dz);
+            for (var j = 0; j < m; j++)
             {
-                LinearAlgebra.Axpy(step[j], x[j], dz);
+                LinearAlgebra.Axpy(step[j], columns[j], dz);
             }
 
             var slope = LinearAlgebra.Dot(gradient, step);
@@ -109,36 +126,6 @@ internal static class NewtonSolver
         }
 
         return (beta[..p], fitIntercept ? beta[p] : 0.0);
-    }
-
-    private static void BuildHessian(double[][] x, double[] curvature, double c, int p, int m, double[] hessian)
-    {
-        for (var a = 0; a < m; a++)
-        {
-            for (var b = 0; b <= a; b++)
-            {
-                double value;
-                if (a < p)
-                {
-                    value = c * LinearAlgebra.WeightedDot(curvature, x[a], x[b]);
-                }
-                else if (b < p)
-                {
-                    value = c * LinearAlgebra.Dot(curvature, x[b]);
-                }
-                else
-                {
-                    value = c * Sum(curvature);
-                }
-
-                hessian[(a * m) + b] = value;
-            }
-
-            if (a < p)
-            {
-                hessian[(a * m) + a] += 1.0;
-            }
-        }
     }
 
     /// <summary>
@@ -194,14 +181,10 @@ internal static class NewtonSolver
         return sum;
     }
 
-    private static double Sum(double[] values)
+    private static double[] Ones(int n)
     {
-        var sum = 0.0;
-        foreach (var v in values)
-        {
-            sum += v;
-        }
-
-        return sum;
+        var ones = new double[n];
+        Array.Fill(ones, 1.0);
+        return ones;
     }
 }

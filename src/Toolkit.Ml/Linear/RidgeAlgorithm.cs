@@ -40,21 +40,18 @@ internal sealed class RidgeAlgorithm : IAlgorithm
         // the system, so that alpha = 0 still works when such a column is present.
         var active = Enumerable.Range(0, x.Length).Where(j => x[j].Any(v => v != 0.0)).ToArray();
         var m = active.Length;
+        var activeColumns = active.Select(j => x[j]).ToArray();
         var gram = new double[m * m];
+        context.CancellationToken.ThrowIfCancellationRequested();
+        LinearAlgebra.Gram(activeColumns, default, gram);
         var rhs = new double[m];
         for (var a = 0; a < m; a++)
         {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            var col = x[active[a]];
-            for (var b = 0; b <= a; b++)
-            {
-                gram[(a * m) + b] = LinearAlgebra.Dot(col, x[active[b]]);
-            }
-
             gram[(a * m) + a] += alpha;
-            rhs[a] = LinearAlgebra.Dot(col, y);
-            context.Progress?.Report(new TrainingProgress("gram", a + 1, m));
+            rhs[a] = LinearAlgebra.Dot(activeColumns[a], y);
         }
+
+        context.Progress?.Report(new TrainingProgress("gram", 1, 1));
 
         if (!LinearAlgebra.TryCholeskySolve(gram, m, rhs))
         {
