@@ -7,6 +7,9 @@ namespace Toolkit.Ml.Metrics;
 /// </summary>
 public sealed record RegressionMetrics(double Rmse, double Mae, double R2, double Mape, long Rows)
 {
+    // numpy's float64 machine epsilon, the guard sklearn's mean_absolute_percentage_error uses.
+    private const double MapeEpsilon = 2.220446049250313e-16;
+
     public static RegressionMetrics Compute(ReadOnlySpan<double> actual, ReadOnlySpan<double> predicted)
     {
         if (actual.Length != predicted.Length)
@@ -57,7 +60,4 @@ public sealed record RegressionMetrics(double Rmse, double Mae, double R2, doubl
         ["mape"] = Mape,
         ["rows"] = Rows,
     };
-
-    // numpy's float64 machine epsilon, the guard sklearn's mean_absolute_percentage_error uses.
-    private const double MapeEpsilon = 2.220446049250313e-16;
 }
