@@ -40,5 +40,9 @@ public sealed class AlgorithmCatalog
     private static AlgorithmCatalog Create() => new(
     [
         // Built-in algorithms, one per line.
+        new Linear.LassoAlgorithm(),
+        new Linear.ElasticNetAlgorithm(),
+        new Linear.RidgeAlgorithm(),
+        new Linear.LogisticRegressionAlgorithm(),
     ]);
 }
