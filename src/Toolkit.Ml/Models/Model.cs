@@ -1,0 +1,117 @@
+using System.Globalization;
+using Toolkit.Ml.Data;
+using Toolkit.Ml.Features;
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Ml.Models;
+
+/// <summary>Facts about how a model was trained, stored in its file.</summary>
+public sealed record TrainingInfo
+{
+    public required long Rows { get; init; }
+
+    public required int Seed { get; init; }
+
+    public required string DataDigest { get; init; }
+
+    public required int FeatureCount { get; init; }
+
+    public required string ToolkitVersion { get; init; }
+}
+
+/// <summary>What a model predicted for a table: scores, and for classification the predicted classes.</summary>
+public sealed record Prediction(double[] Scores, string[]? Classes);
+
+/// <summary>
+/// A trained model: the input signature, the fitted feature pipeline and the fitted predictor, with
+/// the algorithm, hyperparameters, training facts and metrics that a model file carries.
+/// </summary>
+public sealed class Model
+{
+    public const int FormatVersion = 1;
+
+    internal Model(
+        string algorithm,
+        ModelTask task,
+        string label,
+        IReadOnlyList<string>? classes,
+        IReadOnlyDictionary<string, string> hyperParameters,
+        FeaturePipeline features,
+        IPredictor predictor,
+        TrainingInfo training,
+        IReadOnlyDictionary<string, double> metrics)
+    {
+        Algorithm = algorithm;
+        Task = task;
+        Label = label;
+        Classes = classes;
+        HyperParameters = hyperParameters;
+        Features = features;
+        Predictor = predictor;
+        Training = training;
+        Metrics = metrics;
+    }
+
+    public string Algorithm { get; }
+
+    public ModelTask Task { get; }
+
+    /// <summary>Name of the label column the model was trained to predict.</summary>
+    public string Label { get; }
+
+    /// <summary>For classification, the two classes; index 1 is the positive class.</summary>
+    public IReadOnlyList<string>? Classes { get; }
+
+    public IReadOnlyDictionary<string, string> HyperParameters { get; }
+
+    /// <summary>The model's signature: the raw input columns it expects.</summary>
+    public Schema Signature => Features.InputSchema;
+
+    public FeaturePipeline Features { get; }
+
+    public IPredictor Predictor { get; }
+
+    public TrainingInfo Training { get; }
+
+    /// <summary>Metrics measured at training time (on the training rows), snake_case names.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; }
+
+    /// <summary>The file digest once saved or loaded (sha256:…); null for a model only in memory.</summary>
+    public string? Digest { get; internal set; }
+
+    /// <summary>Scores every row of <paramref name="data"/> (columns found by name; extra columns ignored).</summary>
+    public Prediction Predict(DataTable data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var x = Features.Transform(data);
+        var scores = new double[x.RowCount];
+        Predictor.Predict(x, scores);
+        if (Task != ModelTask.BinaryClassification)
+        {
+            return new Prediction(scores, null);
+        }
+
+        var classes = new string[scores.Length];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            classes[i] = Classes![scores[i] >= 0.5 ? 1 : 0];
+        }
+
+        return new Prediction(scores, classes);
+    }
+
+    /// <summary>The label column of <paramref name="data"/> encoded as the trainer saw it.</summary>
+    public double[] EncodeLabel(DataTable data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!data.Contains(Label))
+        {
+            throw new DataFormatException(null, null, Label, null,
+                $"the label column does not exist; columns are: {string.Join(", ", data.Columns.Select(c => c.Name))}");
+        }
+
+        return LabelEncoding.Encode(data[Label], Task, Classes);
+    }
+
+    internal static string FormatNumber(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

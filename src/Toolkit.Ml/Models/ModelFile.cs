@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Toolkit.Ml.Features;
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Ml.Models;
+
+/// <summary>
+/// The model file (<c>.tkm</c>): one header line <c>TKM 1 sha256:&lt;hex&gt;</c>, then a UTF-8 JSON body
+/// with format version, algorithm, hyperparameters, signature, fitted feature pipeline, predictor,
+/// training facts and metrics. The digest covers the body bytes exactly, so a changed file is
+/// refused on load. The body holds nothing time- or machine-dependent: the same data and seed give
+/// the same file, byte for byte.
+/// </summary>
+public static class ModelFile
+{
+    private const string Magic = "TKM";
+
+    public static void Save(Model model, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+
+        // Write beside the target, then rename: a reader never sees half a model.
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Write(model, stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Writes the file to <paramref name="stream"/> and sets <see cref="Model.Digest"/>.</summary>
+    public static void Write(Model model, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stream);
+        var body = WriteBody(model);
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
+        var header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Magic} {Model.FormatVersion} {digest}\n"));
+        stream.Write(header);
+        stream.Write(body);
+        model.Digest = digest;
+    }
+
+    public static Model Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        }
+
+        using var stream = File.OpenRead(path);
+        return Read(stream, path);
+    }
+
+    public static Model Read(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        var newline = bytes.IndexOf((byte)'\n');
+        if (newline < 0 || newline > 200)
+        {
+            throw new ModelFileException($"'{sourceName}' is not a Toolkit model file (no header line).");
+        }
+
+        var header = Encoding.ASCII.GetString(bytes[..newline]).Split(' ');
+        if (header.Length != 3 || header[0] != Magic || !header[2].StartsWith("sha256:", StringComparison.Ordinal))
+        {
+            throw new ModelFileException($"'{sourceName}' is not a Toolkit model file (bad header).");
+        }
+
+        if (!int.TryParse(header[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var version) || version != Model.FormatVersion)
+        {
+            throw new ModelFileException(
+                $"'{sourceName}' has model format version {header[1]}; this mlops reads version {Model.FormatVersion}.");
+        }
+
+        var body = bytes[(newline + 1)..];
+        var actual = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
+        if (actual != header[2])
+        {
+            throw new ModelFileException(
+                $"'{sourceName}' was changed after it was written: its header says {header[2]} but its content is {actual}; refusing to load it.");
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(body.ToArray());
+            var model = ReadBody(doc.RootElement);
+            model.Digest = actual;
+            return model;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ModelFileException($"'{sourceName}' has a valid digest but an unreadable body: {ex.Message}", ex);
+        }
+    }
+
+    private static byte[] WriteBody(Model model)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("format_version", Model.FormatVersion);
+            w.WriteString("algorithm", model.Algorithm);
+            w.WriteString("task", model.Task.ToName());
+            w.WriteString("label", model.Label);
+            if (model.Classes is { } classes)
+            {
+                w.WriteStartArray("classes");
+                foreach (var c in classes)
+                {
+                    w.WriteStringValue(c);
+                }
+
+                w.WriteEndArray();
+            }
+
+            w.WriteStartObject("hyperparameters");
+            foreach (var (k, v) in model.HyperParameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.WriteString(k, v);
+            }
+
+            w.WriteEndObject();
+
+            // The signature is also inside the feature pipeline; it is repeated here so that other
+            // tools can read a model's inputs without understanding the pipeline.
+            w.WriteStartArray("signature");
+            foreach (var c in model.Signature.Columns)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", c.Name);
+                w.WriteString("type", c.Type.ToString().ToLowerInvariant());
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+
+            w.WriteStartObject("training");
+            w.WriteNumber("rows", model.Training.Rows);
+            w.WriteNumber("seed", model.Training.Seed);
+            w.WriteString("data_digest", model.Training.DataDigest);
+            w.WriteNumber("feature_count", model.Training.FeatureCount);
+            w.WriteString("toolkit_version", model.Training.ToolkitVersion);
+            w.WriteEndObject();
+
+            w.WriteStartObject("metrics");
+            foreach (var (k, v) in model.Metrics.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                if (double.IsFinite(v))
+                {
+                    w.WriteNumber(k, v);
+                }
+                else
+                {
+                    w.WriteNull(k);
+                }
+            }
+
+            w.WriteEndObject();
+
+            w.WritePropertyName("feature_pipeline");
+            model.Features.Write(w);
+            w.WritePropertyName("predictor");
+            model.Predictor.Write(w);
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Model ReadBody(JsonElement root)
+    {
+        var algorithmName = root.GetProperty("algorithm").GetString()!;
+        if (!AlgorithmCatalog.Default.TryGet(algorithmName, out var algorithm))
+        {
+            throw new ModelFileException(
+                $"The model was trained with algorithm '{algorithmName}', which this mlops does not know; known: {string.Join(", ", AlgorithmCatalog.Default.Names)}.");
+        }
+
+        var task = ModelTaskNames.Parse(root.GetProperty("task").GetString()!);
+        string[]? classes = root.TryGetProperty("classes", out var cs) ? [.. cs.EnumerateArray().Select(e => e.GetString()!)] : null;
+        var hp = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in root.GetProperty("hyperparameters").EnumerateObject())
+        {
+            hp[p.Name] = p.Value.GetString()!;
+        }
+
+        var t = root.GetProperty("training");
+        var training = new TrainingInfo
+        {
+            Rows = t.GetProperty("rows").GetInt64(),
+            Seed = t.GetProperty("seed").GetInt32(),
+            DataDigest = t.GetProperty("data_digest").GetString()!,
+            FeatureCount = t.GetProperty("feature_count").GetInt32(),
+            ToolkitVersion = t.GetProperty("toolkit_version").GetString()!,
+        };
+        var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var p in root.GetProperty("metrics").EnumerateObject())
+        {
+            metrics[p.Name] = p.Value.ValueKind == JsonValueKind.Null ? double.NaN : p.Value.GetDouble();
+        }
+
+        var features = FeaturePipeline.Read(root.GetProperty("feature_pipeline"));
+        var predictor = algorithm.Read(root.GetProperty("predictor"), task);
+        return new Model(algorithmName, task, root.GetProperty("label").GetString()!, classes, hp, features, predictor, training, metrics);
+    }
+}
