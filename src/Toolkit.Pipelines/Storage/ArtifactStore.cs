@@ -82,10 +82,7 @@ public sealed class ArtifactStore
             return false;
         }
 
-        await using var stream = new FileStream(
-            path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var hash = await SHA256.HashDataAsync(stream, cancellationToken);
-        return Digests.FromHash(hash) == digest;
+        return await Digests.OfFileAsync(path, cancellationToken) == digest;
     }
 
     /// <summary>All artifacts currently in the store (complete, published files only).</summary>

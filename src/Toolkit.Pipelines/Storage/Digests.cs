@@ -39,4 +39,12 @@ public static class Digests
     public static string FromHash(ReadOnlySpan<byte> sha256) => Prefix + Convert.ToHexStringLower(sha256);
 
     public static string Of(ReadOnlySpan<byte> content) => FromHash(SHA256.HashData(content));
+
+    /// <summary>The digest of a file's content (e.g. the pipeline file of a run).</summary>
+    public static async Task<string> OfFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        await using var stream = new FileStream(
+            path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return FromHash(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
 }

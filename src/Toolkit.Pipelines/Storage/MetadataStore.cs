@@ -136,17 +136,20 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
             cancellationToken);
     }
 
-    /// <summary>Sets a run's status; a final status stamps the finish time (now), <c>running</c> clears it.</summary>
-    public Task UpdateRunStatusAsync(string runId, RunStatus status, CancellationToken cancellationToken = default) =>
+    /// <summary>Sets a run's status and error (null clears it); a final status stamps the finish time (now),
+    /// <c>running</c> clears it.</summary>
+    public Task UpdateRunStatusAsync(
+        string runId, RunStatus status, string? error = null, CancellationToken cancellationToken = default) =>
         WriteAsync(
             async tx =>
             {
                 var changed = await ExecuteAsync(
                     tx,
-                    "UPDATE runs SET status = $status, finished_at = $finished WHERE run_id = $id",
+                    "UPDATE runs SET status = $status, finished_at = $finished, error = $error WHERE run_id = $id",
                     cancellationToken,
                     ("$status", ToText(status)),
                     ("$finished", status == RunStatus.Running ? null : FormatTime(Now())),
+                    ("$error", error),
                     ("$id", runId));
                 return changed == 0 ? throw RunNotFound(runId) : changed;
             },
@@ -409,14 +412,15 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
         return TryGetCacheAsync(cacheKey, artifacts.Contains, cancellationToken);
     }
 
-    /// <summary>Every digest a step consumed or produced or a cache entry points to: what gc must keep.</summary>
+    /// <summary>Every digest a step consumed or produced, a cache entry points to, or a run's pipeline file has:
+    /// what gc must keep (the caller adds digests held elsewhere, e.g. a model registry).</summary>
     public Task<IReadOnlySet<string>> ReferencedDigestsAsync(CancellationToken cancellationToken = default) =>
         ReadAsync(
             async tx =>
             {
                 var digests = new HashSet<string>(StringComparer.Ordinal);
                 digests.UnionWith(await QueryAsync(
-                    tx, "SELECT digest FROM step_inputs UNION SELECT digest FROM step_outputs", r => r.GetString(0), cancellationToken));
+                    tx, "SELECT digest FROM step_inputs UNION SELECT digest FROM step_outputs UNION SELECT pipeline_digest FROM runs", r => r.GetString(0), cancellationToken));
                 foreach (var json in await QueryAsync(tx, "SELECT outputs_json FROM cache_entries", r => r.GetString(0), cancellationToken))
                 {
                     digests.UnionWith(ReadOutputs(json).Values);

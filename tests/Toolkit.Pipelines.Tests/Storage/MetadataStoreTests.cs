@@ -97,17 +97,23 @@ public sealed class MetadataStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task UpdateRunStatus_Final_StampsFinishTime_UnknownRunThrows()
+    public async Task UpdateRunStatus_Final_StampsFinishTimeAndError_RunningClearsThem_UnknownRunThrows()
     {
         await using var store = await OpenAsync();
         var run = await store.CreateRunAsync(Run());
         _clock.Advance(TimeSpan.FromSeconds(90));
 
-        await store.UpdateRunStatusAsync(run.RunId, RunStatus.Succeeded);
+        await store.UpdateRunStatusAsync(run.RunId, RunStatus.Failed, "step train failed");
 
         var stored = (await store.GetRunAsync(run.RunId))!.Run;
-        stored.Status.Should().Be(RunStatus.Succeeded);
+        stored.Status.Should().Be(RunStatus.Failed);
         stored.FinishedAt.Should().Be(T0.AddSeconds(90));
+        stored.Error.Should().Be("step train failed");
+
+        await store.UpdateRunStatusAsync(run.RunId, RunStatus.Running);
+        var resumed = (await store.GetRunAsync(run.RunId))!.Run;
+        resumed.FinishedAt.Should().BeNull();
+        resumed.Error.Should().BeNull();
         await store.Invoking(s => s.UpdateRunStatusAsync("nope", RunStatus.Failed)).Should().ThrowAsync<KeyNotFoundException>();
     }
 
@@ -297,7 +303,7 @@ public sealed class MetadataStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ReferencedDigests_UnionOfInputsOutputsAndCacheEntries()
+    public async Task ReferencedDigests_UnionOfInputsOutputsCacheEntriesAndPipelineFiles()
     {
         await using var store = await OpenAsync();
         var run = await store.CreateRunAsync(Run());
@@ -306,7 +312,8 @@ public sealed class MetadataStoreTests : IDisposable
         await store.PutCacheAsync("k", new Dictionary<string, string> { ["o"] = D('b'), ["p"] = D('c') }, run.RunId, "s");
         await store.RecordArtifactAsync(new ArtifactInfo(D('d'), 1), "file");
 
-        (await store.ReferencedDigestsAsync()).Should().BeEquivalentTo(new[] { D('a'), D('b'), D('c') });
+        // D('f') is the run's pipeline file digest; D('d') is only recorded as an artifact, which keeps nothing alive.
+        (await store.ReferencedDigestsAsync()).Should().BeEquivalentTo(new[] { D('a'), D('b'), D('c'), D('f') });
     }
 
     [Fact]
