@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using static Toolkit.Pipelines.Storage.MetadataRows;
+using static Toolkit.Pipelines.Storage.MetadataSql;
 
 namespace Toolkit.Pipelines.Storage;
 
@@ -17,8 +18,6 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
 {
     /// <summary>How long a writer waits for another process's transaction before giving up.</summary>
     public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
-
-    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
@@ -354,8 +353,8 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(digestOrRunId);
         return ReadAsync(
             tx => digestOrRunId.StartsWith(Digests.Prefix, StringComparison.Ordinal)
-                ? ArtifactLineageAsync(tx, digestOrRunId, cancellationToken)
-                : RunLineageAsync(tx, digestOrRunId, cancellationToken),
+                ? LineageQuery.ArtifactLineageAsync(tx, digestOrRunId, cancellationToken)
+                : LineageQuery.RunLineageAsync(tx, digestOrRunId, cancellationToken),
             cancellationToken);
     }
 
@@ -496,143 +495,6 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
         _gate.Dispose();
     }
 
-    private const string RunColumns =
-        "SELECT run_id, pipeline, pipeline_digest, status, started_at, finished_at, params_json, git_commit, git_branch, error FROM runs";
-
-    private const string StepColumns =
-        "SELECT run_id, step, component, status, started_at, finished_at, attempts, cached, exit_code, cache_key, params_json, error FROM steps";
-
-    private async Task<LineageGraph?> ArtifactLineageAsync(SqliteTransaction tx, string root, CancellationToken cancellationToken)
-    {
-        var graph = new GraphBuilder(root);
-        var queue = new Queue<string>();
-        queue.Enqueue(root);
-        var seen = new HashSet<string>(StringComparer.Ordinal) { root };
-        var known = false;
-        while (queue.Count > 0)
-        {
-            var digest = queue.Dequeue();
-            var artifact = await ArtifactNodeAsync(tx, digest, cancellationToken);
-            known |= artifact.Kind is not null;
-            graph.Artifacts.Add(artifact);
-            var producers = await QueryAsync(
-                tx,
-                """
-                SELECT o.run_id, o.step, o.name FROM step_outputs o JOIN steps s ON s.run_id = o.run_id AND s.step = o.step
-                WHERE o.digest = $digest ORDER BY s.started_at, o.run_id, o.step, o.name
-                """,
-                r => (Run: r.GetString(0), Step: r.GetString(1), Name: r.GetString(2)),
-                cancellationToken,
-                ("$digest", digest));
-            foreach (var (run, step, name) in producers)
-            {
-                known = true;
-                var stepNode = await StepNodeAsync(tx, run, step, cancellationToken);
-                graph.Edges.Add(new LineageEdge { From = stepNode.Id, To = digest, Name = name, Kind = LineageEdgeKind.Output });
-                if (!graph.StepIds.Add(stepNode.Id))
-                {
-                    continue;
-                }
-
-                graph.Steps.Add(stepNode);
-                foreach (var input in await StepIoAsync(tx, "step_inputs", run, step, cancellationToken))
-                {
-                    graph.Edges.Add(new LineageEdge { From = input.Digest, To = stepNode.Id, Name = input.Name, Kind = LineageEdgeKind.Input });
-                    if (seen.Add(input.Digest))
-                    {
-                        queue.Enqueue(input.Digest);
-                    }
-                }
-            }
-        }
-
-        known |= await ScalarAsync(tx, "SELECT 1 FROM step_inputs WHERE digest = $digest LIMIT 1", cancellationToken, ("$digest", root)) is not null;
-        return known ? graph.Build() : null;
-    }
-
-    private async Task<LineageGraph?> RunLineageAsync(SqliteTransaction tx, string runId, CancellationToken cancellationToken)
-    {
-        if (await ScalarAsync(tx, "SELECT 1 FROM runs WHERE run_id = $id", cancellationToken, ("$id", runId)) is null)
-        {
-            return null;
-        }
-
-        var graph = new GraphBuilder(runId);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var steps = await QueryAsync(
-            tx, "SELECT step FROM steps WHERE run_id = $id ORDER BY started_at IS NULL, started_at, step", r => r.GetString(0), cancellationToken, ("$id", runId));
-        foreach (var step in steps)
-        {
-            var node = await StepNodeAsync(tx, runId, step, cancellationToken);
-            graph.StepIds.Add(node.Id);
-            graph.Steps.Add(node);
-            foreach (var input in await StepIoAsync(tx, "step_inputs", runId, step, cancellationToken))
-            {
-                graph.Edges.Add(new LineageEdge { From = input.Digest, To = node.Id, Name = input.Name, Kind = LineageEdgeKind.Input });
-                if (seen.Add(input.Digest))
-                {
-                    graph.Artifacts.Add(await ArtifactNodeAsync(tx, input.Digest, cancellationToken));
-                }
-            }
-
-            foreach (var output in await StepIoAsync(tx, "step_outputs", runId, step, cancellationToken))
-            {
-                graph.Edges.Add(new LineageEdge { From = node.Id, To = output.Digest, Name = output.Name, Kind = LineageEdgeKind.Output });
-                if (seen.Add(output.Digest))
-                {
-                    graph.Artifacts.Add(await ArtifactNodeAsync(tx, output.Digest, cancellationToken));
-                }
-            }
-        }
-
-        return graph.Build();
-    }
-
-    private static async Task<LineageStep> StepNodeAsync(
-        SqliteTransaction tx, string runId, string step, CancellationToken cancellationToken)
-    {
-        var rows = await QueryAsync(
-            tx,
-            """
-            SELECT s.run_id, r.pipeline, s.step, s.component, s.status, s.params_json, r.git_commit, s.started_at
-            FROM steps s JOIN runs r ON r.run_id = s.run_id WHERE s.run_id = $run AND s.step = $step
-            """,
-            r => new LineageStep
-            {
-                RunId = r.GetString(0),
-                Pipeline = r.GetString(1),
-                Step = r.GetString(2),
-                Component = r.GetString(3),
-                Status = ParseStepStatus(r.GetString(4)),
-                ParamsJson = r.GetString(5),
-                GitCommit = r.IsDBNull(6) ? null : r.GetString(6),
-                StartedAt = r.IsDBNull(7) ? null : ParseTime(r.GetString(7)),
-            },
-            cancellationToken,
-            ("$run", runId),
-            ("$step", step));
-        return rows[0];
-    }
-
-    private static async Task<LineageArtifact> ArtifactNodeAsync(SqliteTransaction tx, string digest, CancellationToken cancellationToken)
-    {
-        var rows = await QueryAsync(
-            tx, "SELECT digest, size, kind, media_type, created_at FROM artifacts WHERE digest = $digest", ReadArtifact, cancellationToken, ("$digest", digest));
-        return rows.Count == 0
-            ? new LineageArtifact { Digest = digest }
-            : new LineageArtifact { Digest = digest, Size = rows[0].Size, Kind = rows[0].Kind, MediaType = rows[0].MediaType };
-    }
-
-    private static Task<List<StepIoRecord>> StepIoAsync(
-        SqliteTransaction tx, string table, string runId, string step, CancellationToken cancellationToken) =>
-        QueryAsync(
-            tx,
-            $"SELECT run_id, step, name, digest FROM {table} WHERE run_id = $run AND step = $step ORDER BY name",
-            ReadIo,
-            cancellationToken,
-            ("$run", runId),
-            ("$step", step));
-
     private bool OwnerIsGone(string owner)
     {
         var colon = owner.LastIndexOf(':');
@@ -746,135 +608,6 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
 
     private static KeyNotFoundException RunNotFound(string runId) => new($"run {runId} is not recorded in the metadata store");
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql, (string Name, object? Value)[] args)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        foreach (var (name, value) in args)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
-
-    private static Task<int> ExecuteAsync(SqliteTransaction tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] args) =>
-        ExecuteAsync(tx.Connection!, tx, sql, cancellationToken, args);
-
-    private static async Task<int> ExecuteAsync(
-        SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] args)
-    {
-        await using var command = Command(connection, tx, sql, args);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<object?> ScalarAsync(SqliteTransaction tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] args)
-    {
-        await using var command = Command(tx.Connection!, tx, sql, args);
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is DBNull ? null : value;
-    }
-
-    private static async Task<List<T>> QueryAsync<T>(
-        SqliteTransaction tx, string sql, Func<SqliteDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] args)
-    {
-        await using var command = Command(tx.Connection!, tx, sql, args);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(read(reader));
-        }
-
-        return rows;
-    }
-
-    private static RunRecord ReadRun(SqliteDataReader r) => new()
-    {
-        RunId = r.GetString(0),
-        Pipeline = r.GetString(1),
-        PipelineDigest = r.GetString(2),
-        Status = ParseRunStatus(r.GetString(3)),
-        StartedAt = ParseTime(r.GetString(4)),
-        FinishedAt = r.IsDBNull(5) ? null : ParseTime(r.GetString(5)),
-        ParamsJson = r.GetString(6),
-        GitCommit = r.IsDBNull(7) ? null : r.GetString(7),
-        GitBranch = r.IsDBNull(8) ? null : r.GetString(8),
-        Error = r.IsDBNull(9) ? null : r.GetString(9),
-    };
-
-    private static StepRecord ReadStep(SqliteDataReader r) => new()
-    {
-        RunId = r.GetString(0),
-        Step = r.GetString(1),
-        Component = r.GetString(2),
-        Status = ParseStepStatus(r.GetString(3)),
-        StartedAt = r.IsDBNull(4) ? null : ParseTime(r.GetString(4)),
-        FinishedAt = r.IsDBNull(5) ? null : ParseTime(r.GetString(5)),
-        Attempts = r.GetInt32(6),
-        Cached = r.GetInt32(7) != 0,
-        ExitCode = r.IsDBNull(8) ? null : r.GetInt32(8),
-        CacheKey = r.IsDBNull(9) ? null : r.GetString(9),
-        ParamsJson = r.GetString(10),
-        Error = r.IsDBNull(11) ? null : r.GetString(11),
-    };
-
-    private static ArtifactRecord ReadArtifact(SqliteDataReader r) => new()
-    {
-        Digest = r.GetString(0),
-        Size = r.GetInt64(1),
-        Kind = r.GetString(2),
-        MediaType = r.IsDBNull(3) ? null : r.GetString(3),
-        CreatedAt = ParseTime(r.GetString(4)),
-    };
-
-    private static StepIoRecord ReadIo(SqliteDataReader r) => new()
-    {
-        RunId = r.GetString(0),
-        Step = r.GetString(1),
-        Name = r.GetString(2),
-        Digest = r.GetString(3),
-    };
-
-    private static MetricRecord ReadMetric(SqliteDataReader r) => new()
-    {
-        RunId = r.GetString(0),
-        Step = r.GetString(1),
-        Name = r.GetString(2),
-        Value = r.GetDouble(3),
-    };
-
-    private static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset ParseTime(string text) =>
-        DateTimeOffset.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
-
-    private static string ToText(RunStatus status) => status switch
-    {
-        RunStatus.Running => "running",
-        RunStatus.Succeeded => "succeeded",
-        RunStatus.Failed => "failed",
-        RunStatus.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown run status"),
-    };
-
-    private static string ToText(StepStatus status) => status switch
-    {
-        StepStatus.Pending => "pending",
-        StepStatus.Running => "running",
-        StepStatus.Succeeded => "succeeded",
-        StepStatus.Failed => "failed",
-        StepStatus.Skipped => "skipped",
-        StepStatus.Cached => "cached",
-        StepStatus.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown step status"),
-    };
-
-    private static RunStatus ParseRunStatus(string text) => Enum.GetValues<RunStatus>().First(s => ToText(s) == text);
-
-    private static StepStatus ParseStepStatus(string text) => Enum.GetValues<StepStatus>().First(s => ToText(s) == text);
-
     private static void EnsureJson(string json, string paramName)
     {
         try
@@ -885,47 +618,5 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
         {
             throw new ArgumentException($"params are not valid JSON: {e.Message}", paramName, e);
         }
-    }
-
-    private static string WriteOutputs(IReadOnlyDictionary<string, string> outputs)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var (name, digest) in outputs.OrderBy(o => o.Key, StringComparer.Ordinal))
-            {
-                writer.WriteString(name, digest);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static Dictionary<string, string> ReadOutputs(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var property in document.RootElement.EnumerateObject())
-        {
-            outputs[property.Name] = property.Value.GetString() ?? string.Empty;
-        }
-
-        return outputs;
-    }
-
-    private sealed class GraphBuilder(string root)
-    {
-        public List<LineageArtifact> Artifacts { get; } = [];
-
-        public List<LineageStep> Steps { get; } = [];
-
-        public List<LineageEdge> Edges { get; } = [];
-
-        public HashSet<string> StepIds { get; } = new(StringComparer.Ordinal);
-
-        public LineageGraph Build() => new() { Root = root, Artifacts = Artifacts, Steps = Steps, Edges = Edges };
     }
 }
