@@ -1,0 +1,298 @@
+using System.Security.Cryptography;
+
+namespace Toolkit.Pipelines.Storage;
+
+/// <summary>
+/// Content-addressed artifact store: each artifact is one read-only file at
+/// <c>&lt;root&gt;/sha256/&lt;first 2 hex&gt;/&lt;64 hex&gt;</c>. Writes go to a temp file under <c>&lt;root&gt;/tmp</c> (same
+/// filesystem) and are renamed into place only once complete and flushed, so a process killed at any
+/// moment leaves either the whole artifact or nothing visible; leftover temps are ignored and collected by gc.
+/// Safe for concurrent use by many tasks and processes: identical content converges on one file.
+/// </summary>
+public sealed class ArtifactStore
+{
+    /// <summary>Temp files younger than this may belong to an import still in progress, so gc leaves them.</summary>
+    public static readonly TimeSpan StaleTempAge = TimeSpan.FromHours(1);
+
+    private const int BufferSize = 1 << 20;
+    private const string TempSuffix = ".tmp";
+
+    private readonly TimeProvider _time;
+
+    public ArtifactStore(string root, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+        _time = time ?? TimeProvider.System;
+    }
+
+    public string Root { get; }
+
+    private string ObjectsDir => Path.Combine(Root, "sha256");
+
+    private string TempDir => Path.Combine(Root, "tmp");
+
+    /// <summary>Test seam: runs after the temp file is complete and before it is published (simulates a crash window).</summary>
+    internal Func<string, CancellationToken, Task>? BeforePublish { get; set; }
+
+    /// <summary>Copies <paramref name="sourcePath"/> into the store, hashing while copying.</summary>
+    public async Task<ArtifactInfo> ImportAsync(string sourcePath, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourcePath);
+        await using var source = new FileStream(
+            sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return await WriteAsync(
+            async (temp, hash, ct) =>
+            {
+                var buffer = new byte[BufferSize];
+                int read;
+                while ((read = await source.ReadAsync(buffer, ct)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await temp.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            },
+            cancellationToken);
+    }
+
+    public Task<ArtifactInfo> PutBytesAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        WriteAsync(
+            async (temp, hash, ct) =>
+            {
+                hash.AppendData(content.Span);
+                await temp.WriteAsync(content, ct);
+            },
+            cancellationToken);
+
+    public bool Contains(string digest) => File.Exists(FinalPath(digest));
+
+    /// <summary>The file holding <paramref name="digest"/>; throws <see cref="ArtifactNotFoundException"/> when absent.</summary>
+    public string PathOf(string digest)
+    {
+        var path = FinalPath(digest);
+        return File.Exists(path) ? path : throw new ArtifactNotFoundException(digest, Root);
+    }
+
+    /// <summary>Rehashes the stored file: true when its content still matches its name; false when it differs or is absent.</summary>
+    public async Task<bool> VerifyAsync(string digest, CancellationToken cancellationToken = default)
+    {
+        var path = FinalPath(digest);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        return await Digests.OfFileAsync(path, cancellationToken) == digest;
+    }
+
+    /// <summary>All artifacts currently in the store (complete, published files only).</summary>
+    public IEnumerable<ArtifactInfo> Enumerate()
+    {
+        if (!Directory.Exists(ObjectsDir))
+        {
+            yield break;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(ObjectsDir))
+        {
+            foreach (var file in Directory.EnumerateFiles(dir))
+            {
+                var digest = Digests.Prefix + Path.GetFileName(file);
+                if (Digests.IsValid(digest) && file == FinalPath(digest))
+                {
+                    yield return new ArtifactInfo(digest, new FileInfo(file).Length);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes artifacts not in <paramref name="referencedDigests"/> and temp files older than <see cref="StaleTempAge"/>.
+    /// Do not run it while a pipeline runs: an output imported but not yet recorded is unreferenced.
+    /// </summary>
+    public Task<GcResult> CollectGarbageAsync(
+        IReadOnlySet<string> referencedDigests, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(referencedDigests);
+        int removed = 0, kept = 0;
+        long freed = 0;
+
+        foreach (var artifact in Enumerate().ToList())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (referencedDigests.Contains(artifact.Digest))
+            {
+                kept++;
+                continue;
+            }
+
+            if (!dryRun)
+            {
+                DeleteReadOnly(FinalPath(artifact.Digest));
+            }
+
+            removed++;
+            freed += artifact.Size;
+        }
+
+        if (Directory.Exists(TempDir))
+        {
+            var cutoff = _time.GetUtcNow().UtcDateTime - StaleTempAge;
+            foreach (var temp in new DirectoryInfo(TempDir).EnumerateFiles("*" + TempSuffix))
+            {
+                if (temp.LastWriteTimeUtc >= cutoff)
+                {
+                    continue;
+                }
+
+                if (!dryRun)
+                {
+                    DeleteReadOnly(temp.FullName);
+                }
+
+                removed++;
+                freed += temp.Length;
+            }
+        }
+
+        if (!dryRun && Directory.Exists(ObjectsDir))
+        {
+            foreach (var dir in Directory.EnumerateDirectories(ObjectsDir).ToList())
+            {
+                TryRemoveEmptyDirectory(dir);
+            }
+        }
+
+        return Task.FromResult(new GcResult(removed, freed, kept));
+    }
+
+    private async Task<ArtifactInfo> WriteAsync(
+        Func<FileStream, IncrementalHash, CancellationToken, Task> fill, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(TempDir);
+        var tempPath = Path.Combine(TempDir, Guid.NewGuid().ToString("N") + TempSuffix);
+        var published = false;
+        try
+        {
+            string digest;
+            long size;
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                await using var temp = new FileStream(
+                    tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+                await fill(temp, hash, cancellationToken);
+
+                // Flush to disk before the rename so the published name never points at unwritten data.
+                temp.Flush(flushToDisk: true);
+                size = temp.Length;
+                digest = Digests.FromHash(hash.GetHashAndReset());
+            }
+
+            if (BeforePublish is { } hook)
+            {
+                await hook(tempPath, cancellationToken);
+            }
+
+            // Read-only before publishing, so the file is never visible in a writable state.
+            MakeReadOnly(tempPath);
+            var finalPath = FinalPath(digest);
+            Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+            published = Publish(tempPath, finalPath, size);
+            return new ArtifactInfo(digest, size);
+        }
+        finally
+        {
+            if (!published)
+            {
+                // Deduplicated, failed or cancelled: the temp must not linger (a killed process leaves it for gc).
+                try
+                {
+                    DeleteReadOnly(tempPath);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>Moves the temp into place; false when an intact copy was already there (dedup).</summary>
+    private static bool Publish(string tempPath, string finalPath, long size)
+    {
+        if (File.Exists(finalPath) && new FileInfo(finalPath).Length == size)
+        {
+            return false;
+        }
+
+        try
+        {
+            // No overwrite: racing importers of the same content see the first one win.
+            File.Move(tempPath, finalPath, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(finalPath))
+        {
+            if (new FileInfo(finalPath).Length == size)
+            {
+                return false;
+            }
+
+            // A file of the wrong size under this name is damaged; replace it with the good copy.
+            ClearReadOnly(finalPath);
+            File.Move(tempPath, finalPath, overwrite: true);
+            return true;
+        }
+    }
+
+    private string FinalPath(string digest)
+    {
+        Digests.EnsureValid(digest);
+        var hex = digest[Digests.Prefix.Length..];
+        return Path.Combine(ObjectsDir, hex[..2], hex);
+    }
+
+    private static void MakeReadOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(path, File.GetAttributes(path) | FileAttributes.ReadOnly);
+        }
+        else
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+    }
+
+    private static void ClearReadOnly(string path)
+    {
+        // On Unix deletion and rename depend on the directory's permissions; only Windows needs the attribute cleared.
+        if (OperatingSystem.IsWindows() && File.Exists(path))
+        {
+            File.SetAttributes(path, File.GetAttributes(path) & ~FileAttributes.ReadOnly);
+        }
+    }
+
+    private static void DeleteReadOnly(string path)
+    {
+        ClearReadOnly(path);
+        File.Delete(path);
+    }
+
+    private static void TryRemoveEmptyDirectory(string dir)
+    {
+        try
+        {
+            if (!Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                Directory.Delete(dir);
+            }
+        }
+        catch (IOException)
+        {
+            // A concurrent import just created a file here; keeping the directory is correct.
+        }
+    }
+}
