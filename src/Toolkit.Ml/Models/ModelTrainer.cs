@@ -50,8 +50,8 @@ public static class ModelTrainer
         var y = LabelEncoding.Encode(label, task, classes);
 
         context.CancellationToken.ThrowIfCancellationRequested();
-        var options = algorithm.NeedsScaledInputs ? FeaturePipelineOptions.ForLinearModels : FeaturePipelineOptions.ForTrees;
-        var pipeline = FeaturePipeline.Fit(table, options);
+        var pipeline = request.Features ?? FeaturePipeline.Fit(
+            table, algorithm.NeedsScaledInputs ? FeaturePipelineOptions.ForLinearModels : FeaturePipelineOptions.ForTrees);
         var x = pipeline.Transform(table);
 
         var predictor = algorithm.Fit(new TrainingData(x, y, task), parameters, context);

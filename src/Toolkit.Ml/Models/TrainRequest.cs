@@ -1,3 +1,4 @@
+using Toolkit.Ml.Features;
 using Toolkit.Ml.Training;
 
 namespace Toolkit.Ml.Models;
@@ -14,6 +15,9 @@ public sealed record TrainRequest
 
     /// <summary>The task; inferred from the label when null (text or two distinct values: classification).</summary>
     public ModelTask? Task { get; init; }
+
+    /// <summary>A feature pipeline already fitted on the training rows (the <c>features/fit</c> step); null: fit one for the algorithm.</summary>
+    public FeaturePipeline? Features { get; init; }
 
     /// <summary>Columns that are neither features nor label (ids, timestamps).</summary>
     public IReadOnlyList<string> Ignore { get; init; } = [];

@@ -48,6 +48,16 @@ public interface IComponent
     Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// A component that reads something outside its declared inputs (a file named by a parameter) says
+/// what it read, as a digest, so that a changed file invalidates the cache.
+/// </summary>
+public interface IExternalInputs
+{
+    /// <summary>A digest of the outside data the parameters point at; null when there is none.</summary>
+    string? ExternalDigest(IReadOnlyDictionary<string, string> parameters);
+}
+
 /// <summary>The components a pipeline can use, by name.</summary>
 public interface IComponentCatalog
 {
