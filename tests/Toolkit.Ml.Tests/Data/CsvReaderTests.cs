@@ -348,16 +348,29 @@ public sealed class CsvReaderTests
     public void Read_ErrorDeepInLargeFile_ReportsExactLine()
     {
         var sb = new StringBuilder("a,b,c\n");
-        for (var i = 0; i < 300_000; i++)
+        for (var i = 0; i < 1_000_000; i++)
         {
-            // Data row i sits on physical line i + 2; row 250,000 misses a field.
-            sb.Append(i == 250_000 ? "1,2\n" : "1.25,2.5,3.75\n");
+            // Data row i sits on physical line i + 2; row 900,000 (in the fourth 4 MiB block) misses a field,
+            // and so does row 950,000, which must not be the one reported.
+            sb.Append(i is 900_000 or 950_000 ? "1,2\n" : "1.25,2.5,3.75\n");
         }
 
         var e = ReadError(sb.ToString());
 
-        e.Line.Should().Be(250_002);
+        e.Line.Should().Be(900_002);
         e.ColumnName.Should().Be("c");
+    }
+
+    [Fact]
+    public void Read_Cancelled_Throws()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var bytes = Encoding.UTF8.GetBytes("a,b\n1,2\n");
+
+        var act = () => CsvReader.Read(new MemoryStream(bytes), "test.csv", ct: cts.Token);
+
+        act.Should().Throw<OperationCanceledException>();
     }
 
     /// <summary>A stream that cannot seek, like a pipe.</summary>

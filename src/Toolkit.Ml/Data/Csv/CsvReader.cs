@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace Toolkit.Ml.Data.Csv;
@@ -330,27 +331,42 @@ public static class CsvReader
         /// <summary>Blocks parsed before a column turned out to be text are read again with the final plan.</summary>
         private void RereadStale()
         {
-            for (var i = 0; i < _chunks.Count; i++)
+            var stale = Enumerable.Range(0, _chunks.Count).Where(i => !_chunks[i]!.Plan.AsSpan().SequenceEqual(_plan)).ToArray();
+            var parallel = new ParallelOptions { CancellationToken = _ct, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) };
+            try
             {
-                var chunk = _chunks[i]!;
-                if (chunk.Plan.AsSpan().SequenceEqual(_plan))
+                Parallel.ForEach(stale, parallel, i => Reread(i));
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+        }
+
+        private void Reread(int i)
+        {
+            var chunk = _chunks[i]!;
+            var buffer = ArrayPool<byte>.Shared.Rent(chunk.Length);
+            try
+            {
+                lock (_gate)
                 {
-                    continue;
+                    _stream.Position = chunk.Offset;
+                    _stream.ReadExactly(buffer, 0, chunk.Length);
                 }
 
-                _ct.ThrowIfCancellationRequested();
-                var buffer = ArrayPool<byte>.Shared.Rent(chunk.Length);
-                _stream.Position = chunk.Offset;
-                _stream.ReadExactly(buffer, 0, chunk.Length);
                 var again = CsvChunk.Parse(_layout, buffer.AsSpan(0, chunk.Length), _plan, chunk.Index, chunk.Offset, chunk.FirstLine, _ct);
-                ArrayPool<byte>.Shared.Return(buffer);
                 if (again.Error is not null || again.HasSurprise)
                 {
-                    // The text changed under us between the reads.
+                    // Same bytes, same result, unless the file changed between the reads.
                     throw again.Error ?? new DataFormatException(_source, chunk.FirstLine, null, null, "the file changed while it was read");
                 }
 
                 _chunks[i] = again;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
 
