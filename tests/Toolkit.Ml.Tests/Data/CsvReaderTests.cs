@@ -276,6 +276,14 @@ public sealed class CsvReaderTests
     }
 
     [Fact]
+    public void Read_LabelValuesWithoutLabel_IsRejected()
+    {
+        var act = () => ReadText("x\n1\n", new CsvReadOptions { LabelValues = ["0", "1"] });
+
+        act.Should().Throw<ArgumentException>().WithMessage("*Label*");
+    }
+
+    [Fact]
     public void Read_EmptyFile_IsError()
     {
         ReadError(string.Empty).Problem.Should().Contain("empty");

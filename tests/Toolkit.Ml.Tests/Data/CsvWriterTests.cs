@@ -135,4 +135,14 @@ public sealed class CsvWriterTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void Write_ToMissingFolder_ReportsTheMissingFolder()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}", "out.csv");
+
+        var act = () => CsvWriter.Write(Sample(), path);
+
+        act.Should().Throw<DirectoryNotFoundException>();
+    }
 }

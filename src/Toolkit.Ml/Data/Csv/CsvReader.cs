@@ -55,6 +55,11 @@ public static class CsvReader
             throw new ArgumentException($"Delimiter must be an ASCII character other than a quote or line break; got '{options.Delimiter}'.", nameof(options));
         }
 
+        if (options.LabelValues is not null && options.Label is null)
+        {
+            throw new ArgumentException("LabelValues needs Label: the allowed values apply to the label column.", nameof(options));
+        }
+
         return new Session(stream, source, options, ct).Run();
     }
 

@@ -33,7 +33,15 @@ public static class CsvWriter
         }
         catch
         {
-            File.Delete(temp);
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+                // The original failure is the one worth reporting.
+            }
+
             throw;
         }
     }
