@@ -2,8 +2,11 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Reflection;
 using Toolkit.Cli.Commands;
+using Toolkit.Components;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Training;
+using Toolkit.Pipelines.Execution;
+using Toolkit.Pipelines.Project;
 
 namespace Toolkit.Cli;
 
@@ -86,6 +89,7 @@ internal static class CliApp
     internal static int ExitCodeFor(Exception ex) => ex switch
     {
         UsageException or DataFormatException or InvalidParameterException => ExitCodes.BadInput,
+        PipelineParameterException or ProjectSettingsException or ComponentArgumentException => ExitCodes.BadInput,
         FileNotFoundException or DirectoryNotFoundException => ExitCodes.BadInput,
         _ => ExitCodes.Failure,
     };

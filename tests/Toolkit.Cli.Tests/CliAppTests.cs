@@ -30,7 +30,8 @@ public sealed class CliAppTests
 
         result.ExitCode.Should().Be(ExitCodes.BadInput);
         var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().StartWith("mlops: error:").And.Contain("--no-such-option");
+        lines[0].Should().StartWith("mlops: error:");
+        lines.Should().Contain(l => l.StartsWith("mlops: error:", StringComparison.Ordinal) && l.Contains("--no-such-option", StringComparison.Ordinal));
         lines.Should().Contain(l => l.Contains("mlops --help", StringComparison.Ordinal));
         result.Output.Should().BeEmpty();
     }

@@ -5,9 +5,18 @@ namespace Toolkit.Cli.Commands;
 /// <summary>Every top-level command of <c>mlops</c>, in the order <c>--help</c> lists them.</summary>
 internal static class CommandCatalog
 {
-    public static IEnumerable<Command> Create(CliContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return [];
-    }
+    public static IEnumerable<Command> Create(CliContext context) =>
+    [
+        DataCommand.Create(context),
+        TrainCommand.Create(context),
+        EvaluateCommand.Create(context),
+        PredictCommand.Create(context),
+        ModelCommand.Create(context),
+        AlgorithmsCommand.Create(context),
+        PipelineCommand.Create(context),
+        RunsCommand.Create(context),
+        RunsCommand.CreateLineage(context),
+        ArtifactsCommand.Create(context),
+        ComponentCommand.Create(context),
+    ];
 }

@@ -65,6 +65,67 @@ public sealed class PipelineRunner
         return result;
     }
 
+    /// <summary>
+    /// What a run would do now, without running anything: each step is cached (its key is in the
+    /// cache), will run, or will run because something upstream will.
+    /// </summary>
+    public async Task<IReadOnlyList<PlannedStep>> PlanAsync(PipelineSpec spec, RunOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        var parameters = ResolveParams(spec, options.Params);
+        var graph = PipelineGraph.Build(spec);
+        var state = new RunState(spec, graph, parameters, "plan", "", options, Stopwatch.StartNew());
+        var plan = new List<PlannedStep>();
+        foreach (var name in graph.TopologicalOrder())
+        {
+            var step = spec.Step(name)!;
+            var component = step.Uses is not null && _catalog.TryGet(step.Uses, out var c) ? c : null;
+            var blocked = graph.DependenciesOf(name).Where(d => state.Results[d].Status != StepStatus.Cached).ToList();
+            if (blocked.Count > 0)
+            {
+                state.Results[name] = new StepResult { Name = name, Status = StepStatus.Pending };
+                plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.RunAfterUpstream, null, $"after {string.Join(", ", blocked)}"));
+                continue;
+            }
+
+            if (step.When is { } when && !Template.Parse(WhenExpression.Wrap(when.Text)).Evaluate(r => Resolve(state, r)).IsTruthy)
+            {
+                state.Results[name] = new StepResult { Name = name, Status = StepStatus.Skipped };
+                plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.Skip, null, $"condition is false: {when.Text}"));
+                continue;
+            }
+
+            var parametersOfStep = ResolveWith(state, step, component?.Descriptor);
+            var inputDigests = step.Inputs.ToDictionary(
+                i => i.Key, i => (IReadOnlyList<string>)[.. i.Value.Select(r => state.Results[r.Step].Outputs[r.Output])], StringComparer.Ordinal);
+            var keyCommand = step.Run is null
+                ? null
+                : RenderCommand(state, step, n => string.Join(' ', inputDigests.TryGetValue(n, out var ds) ? ds : []), n => "<output:" + n + ">");
+            var key = CacheKey(step, component?.Descriptor, parametersOfStep, inputDigests, keyCommand, (component as IExternalInputs)?.ExternalDigest(parametersOfStep));
+            var cached = step.Cache && !options.NoCache ? await _workspace.Metadata.TryGetCacheAsync(key, _workspace.Artifacts, cancellationToken) : null;
+            if (cached is null)
+            {
+                state.Results[name] = new StepResult { Name = name, Status = StepStatus.Pending };
+                plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.Run, key, step.Cache && !options.NoCache ? "not in the cache" : "cache off"));
+                continue;
+            }
+
+            var (values, labels) = await ReadValuesAsync(cached, cancellationToken);
+            state.Results[name] = new StepResult
+            {
+                Name = name,
+                Status = StepStatus.Cached,
+                Outputs = cached.Where(o => o.Key != ValuesOutput).ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal),
+                Values = values,
+                Labels = labels,
+            };
+            plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.Cached, key, null));
+        }
+
+        return plan;
+    }
+
     public async Task<RunResult> RunAsync(PipelineSpec spec, RunOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -100,3 +100,15 @@ public sealed class PipelineParameterException : Exception
     {
     }
 }
+
+/// <summary>What a plan says a step will do.</summary>
+public enum PlannedAction
+{
+    Cached,
+    Run,
+    RunAfterUpstream,
+    Skip,
+}
+
+/// <summary>One step of a plan: what it will do and why.</summary>
+public sealed record PlannedStep(string Name, string Component, PlannedAction Action, string? CacheKey, string? Reason);

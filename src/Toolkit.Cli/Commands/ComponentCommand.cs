@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Text.Json;
+using Toolkit.Components;
+using Toolkit.Pipelines.Components;
+
+namespace Toolkit.Cli.Commands;
+
+/// <summary>
+/// <c>mlops component</c>: list the built-in components, or run one alone. <c>component run</c> is the
+/// entry point of component images and Argo templates: the same code a pipeline step runs in-process.
+/// </summary>
+internal static class ComponentCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("component", "List components, or run one alone (the entry point of container images).");
+        command.Subcommands.Add(CreateList(context));
+        command.Subcommands.Add(CreateRun(context));
+        return command;
+    }
+
+    private static Command CreateList(CliContext context)
+    {
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("list", "Describes every component: inputs, outputs, parameters and values.") { json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var descriptors = BuiltInComponents.Create().Descriptors;
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new
+                {
+                    components = descriptors.Select(d => new
+                    {
+                        name = d.Name,
+                        version = d.Version,
+                        description = d.Description,
+                        inputs = d.Inputs.Select(i => new { name = i.Name, kind = i.Kind, required = i.Required, multiple = i.Multiple, description = i.Description }),
+                        outputs = d.Outputs.Select(o => new { name = o.Name, kind = o.Kind, description = o.Description }),
+                        parameters = d.Parameters.Select(p => new
+                        {
+                            name = p.Name,
+                            type = p.Type.ToString().ToLowerInvariant(),
+                            required = p.Required,
+                            @default = p.Default,
+                            choices = p.Choices,
+                            description = p.Description,
+                        }),
+                        values = d.Values,
+                    }),
+                }, ct);
+                return ExitCodes.Ok;
+            }
+
+            foreach (var d in descriptors)
+            {
+                await context.Output.WriteLineAsync($"{d.Name} (v{d.Version}): {d.Description}");
+                foreach (var i in d.Inputs)
+                {
+                    await context.Output.WriteLineAsync($"  in   {i.Name,-20} {i.Kind}{(i.Multiple ? " (list)" : "")}{(i.Required ? "" : " (optional)")}");
+                }
+
+                foreach (var o in d.Outputs)
+                {
+                    await context.Output.WriteLineAsync($"  out  {o.Name,-20} {o.Kind}");
+                }
+
+                foreach (var p in d.Parameters)
+                {
+                    var detail = p.Required ? "required" : p.Default is null ? "optional" : "default " + p.Default;
+                    await context.Output.WriteLineAsync($"  with {p.Name,-20} {p.Type.ToString().ToLowerInvariant()}, {detail}");
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateRun(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The component, e.g. train/random-forest." };
+        var input = new Option<string[]>("--input") { Description = "An input artifact: name=path (repeat a name for list inputs).", AllowMultipleArgumentsPerToken = false };
+        var param = new Option<string[]>("--param") { Description = "A parameter: name=value (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string[]>("--output") { Description = "Where to write an output: name=path (every declared output).", AllowMultipleArgumentsPerToken = false };
+        var values = new Option<string?>("--values") { Description = "Write the component's scalar values (metrics) to this JSON file." };
+        var command = new Command("run", "Runs one component with the given inputs, parameters and outputs.") { name, input, param, output, values };
+        command.SetAction(async (parse, ct) =>
+        {
+            var catalog = BuiltInComponents.Create();
+            var componentName = parse.GetValue(name)!;
+            if (!catalog.TryGet(componentName, out var component))
+            {
+                throw new UsageException($"unknown component '{componentName}'; see 'mlops component list'.");
+            }
+
+            var d = component.Descriptor;
+            var inputs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var item in parse.GetValue(input) ?? [])
+            {
+                var (k, v) = Split(item, "--input");
+                if (!d.Inputs.Any(i => i.Name == k))
+                {
+                    throw new UsageException($"{d.Name} has no input '{k}'; its inputs: {string.Join(", ", d.Inputs.Select(i => i.Name))}.");
+                }
+
+                if (!File.Exists(v))
+                {
+                    throw new UsageException($"input '{k}': file '{v}' does not exist.");
+                }
+
+                (inputs.TryGetValue(k, out var list) ? list : inputs[k] = []).Add(v);
+            }
+
+            foreach (var missing in d.Inputs.Where(i => i.Required && !inputs.ContainsKey(i.Name)))
+            {
+                throw new UsageException($"{d.Name} needs input '{missing.Name}' (--input {missing.Name}=PATH).");
+            }
+
+            var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in d.Parameters.Where(p => p.Default is not null))
+            {
+                parameters[p.Name] = p.Default!;
+            }
+
+            foreach (var (k, v) in CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"))
+            {
+                if (!d.OpenParameters && !d.Parameters.Any(p => p.Name == k))
+                {
+                    throw new UsageException($"{d.Name} has no parameter '{k}'; its parameters: {string.Join(", ", d.Parameters.Select(p => p.Name))}.");
+                }
+
+                parameters[k] = v;
+            }
+
+            var outputs = CommandLineValues.ParseKeyValues(parse.GetValue(output), "--output");
+            foreach (var o in d.Outputs.Where(o => !outputs.ContainsKey(o.Name)))
+            {
+                throw new UsageException($"{d.Name} writes output '{o.Name}': give --output {o.Name}=PATH.");
+            }
+
+            foreach (var path in outputs.Values)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            }
+
+            var result = await component.RunAsync(new ComponentContext
+            {
+                Inputs = inputs.ToDictionary(i => i.Key, i => (IReadOnlyList<string>)i.Value, StringComparer.Ordinal),
+                Parameters = parameters,
+                Outputs = outputs,
+                Log = context.Error,
+            }, ct);
+
+            if (parse.GetValue(values) is { } valuesPath)
+            {
+                var json = new Dictionary<string, object>(StringComparer.Ordinal);
+                foreach (var (k, v) in result.Values)
+                {
+                    json[k] = v;
+                }
+
+                foreach (var (k, v) in result.Labels)
+                {
+                    json[k] = v;
+                }
+
+                await File.WriteAllTextAsync(valuesPath, JsonSerializer.Serialize(json), ct);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static (string Key, string Value) Split(string item, string option)
+    {
+        var eq = item.IndexOf('=', StringComparison.Ordinal);
+        return eq > 0 ? (item[..eq], item[(eq + 1)..]) : throw new UsageException($"{option} expects name=path, got '{item}'.");
+    }
+}

@@ -1,0 +1,231 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Toolkit.Components;
+using Toolkit.Pipelines.Execution;
+using Toolkit.Pipelines.Planning;
+using Toolkit.Pipelines.Spec;
+using Toolkit.Pipelines.Storage;
+
+namespace Toolkit.Cli.Commands;
+
+/// <summary><c>mlops pipeline</c>: validate, plan, draw and run pipelines.</summary>
+internal static class PipelineCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var command = new Command("pipeline", "Validate, plan, draw and run pipelines (pipelines/*.yaml).");
+        command.Subcommands.Add(CreateValidate(context));
+        command.Subcommands.Add(CreatePlan(context));
+        command.Subcommands.Add(CreateGraph(context));
+        command.Subcommands.Add(CreateRun(context));
+        return command;
+    }
+
+    private static Argument<string> FileArgument() => new("file") { Description = "The pipeline file (YAML)." };
+
+    private static Option<string[]> ParamOption() => new("--param")
+    {
+        Description = "Override a pipeline parameter: key=value (repeatable).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Loads and validates; on problems writes every one as file:line:column: message and throws (exit 2).</summary>
+    internal static PipelineSpec LoadValid(string path, CliContext context)
+    {
+        var loaded = PipelineLoader.LoadFile(path);
+        var problems = loaded.Diagnostics.ToList();
+        if (loaded.Spec is not null)
+        {
+            problems.AddRange(PipelineValidator.Validate(loaded.Spec, BuiltInComponents.Create()));
+        }
+
+        if (problems.Count == 0)
+        {
+            return loaded.Spec!;
+        }
+
+        foreach (var p in problems.OrderBy(p => p.Position.Line).ThenBy(p => p.Position.Column))
+        {
+            context.Error.WriteLine(p.ToString());
+        }
+
+        throw new UsageException($"{path}: {problems.Count} problem(s) found; the pipeline was not run.");
+    }
+
+    private static Command CreateValidate(CliContext context)
+    {
+        var file = FileArgument();
+        var command = new Command("validate", "Checks a pipeline file: fields, components, parameters, references, cycles. Lists every problem.") { file };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = LoadValid(parse.GetValue(file)!, context);
+            await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{spec.File}: pipeline '{spec.Name}' is valid ({spec.Steps.Count} steps, {spec.Params.Count} params)"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateGraph(CliContext context)
+    {
+        var file = FileArgument();
+        var format = new Option<string>("--format") { Description = "mermaid or dot.", DefaultValueFactory = _ => "mermaid" };
+        format.AcceptOnlyFromAmong("mermaid", "dot");
+        var command = new Command("graph", "Prints the pipeline's DAG as a Mermaid flowchart or a Graphviz dot graph.") { file, format };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = LoadValid(parse.GetValue(file)!, context);
+            var graph = PipelineGraph.Build(spec);
+            await context.Output.WriteAsync(parse.GetValue(format) == "dot" ? graph.ToDot(spec) : graph.ToMermaid(spec));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreatePlan(CliContext context)
+    {
+        var file = FileArgument();
+        var param = ParamOption();
+        var noCache = new Option<bool>("--no-cache") { Description = "Plan as if nothing were cached." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("plan", "Shows what a run would do now: which steps are cached and which would run.") { file, param, noCache, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = LoadValid(parse.GetValue(file)!, context);
+            var settings = ProjectContext.Settings();
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
+            var runner = new PipelineRunner(workspace, BuiltInComponents.Create(), new LocalExecutor());
+            var plan = await runner.PlanAsync(spec, new RunOptions
+            {
+                Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
+                NoCache = parse.GetValue(noCache),
+            }, ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new
+                {
+                    pipeline = spec.Name,
+                    steps = plan.Select(p => new { name = p.Name, component = p.Component, action = ActionName(p.Action), cache_key = p.CacheKey, reason = p.Reason }),
+                }, ct);
+                return ExitCodes.Ok;
+            }
+
+            await context.Output.WriteLineAsync($"plan for '{spec.Name}':");
+            foreach (var p in plan)
+            {
+                await context.Output.WriteLineAsync($"  {p.Name,-20} {p.Component,-30} {ActionName(p.Action),-8} {p.Reason}".TrimEnd());
+            }
+
+            var cached = plan.Count(p => p.Action == PlannedAction.Cached);
+            await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{cached} of {plan.Count} steps cached; {plan.Count(p => p.Action is PlannedAction.Run or PlannedAction.RunAfterUpstream)} would run"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string ActionName(PlannedAction action) => action switch
+    {
+        PlannedAction.Cached => "cached",
+        PlannedAction.Run => "run",
+        PlannedAction.RunAfterUpstream => "run",
+        _ => "skip",
+    };
+
+    private static Command CreateRun(CliContext context)
+    {
+        var file = FileArgument();
+        var param = ParamOption();
+        var noCache = new Option<bool>("--no-cache") { Description = "Run every step even when its outputs are cached." };
+        var maxParallel = new Option<int?>("--max-parallel") { Description = "At most this many steps at once (default: toolkit.yaml, else the number of cores)." };
+        var executor = new Option<string?>("--executor") { Description = "Where steps run: local (in-process; run: steps as processes)." };
+        executor.AcceptOnlyFromAmong("local");
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: run_id, status and per step its status, cached, duration and outputs with digests." };
+        var command = new Command("run", "Runs a pipeline: parallel steps, cache, retries, timeouts; records runs, artifacts and lineage.")
+        {
+            file, param, noCache, maxParallel, executor, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = LoadValid(parse.GetValue(file)!, context);
+            var settings = ProjectContext.Settings();
+            var (commit, branch) = ProjectContext.Git(settings.Root);
+            var options = new RunOptions
+            {
+                Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
+                NoCache = parse.GetValue(noCache),
+                MaxParallel = parse.GetValue(maxParallel) ?? settings.MaxParallel,
+                GitCommit = commit,
+                GitBranch = branch,
+            };
+            if (options.MaxParallel < 1)
+            {
+                throw new UsageException("--max-parallel must be at least 1.");
+            }
+
+            _ = PipelineRunner.ResolveParams(spec, options.Params); // bad --param: exit 2 before anything is recorded
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
+            var runner = new PipelineRunner(workspace, BuiltInComponents.Create(), new LocalExecutor());
+            var result = await RunProgress.ShowAsync(context, [.. spec.Steps.Select(s => s.Name)],
+                events => runner.RunAsync(spec, options with { Events = events }, ct));
+
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, ToJson(result, workspace), CancellationToken.None);
+            }
+            else
+            {
+                await WriteSummaryAsync(context.Output, result);
+            }
+
+            return result.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    internal static object ToJson(RunResult result, Workspace workspace) => new
+    {
+        run_id = result.RunId,
+        pipeline = result.Pipeline,
+        status = result.Status.ToString().ToLowerInvariant(),
+        duration_seconds = Math.Round(result.Duration.TotalSeconds, 3),
+        run_dir = result.RunDirectory,
+        error = result.Error,
+        steps = result.Steps.Select(s => new
+        {
+            name = s.Name,
+            status = s.Status.ToString().ToLowerInvariant(),
+            cached = s.Cached,
+            duration_seconds = Math.Round(s.Duration.TotalSeconds, 3),
+            attempts = s.Attempts,
+            outputs = s.Outputs.ToDictionary(o => o.Key, o => new { digest = o.Value, path = workspace.Artifacts.Contains(o.Value) ? workspace.Artifacts.PathOf(o.Value) : null }),
+            values = s.Values.ToDictionary(v => v.Key, v => JsonOutput.Finite(v.Value)),
+            labels = s.Labels,
+            error = s.Error,
+            log = s.LogPath,
+        }),
+    };
+
+    private static async Task WriteSummaryAsync(TextWriter output, RunResult result)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"run {result.RunId} of '{result.Pipeline}': {result.Status.ToString().ToLowerInvariant()} in {result.Duration.TotalSeconds:0.00} s");
+        foreach (var s in result.Steps)
+        {
+            var values = string.Join(", ", s.Values.Where(v => !v.Key.StartsWith("train_", StringComparison.Ordinal)).Take(5)
+                .Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key}={v.Value:0.####}")));
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"  {s.Name,-20} {s.Status.ToString().ToLowerInvariant(),-10} {s.Duration.TotalSeconds,7:0.00}s  {values}{(s.Error is null ? "" : "  " + s.Error)}");
+            sb.AppendLine(line.TrimEnd());
+        }
+
+        var cached = result.Steps.Count(s => s.Cached);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{result.Steps.Count} steps, {cached} cached; logs in {result.RunDirectory}");
+        if (result.Error is not null)
+        {
+            sb.AppendLine(result.Error);
+        }
+
+        await output.WriteAsync(sb.ToString());
+    }
+}

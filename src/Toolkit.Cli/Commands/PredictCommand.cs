@@ -1,0 +1,38 @@
+using System.CommandLine;
+using System.Globalization;
+using Toolkit.Ml.Data;
+using Toolkit.Ml.Data.Csv;
+using Toolkit.Ml.Models;
+
+namespace Toolkit.Cli.Commands;
+
+/// <summary><c>mlops predict</c>: score a CSV file with a model.</summary>
+internal static class PredictCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var modelPath = new Option<string>("--model") { Description = "The model file (.tkm).", Required = true };
+        var data = new Option<string>("--data") { Description = "Input rows (CSV) with the model's input columns.", Required = true };
+        var output = new Option<string>("--out") { Description = "Where to write the predictions (CSV, one row per input row).", Required = true };
+
+        var command = new Command("predict", "Predicts with a model: writes 'prediction' (and 'probability' for classification) per input row.")
+        {
+            modelPath, data, output,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var model = ModelFile.Load(parse.GetValue(modelPath)!);
+            var table = ModelInputs.Read(model, parse.GetValue(data)!, withLabel: false, ct);
+            var prediction = model.Predict(table);
+            Column[] columns = prediction.Classes is { } classes
+                ? [CategoricalColumn.FromValues("prediction", classes), new Float64Column("probability", prediction.Scores)]
+                : [new Float64Column("prediction", prediction.Scores)];
+            var path = parse.GetValue(output)!;
+            CsvWriter.Write(new DataTable(columns), path, ct);
+            await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {prediction.Scores.Length} predictions to {path}"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,25 @@
+using Toolkit.Components.Data;
+using Toolkit.Components.Evaluate;
+using Toolkit.Components.Features;
+using Toolkit.Components.Train;
+using Toolkit.Ml.Training;
+using Toolkit.Pipelines.Components;
+
+namespace Toolkit.Components;
+
+/// <summary>The components that ship with the toolkit; <c>train/*</c> has one per algorithm of the catalog.</summary>
+public static class BuiltInComponents
+{
+    public static ComponentCatalog Create() => new(
+    [
+        new SynthesizeComponent(),
+        new LoadCsvComponent(),
+        new ValidateComponent(),
+        new SplitComponent(),
+        new FitFeaturesComponent(),
+        .. AlgorithmCatalog.Default.Names.Select(n => new TrainComponent(AlgorithmCatalog.Default.Get(n))),
+        new EvaluateComponent(ModelTask.BinaryClassification),
+        new EvaluateComponent(ModelTask.Regression),
+        new SelectBestComponent(),
+    ]);
+}

@@ -1,0 +1,110 @@
+using Toolkit.Ml.Data.Csv;
+using Toolkit.Ml.Models;
+using Toolkit.Ml.Training;
+using Toolkit.Pipelines.Components;
+
+namespace Toolkit.Components.Evaluate;
+
+/// <summary>
+/// <c>evaluate/classification</c> and <c>evaluate/regression</c>: every model on the same held-out rows;
+/// reports all metrics and the best model's metrics as step values (for <c>when</c> and gates).
+/// </summary>
+internal sealed class EvaluateComponent : IComponent
+{
+    private readonly ModelTask _task;
+
+    public EvaluateComponent(ModelTask task)
+    {
+        _task = task;
+        var classification = task == ModelTask.BinaryClassification;
+        Descriptor = new ComponentDescriptor
+        {
+            Name = classification ? "evaluate/classification" : "evaluate/regression",
+            Version = "1",
+            Description = $"Evaluates {(classification ? "classifiers" : "regressors")} on held-out rows and picks the best by a metric.",
+            Inputs =
+            [
+                new ComponentPort("models", "model", "the models to compare") { Multiple = true },
+                new ComponentPort("test", "dataset", "labelled held-out rows"),
+            ],
+            Outputs = [new ComponentPort("report", "report", "JSON: every model's metrics and the best one")],
+            Parameters =
+            [
+                new ComponentParameter("metric", ParameterType.String, "the primary metric")
+                {
+                    Default = classification ? "auc" : "rmse",
+                    Choices = classification ? ["auc", "accuracy", "f1", "precision", "recall", "pr_auc", "log_loss"] : ["rmse", "mae", "r2", "mape"],
+                },
+            ],
+            Values = classification
+                ? ["auc", "accuracy", "precision", "recall", "f1", "pr_auc", "log_loss", "rows", "models"]
+                : ["rmse", "mae", "r2", "mape", "rows", "models"],
+        };
+    }
+
+    public ComponentDescriptor Descriptor { get; }
+
+    public Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var metric = ComponentArgs.Text(context, Descriptor, "metric");
+        var paths = context.Inputs.TryGetValue("models", out var p) && p.Count > 0
+            ? p
+            : throw new ComponentArgumentException($"{Descriptor.Name}: input 'models' needs at least one model.");
+        var models = paths.Select(ModelFile.Load).ToList();
+        if (models.FirstOrDefault(m => m.Task != _task) is { } wrong)
+        {
+            throw new ComponentArgumentException($"{Descriptor.Name}: model '{wrong.Algorithm}' ({wrong.Digest}) is a {wrong.Task.ToName()} model.");
+        }
+
+        // Read once with the first model's signature types; every model shares the label.
+        var first = models[0];
+        var table = CsvReader.Read(context.Input("test"), new CsvReadOptions
+        {
+            Label = first.Label,
+            ColumnTypes = first.Signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
+        }, cancellationToken);
+
+        var evaluated = new List<EvaluatedModel>();
+        var best = 0;
+        for (var i = 0; i < models.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var evaluation = ModelEvaluator.Evaluate(models[i], table);
+            evaluated.Add(new EvaluatedModel
+            {
+                Index = i,
+                Algorithm = models[i].Algorithm,
+                Digest = models[i].Digest!,
+                Metrics = evaluation.Metrics.ToDictionary(m => m.Key, m => double.IsFinite(m.Value) ? m.Value : (double?)null),
+            });
+            context.Log.WriteLine($"{models[i].Algorithm}: {string.Join(", ", evaluation.Metrics.Select(m => $"{m.Key}={m.Value:0.####}"))}");
+            if (i > 0 && MetricDirection.IsBetter(metric, Value(evaluated[i], metric), Value(evaluated[best], metric)))
+            {
+                best = i;
+            }
+        }
+
+        new EvaluationReport
+        {
+            Task = _task.ToName(),
+            Rows = table.RowCount,
+            PrimaryMetric = metric,
+            DataDigest = DataDigest.Compute(table),
+            Models = evaluated,
+            Best = best,
+        }.Save(context.Output("report"));
+        context.Log.WriteLine($"best by {metric}: {evaluated[best].Algorithm} ({Value(evaluated[best], metric):0.####})");
+
+        var values = evaluated[best].Metrics.Where(m => m.Value is not null).ToDictionary(m => m.Key, m => m.Value!.Value);
+        values["models"] = models.Count;
+        return Task.FromResult(new ComponentResult
+        {
+            Values = values,
+            Labels = new Dictionary<string, string> { ["best_algorithm"] = evaluated[best].Algorithm },
+        });
+    }
+
+    private static double Value(EvaluatedModel model, string metric) =>
+        model.Metrics.TryGetValue(metric, out var v) && v is { } d ? d : double.NaN;
+}

@@ -1,0 +1,158 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using Toolkit.Pipelines.Spec;
+
+namespace Toolkit.Pipelines.Project;
+
+/// <summary>A <c>toolkit.yaml</c> that cannot be used; the message names the file, line and field.</summary>
+public sealed class ProjectSettingsException : Exception
+{
+    public ProjectSettingsException(string message)
+        : base(message)
+    {
+    }
+
+    public ProjectSettingsException()
+    {
+    }
+
+    public ProjectSettingsException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// Project settings from <c>toolkit.yaml</c> (found in the working folder or above it): where the
+/// store lives, the default executor and parallelism, the registry backend. Paths are relative to
+/// the file's folder. Every setting has a default, so the file is optional.
+/// </summary>
+public sealed record ProjectSettings
+{
+    public const string FileName = "toolkit.yaml";
+
+    /// <summary>The folder of toolkit.yaml (or the working folder when there is none).</summary>
+    public required string Root { get; init; }
+
+    /// <summary>The file these settings came from; null for defaults.</summary>
+    public string? File { get; init; }
+
+    /// <summary>The state folder: artifacts, metadata database, runs (default <c>.toolkit</c>).</summary>
+    public required string Store { get; init; }
+
+    public string Executor { get; init; } = "local";
+
+    public int MaxParallel { get; init; } = Environment.ProcessorCount;
+
+    /// <summary><c>embedded</c> (default) or <c>mlflow</c>.</summary>
+    public string RegistryBackend { get; init; } = "embedded";
+
+    public string? MlflowTrackingUri { get; init; }
+
+    /// <summary>Settings for the project around <paramref name="workingDirectory"/>: its toolkit.yaml, or defaults.</summary>
+    public static ProjectSettings Discover(string workingDirectory)
+    {
+        for (var dir = new DirectoryInfo(Path.GetFullPath(workingDirectory)); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, FileName);
+            if (System.IO.File.Exists(candidate))
+            {
+                return Load(candidate);
+            }
+        }
+
+        var root = Path.GetFullPath(workingDirectory);
+        return new ProjectSettings { Root = root, Store = Path.Combine(root, ".toolkit") };
+    }
+
+    public static ProjectSettings Load(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetDirectoryName(full)!;
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(System.IO.File.ReadAllText(full)));
+        }
+        catch (YamlException ex)
+        {
+            throw new ProjectSettingsException($"{path}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.Message}", ex);
+        }
+
+        var settings = new ProjectSettings { Root = root, File = full, Store = Path.Combine(root, ".toolkit") };
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
+        {
+            return settings;
+        }
+
+        string Where(YamlNode n) => $"{path}:{n.Start.Line}:{n.Start.Column}";
+        string ScalarOf(YamlNode n, string key) => n is YamlScalarNode s && s.Value is { } v
+            ? v
+            : throw new ProjectSettingsException($"{Where(n)}: '{key}' must be a single value");
+
+        string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry"];
+        foreach (var (k, v) in map.Children)
+        {
+            var key = ((YamlScalarNode)k).Value ?? "";
+            switch (key)
+            {
+                case "apiVersion" or "kind":
+                    break;
+                case "store":
+                    settings = settings with { Store = Path.GetFullPath(Path.Combine(root, ScalarOf(v, key))) };
+                    break;
+                case "executor":
+                    var executor = ScalarOf(v, key);
+                    if (executor is not ("local" or "docker"))
+                    {
+                        throw new ProjectSettingsException($"{Where(v)}: executor must be local or docker, not '{executor}'");
+                    }
+
+                    settings = settings with { Executor = executor };
+                    break;
+                case "max_parallel":
+                    settings = int.TryParse(ScalarOf(v, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
+                        ? settings with { MaxParallel = n }
+                        : throw new ProjectSettingsException($"{Where(v)}: max_parallel must be a positive integer");
+                    break;
+                case "registry":
+                    settings = ReadRegistry(settings, v, Where, ScalarOf);
+                    break;
+                default:
+                    throw new ProjectSettingsException($"{Where(k)}: unknown setting '{key}'{DidYouMean.Suffix(key, known)}; valid settings: {string.Join(", ", known)}");
+            }
+        }
+
+        return settings;
+    }
+
+    private static ProjectSettings ReadRegistry(ProjectSettings settings, YamlNode node, Func<YamlNode, string> where, Func<YamlNode, string, string> scalarOf)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            throw new ProjectSettingsException($"{where(node)}: 'registry' must be a mapping (backend, tracking_uri)");
+        }
+
+        foreach (var (k, v) in map.Children)
+        {
+            var key = ((YamlScalarNode)k).Value ?? "";
+            switch (key)
+            {
+                case "backend":
+                    var backend = scalarOf(v, key);
+                    settings = backend is "embedded" or "mlflow"
+                        ? settings with { RegistryBackend = backend }
+                        : throw new ProjectSettingsException($"{where(v)}: registry backend must be embedded or mlflow, not '{backend}'");
+                    break;
+                case "tracking_uri":
+                    settings = settings with { MlflowTrackingUri = scalarOf(v, key) };
+                    break;
+                default:
+                    throw new ProjectSettingsException($"{where(k)}: unknown registry setting '{key}'; valid: backend, tracking_uri");
+            }
+        }
+
+        return settings;
+    }
+}
