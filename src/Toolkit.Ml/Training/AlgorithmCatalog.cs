@@ -40,5 +40,7 @@ public sealed class AlgorithmCatalog
     private static AlgorithmCatalog Create() => new(
     [
         // Built-in algorithms, one per line.
+        new Toolkit.Ml.Trees.RandomForestAlgorithm(),
+        new Toolkit.Ml.Trees.GradientBoostingAlgorithm(),
     ]);
 }
