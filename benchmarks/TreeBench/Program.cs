@@ -24,6 +24,39 @@ if (args.Contains("--memory"))
     return;
 }
 
+if (args.Contains("--quick"))
+{
+    // Fit timings only, three times each, for tuning.
+    var (qx, qy) = BinaryData.Load(Path.Combine(dataDir, "clf_train.bin"));
+    var (qt, qty) = BinaryData.Load(Path.Combine(dataDir, "clf_test.bin"));
+    var qc = new TrainContext { Seed = 0, MaxThreads = args.Contains("--one") ? 1 : threads };
+    foreach (var (algorithm, given) in new (IAlgorithm, Dictionary<string, string>)[]
+    {
+        (new GradientBoostingAlgorithm(), new() { ["rounds"] = "100" }),
+        (new RandomForestAlgorithm(), new() { ["trees"] = "100", ["max_depth"] = "12" }),
+    })
+    {
+        if (args.Contains("--gbm") && algorithm is RandomForestAlgorithm)
+        {
+            continue;
+        }
+
+        for (var rep = 0; rep < 3; rep++)
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            var model = algorithm.Fit(new TrainingData(qx, qy, ModelTask.BinaryClassification), HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given), qc);
+            var fitTime = sw.Elapsed.TotalSeconds;
+            var cpuTime = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            var p = new double[qt.RowCount];
+            model.Predict(qt, p);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{algorithm.Name}: fit {fitTime:0.000} s (cpu {cpuTime:0.000} s), test AUC {Auc(p, qty):0.0000}"));
+        }
+    }
+
+    return;
+}
+
 Dictionary<string, double> peers = [];
 if (!args.Contains("--no-peers"))
 {

@@ -58,14 +58,15 @@ internal sealed class FeatureBinner
         Parallel.For(0, features.ColumnCount, options, f =>
         {
             var col = features.Columns[f];
-            var values = new List<float>(sample?.Length ?? n);
+            var values = new float[sample?.Length ?? n];
+            var count = 0;
             if (sample is null)
             {
                 foreach (var v in col)
                 {
                     if (!float.IsNaN(v))
                     {
-                        values.Add(v);
+                        values[count++] = v;
                     }
                 }
             }
@@ -75,37 +76,35 @@ internal sealed class FeatureBinner
                 {
                     if (!float.IsNaN(col[r]))
                     {
-                        values.Add(col[r]);
+                        values[count++] = col[r];
                     }
                 }
             }
 
-            edges[f] = Edges(values, maxBins);
+            edges[f] = Edges(values.AsSpan(0, count), maxBins);
         });
         return new FeatureBinner(edges);
     }
 
-    private static float[] Edges(List<float> values, int maxBins)
+    private static float[] Edges(Span<float> sorted, int maxBins)
     {
-        if (values.Count == 0)
+        if (sorted.Length == 0)
         {
             return [];
         }
 
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
+        RadixSort(sorted);
+        // Distinct values, but only as many as decide between exact and quantile edges.
         var distinct = new List<float>();
-        var counts = new List<int>();
         foreach (var v in sorted)
         {
-            if (distinct.Count > 0 && distinct[^1] == v)
-            {
-                counts[^1]++;
-            }
-            else
+            if (distinct.Count == 0 || distinct[^1] != v)
             {
                 distinct.Add(v);
-                counts.Add(1);
+                if (distinct.Count > maxBins)
+                {
+                    break;
+                }
             }
         }
 
@@ -125,13 +124,57 @@ internal sealed class FeatureBinner
         for (var i = 1; i < maxBins; i++)
         {
             var edge = sorted[(int)((long)i * sorted.Length / maxBins) - 1];
-            if ((result.Count == 0 || edge > result[^1]) && edge < distinct[^1])
+            if ((result.Count == 0 || edge > result[^1]) && edge < sorted[^1])
             {
                 result.Add(edge);
             }
         }
 
         return [.. result];
+    }
+
+    /// <summary>LSD radix sort of non-NaN floats (three 11-bit passes over order-preserving keys); much faster than a comparison sort here.</summary>
+    private static void RadixSort(Span<float> values)
+    {
+        var n = values.Length;
+        var keys = new uint[n];
+        var temp = new uint[n];
+        for (var i = 0; i < n; i++)
+        {
+            // -0 and +0 compare equal as floats; give them one key so ties stay ties.
+            var v = values[i] == 0 ? 0f : values[i];
+            var bits = BitConverter.SingleToUInt32Bits(v);
+            keys[i] = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        }
+
+        var counts = new int[2048];
+        for (var shift = 0; shift < 33; shift += 11)
+        {
+            Array.Clear(counts);
+            foreach (var k in keys)
+            {
+                counts[(int)((k >> shift) & 2047)]++;
+            }
+
+            var sum = 0;
+            for (var b = 0; b < counts.Length; b++)
+            {
+                (counts[b], sum) = (sum, sum + counts[b]);
+            }
+
+            foreach (var k in keys)
+            {
+                temp[counts[(int)((k >> shift) & 2047)]++] = k;
+            }
+
+            (keys, temp) = (temp, keys);
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            var k = keys[i];
+            values[i] = BitConverter.UInt32BitsToSingle((k & 0x8000_0000u) != 0 ? k & 0x7FFF_FFFFu : ~k);
+        }
     }
 
     private static float Midpoint(float a, float b)
@@ -165,6 +208,35 @@ internal sealed class FeatureBinner
         return codes;
     }
 
+    /// <summary>Bin codes row-major (row r's codes at r × FeatureCount), for kernels that visit all features of a row.</summary>
+    public byte[] TransformRows(FeatureMatrix features, int maxThreads)
+    {
+        if (features.ColumnCount != _edges.Length)
+        {
+            throw new ArgumentException($"Expected {_edges.Length} features, got {features.ColumnCount}.", nameof(features));
+        }
+
+        const int Block = 4096;
+        var n = features.RowCount;
+        var stride = _edges.Length;
+        var codes = new byte[(long)n * stride];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads) };
+        Parallel.For(0, (n + Block - 1) / Block, options, b =>
+        {
+            var end = Math.Min(n, (b + 1) * Block);
+            for (var f = 0; f < stride; f++)
+            {
+                var col = features.Columns[f];
+                var edges = _edges[f];
+                for (var r = b * Block; r < end; r++)
+                {
+                    codes[((long)r * stride) + f] = Code(edges, col[r]);
+                }
+            }
+        });
+        return codes;
+    }
+
     private static byte Code(float[] edges, float x)
     {
         if (float.IsNaN(x))
@@ -172,21 +244,22 @@ internal sealed class FeatureBinner
             return MissingBin;
         }
 
-        // Lower bound: number of edges strictly below x.
-        int lo = 0, hi = edges.Length;
-        while (lo < hi)
+        // Lower bound (number of edges strictly below x), branch-free: the range halves each step.
+        var n = edges.Length;
+        if (n == 0)
         {
-            var mid = (lo + hi) >> 1;
-            if (edges[mid] < x)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
+            return 1;
         }
 
+        var lo = 0;
+        while (n > 1)
+        {
+            var half = n >> 1;
+            lo = edges[lo + half] < x ? lo + half : lo;
+            n -= half;
+        }
+
+        lo += edges[lo] < x ? 1 : 0;
         return (byte)(lo + 1);
     }
 }

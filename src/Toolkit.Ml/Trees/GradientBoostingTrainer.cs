@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Toolkit.Ml.Training;
 
 namespace Toolkit.Ml.Trees;
@@ -44,13 +45,17 @@ internal sealed class GradientBoostingTrainer
     private const double MinGain = 1e-6;
     private const int ChunkRows = 16_384;
 
+    /// <summary>Rows per histogram block; fixed so that the summation order never depends on threads.</summary>
+    private const int BlockRows = 8192;
+
     private readonly GradientBoostingOptions _options;
     private readonly ModelTask _task;
     private readonly TrainContext _context;
     private readonly ParallelOptions _parallel;
     private readonly Stack<double[]> _histPool = new();
 
-    private byte[][] _codes = [];
+    /// <summary>Bin codes, row-major: the histogram kernel reads all features of a row from one cache line.</summary>
+    private byte[] _codes = [];
     private int[] _binCounts = [];
     private int _featureCount;
     private int[] _rows = [];
@@ -83,7 +88,7 @@ internal sealed class GradientBoostingTrainer
         }
 
         var binner = FeatureBinner.Fit(features, _options.MaxBins, _context.Seed, _context.MaxThreads);
-        _codes = binner.Transform(features, _context.MaxThreads);
+        _codes = binner.TransformRows(features, _context.MaxThreads);
         _featureCount = features.ColumnCount;
         _binCounts = [.. Enumerable.Range(0, _featureCount).Select(binner.BinCount)];
 
@@ -93,7 +98,7 @@ internal sealed class GradientBoostingTrainer
         if (_options.EarlyStoppingRounds > 0 && data.ValidationFeatures is { } vf && data.ValidationLabel is { } vl)
         {
             trainRows = [.. Enumerable.Range(0, n)];
-            validation = new Validation(binner.Transform(vf, _context.MaxThreads), [.. Enumerable.Range(0, vf.RowCount)], vl);
+            validation = new Validation(binner.TransformRows(vf, _context.MaxThreads), features.ColumnCount, [.. Enumerable.Range(0, vf.RowCount)], vl);
         }
         else if (_options.EarlyStoppingRounds > 0 && n >= 20)
         {
@@ -110,7 +115,7 @@ internal sealed class GradientBoostingTrainer
             Array.Sort(held);
             trainRows = order[holdout..];
             Array.Sort(trainRows);
-            validation = new Validation(_codes, held, [.. held.Select(r => label[r])]);
+            validation = new Validation(_codes, features.ColumnCount, held, [.. held.Select(r => label[r])]);
         }
         else
         {
@@ -166,7 +171,7 @@ internal sealed class GradientBoostingTrainer
                 {
                     if (!inSample[r])
                     {
-                        scores[r] += tree.Value[tree.LeafOf(_codes, r)];
+                        scores[r] += tree.Value[tree.LeafOf(_codes, _featureCount, r)];
                     }
                 }
             }
@@ -390,39 +395,89 @@ internal sealed class GradientBoostingTrainer
     /// <summary>
     /// For each (small, large, parent) triple: the small node's histogram from its rows, the large
     /// one as parent minus small (in place, the large node owns the parent's array), and the best
-    /// split of both. Parallel over features; each feature's sums are built by one thread.
+    /// split of both. Rows are cut into fixed blocks (independent of the thread count) whose partial
+    /// histograms are added in block order, so the sums never depend on scheduling.
     /// </summary>
     private void BuildHistograms((GrowNode Small, GrowNode? Large, double[]? Parent)[] work, int[] features)
     {
-        var candidates = new SplitInfo[work.Length * 2, features.Length];
-        Parallel.For(0, features.Length, _parallel, fi =>
+        var items = new List<(double[] Target, int Begin, int End)>();
+        var merges = new List<(double[] Target, double[][] Parts)>();
+        foreach (var (small, _, _) in work)
         {
-            var f = features[fi];
-            var bins = _binCounts[f] + 1;
-            var col = _codes[f];
-            for (var k = 0; k < work.Length; k++)
+            var rows = small.End - small.Begin;
+            var blocks = Math.Max(1, (rows + BlockRows - 1) / BlockRows);
+            if (blocks == 1)
             {
-                var (small, large, _) = work[k];
-                var hist = small.Hist!.AsSpan(f * BinStride, bins * 2);
-                hist.Clear();
-                for (var i = small.Begin; i < small.End; i++)
-                {
-                    var c = col[_rows[i]] * 2;
-                    hist[c] += _orderedG[i];
-                    hist[c + 1] += _orderedH[i];
-                }
+                items.Add((small.Hist!, small.Begin, small.End));
+                continue;
+            }
 
-                candidates[k * 2, fi] = BestSplit(small, f, hist);
-                if (large is not null)
+            var parts = new double[blocks][];
+            for (var b = 0; b < blocks; b++)
+            {
+                parts[b] = RentHist();
+                items.Add((parts[b], small.Begin + (b * BlockRows), Math.Min(small.End, small.Begin + ((b + 1) * BlockRows))));
+            }
+
+            merges.Add((small.Hist!, parts));
+        }
+
+        var offsets = features.Select(f => f * BinStride).ToArray();
+        var lengths = features.Select(f => (_binCounts[f] + 1) * 2).ToArray();
+        Parallel.For(0, items.Count, _parallel, k =>
+        {
+            var (target, begin, end) = items[k];
+            for (var fi = 0; fi < features.Length; fi++)
+            {
+                target.AsSpan(offsets[fi], lengths[fi]).Clear();
+            }
+
+            Accumulate(_codes, _featureCount, _rows, _orderedG, _orderedH, begin, end, offsets, target);
+        });
+
+        if (merges.Count > 0)
+        {
+            Parallel.For(0, merges.Count * features.Length, _parallel, k =>
+            {
+                var (target, parts) = merges[k / features.Length];
+                var fi = k % features.Length;
+                var dst = target.AsSpan(offsets[fi], lengths[fi]);
+                parts[0].AsSpan(offsets[fi], lengths[fi]).CopyTo(dst);
+                for (var b = 1; b < parts.Length; b++)
                 {
-                    var big = large.Hist!.AsSpan(f * BinStride, bins * 2);
-                    for (var b = 0; b < big.Length; b++)
+                    var src = parts[b].AsSpan(offsets[fi], lengths[fi]);
+                    for (var i = 0; i < dst.Length; i++)
                     {
-                        big[b] -= hist[b];
+                        dst[i] += src[i];
                     }
-
-                    candidates[(k * 2) + 1, fi] = BestSplit(large, f, big);
                 }
+            });
+            foreach (var (_, parts) in merges)
+            {
+                foreach (var part in parts)
+                {
+                    _histPool.Push(part);
+                }
+            }
+        }
+
+        var candidates = new SplitInfo[work.Length * 2, features.Length];
+        Parallel.For(0, work.Length * features.Length, _parallel, k =>
+        {
+            var (small, large, _) = work[k / features.Length];
+            var fi = k % features.Length;
+            var w = k / features.Length;
+            var hist = small.Hist!.AsSpan(offsets[fi], lengths[fi]);
+            candidates[w * 2, fi] = BestSplit(small, features[fi], hist);
+            if (large is not null)
+            {
+                var big = large.Hist!.AsSpan(offsets[fi], lengths[fi]);
+                for (var b = 0; b < big.Length; b++)
+                {
+                    big[b] -= hist[b];
+                }
+
+                candidates[(w * 2) + 1, fi] = BestSplit(large, features[fi], big);
             }
         });
 
@@ -432,6 +487,46 @@ internal sealed class GradientBoostingTrainer
             if (work[k].Large is { } large)
             {
                 large.Best = Reduce(candidates, (k * 2) + 1, features.Length);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The histogram kernel: for each row (in order) add its gradient and hessian to the bin of
+    /// every selected feature (<paramref name="offsets"/> = feature × 512).
+    /// </summary>
+    private static unsafe void Accumulate(
+        byte[] codes, int stride, int[] rows, float[] g, float[] h, int begin, int end, int[] offsets, double[] hist)
+    {
+        var all = offsets.Length == stride;
+        fixed (byte* binned = codes)
+        fixed (int* row = rows, offset = offsets)
+        fixed (float* gp = g, hp = h)
+        fixed (double* sums = hist)
+        {
+            var nf = offsets.Length;
+            for (var i = begin; i < end; i++)
+            {
+                var codesOfRow = binned + ((long)row[i] * stride);
+
+                // One 16-byte add per (feature, bin): gradient and hessian sums sit side by side.
+                var gh = Vector128.Create((double)gp[i], hp[i]);
+                if (all)
+                {
+                    for (var f = 0; f < nf; f++)
+                    {
+                        var d = sums + (f * BinStride) + (codesOfRow[f] << 1);
+                        Vector128.Store(Vector128.Load(d) + gh, d);
+                    }
+                }
+                else
+                {
+                    for (var k = 0; k < nf; k++)
+                    {
+                        var d = sums + offset[k] + (codesOfRow[offset[k] / BinStride] << 1);
+                        Vector128.Store(Vector128.Load(d) + gh, d);
+                    }
+                }
             }
         }
     }
@@ -463,8 +558,15 @@ internal sealed class GradientBoostingTrainer
         var bins = hist.Length / 2;
         for (var t = 1; t < bins; t++)
         {
+            var binH = hist[(2 * t) + 1];
+            if (binH == 0 && t + 1 < bins)
+            {
+                // An empty bin gives the same partition as the previous threshold.
+                continue;
+            }
+
             gl += hist[2 * t];
-            hl += hist[(2 * t) + 1];
+            hl += binH;
 
             // Missing values to the right.
             var hr = totalH - hl;
@@ -505,32 +607,34 @@ internal sealed class GradientBoostingTrainer
     }
 
     /// <summary>Stable partition of a node's rows (and their gradients) by its best split.</summary>
-    private void Partition(GrowNode node)
+    private unsafe void Partition(GrowNode node)
     {
         var s = node.Best;
-        var col = _codes[s.Feature];
         var bin = s.Bin;
         var missingLeft = s.MissingLeft;
-        var write = node.Begin;
-        var spill = node.Begin;
-        for (var i = node.Begin; i < node.End; i++)
+        int write = node.Begin, spill = node.Begin;
+        var stride = (long)_featureCount;
+        fixed (byte* codes = _codes)
+        fixed (int* rows = _rows, spillRows = _scratchRows)
+        fixed (float* g = _orderedG, h = _orderedH, spillG = _scratchG, spillH = _scratchH)
         {
-            var r = _rows[i];
-            int c = col[r];
-            var left = c == FeatureBinner.MissingBin ? missingLeft : c <= bin;
-            if (left)
+            var feature = s.Feature;
+            for (var i = node.Begin; i < node.End; i++)
             {
-                _rows[write] = r;
-                _orderedG[write] = _orderedG[i];
-                _orderedH[write] = _orderedH[i];
-                write++;
-            }
-            else
-            {
-                _scratchRows[spill] = r;
-                _scratchG[spill] = _orderedG[i];
-                _scratchH[spill] = _orderedH[i];
-                spill++;
+                // Branch-free: write the row to both sides and advance only the side it belongs to
+                // (left/right is close to random, so a branch would mispredict half the time).
+                var r = rows[i];
+                int c = codes[(r * stride) + feature];
+                var left = (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? 1 : 0;
+                float gi = g[i], hi = h[i];
+                rows[write] = r;
+                g[write] = gi;
+                h[write] = hi;
+                spillRows[spill] = r;
+                spillG[spill] = gi;
+                spillH[spill] = hi;
+                write += left;
+                spill += 1 - left;
             }
         }
 
@@ -568,7 +672,7 @@ internal sealed class GradientBoostingTrainer
     }
 
     /// <summary>Rows watched for early stopping, with their running raw scores.</summary>
-    private sealed class Validation(byte[][] codes, int[] rows, double[] label)
+    private sealed class Validation(byte[] codes, int stride, int[] rows, double[] label)
     {
         public double[] Scores { get; } = new double[rows.Length];
 
@@ -577,7 +681,7 @@ internal sealed class GradientBoostingTrainer
             var loss = 0.0;
             for (var i = 0; i < rows.Length; i++)
             {
-                Scores[i] += tree.Value[tree.LeafOf(codes, rows[i])];
+                Scores[i] += tree.Value[tree.LeafOf(codes, stride, rows[i])];
                 var s = Scores[i];
                 if (task == ModelTask.BinaryClassification)
                 {

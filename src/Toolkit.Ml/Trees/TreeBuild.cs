@@ -78,7 +78,22 @@ internal sealed class TreeBuild
         return result;
     }
 
-    /// <summary>The leaf a row of bin codes falls into.</summary>
+    /// <summary>The leaf a row of row-major bin codes (<paramref name="stride"/> codes per row) falls into.</summary>
+    public int LeafOf(byte[] codes, int stride, int row)
+    {
+        var node = 0;
+        var offset = (long)row * stride;
+        while (Feature[node] >= 0)
+        {
+            var code = codes[offset + Feature[node]];
+            var left = code == FeatureBinner.MissingBin ? MissingLeft[node] : code <= Bin[node];
+            node = left ? Left[node] : Right[node];
+        }
+
+        return node;
+    }
+
+    /// <summary>The leaf a row of column-major bin codes falls into.</summary>
     public int LeafOf(byte[][] codes, int row)
     {
         var node = 0;
