@@ -36,8 +36,24 @@ if (args.Contains("--quick"))
         (new RandomForestAlgorithm(), new() { ["trees"] = "100", ["max_depth"] = "12" }),
     })
     {
-        if (args.Contains("--gbm") && algorithm is RandomForestAlgorithm)
+        if ((args.Contains("--gbm") || args.Contains("--predict")) && algorithm is RandomForestAlgorithm)
         {
+            continue;
+        }
+
+        if (args.Contains("--predict"))
+        {
+            var (px, _) = BinaryData.Load(Path.Combine(dataDir, "pred_1m.bin"));
+            var predictor = algorithm.Fit(new TrainingData(qx, qy, ModelTask.BinaryClassification), HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given), qc);
+            var po = new double[px.RowCount];
+            for (var rep = 0; rep < 4; rep++)
+            {
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var sw0 = Stopwatch.StartNew();
+                predictor.Predict(px, po);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"predict 1M: {sw0.Elapsed.TotalSeconds:0.000} s (cpu {(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:0.000} s) checksum {po.Sum():R}"));
+            }
+
             continue;
         }
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Toolkit.Ml.Training;
@@ -55,7 +54,7 @@ internal sealed class TreeEnsemble
                 var at = offset + i;
                 if (f < 0)
                 {
-                    nodes[at] = new FlatNode(0, 0, at, at);
+                    nodes[at] = Leaf(at);
                     values[at] = tree.Value[i];
                 }
                 else
@@ -86,58 +85,147 @@ internal sealed class TreeEnsemble
         }
 
         var n = features.RowCount;
-        var blocks = (n + BlockRows - 1) / BlockRows;
-        var columns = features.Columns;
-        fixed (double* output = sums)
+        if (n == 0 || treeCount == 0)
         {
-            var address = (nint)output;
-            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads) };
-            Parallel.For(
-                0,
-                blocks,
-                options,
-                () => new int[BlockRows],
-                (b, _, pos) =>
-                {
-                    var start = b * BlockRows;
-                    var count = Math.Min(BlockRows, n - start);
-                    SumBlock(columns, start, count, pos, new Span<double>((double*)address + start, count), treeCount);
-                    return pos;
-                },
-                _ => { });
+            return;
         }
-    }
 
-    private void SumBlock(float[][] columns, int start, int count, int[] pos, Span<double> acc, int treeCount)
-    {
-        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        ref var position = ref MemoryMarshal.GetArrayDataReference(pos);
-        for (var t = 0; t < treeCount; t++)
+        var blocks = (n + BlockRows - 1) / BlockRows;
+        var handles = new GCHandle[FeatureCount];
+        var columnPointers = new nint[Math.Max(1, FeatureCount)];
+        try
         {
-            var root = _roots[t];
-            for (var r = 0; r < count; r++)
+            for (var f = 0; f < FeatureCount; f++)
             {
-                Unsafe.Add(ref position, r) = root;
+                handles[f] = GCHandle.Alloc(features.Columns[f], GCHandleType.Pinned);
+                columnPointers[f] = handles[f].AddrOfPinnedObject();
             }
 
-            for (var d = _depths[t]; d > 0; d--)
+            fixed (double* output = sums)
+            fixed (FlatNode* nodes = _nodes)
+            fixed (double* values = _values)
+            fixed (nint* columns = columnPointers)
             {
-                for (var r = 0; r < count; r++)
+                var state = new BlockState((nint)output, (nint)nodes, (nint)values, (nint)columns, n, treeCount);
+                var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads) };
+                Parallel.For(
+                    0,
+                    blocks,
+                    options,
+                    () => new int[BlockRows],
+                    (b, _, pos) =>
+                    {
+                        SumBlock(state, b, pos);
+                        return pos;
+                    },
+                    _ => { });
+            }
+        }
+        finally
+        {
+            foreach (var h in handles)
+            {
+                if (h.IsAllocated)
                 {
-                    ref var p = ref Unsafe.Add(ref position, r);
-                    ref readonly var node = ref Unsafe.Add(ref nodes, p);
-                    var v = columns[node.Feature & FeatureMask][start + r];
-                    var left = v <= node.Threshold || (float.IsNaN(v) && (node.Feature & MissingLeftFlag) != 0);
-                    p = left ? node.Left : node.Right;
+                    h.Free();
                 }
             }
+        }
+    }
 
-            for (var r = 0; r < count; r++)
+    private unsafe void SumBlock(BlockState state, int block, int[] positions)
+    {
+        var start = block * BlockRows;
+        var count = Math.Min(BlockRows, state.Rows - start);
+        var nodes = (FlatNode*)state.Nodes;
+        var values = (double*)state.Values;
+        var acc = (double*)state.Output + start;
+
+        // Column pointers shifted to this block, so row r of the block is columns[f][r].
+        var columns = stackalloc float*[FeatureCount];
+        for (var f = 0; f < FeatureCount; f++)
+        {
+            columns[f] = (float*)((nint*)state.Columns)[f] + start;
+        }
+
+        var hasMissing = false;
+        for (var f = 0; f < FeatureCount && !hasMissing; f++)
+        {
+            hasMissing = HasNaN(columns[f], count);
+        }
+
+        fixed (int* pos = positions)
+        {
+            for (var t = 0; t < state.TreeCount; t++)
             {
-                acc[r] += _values[Unsafe.Add(ref position, r)];
+                var root = _roots[t];
+                var depth = _depths[t];
+                if (depth == 0)
+                {
+                    var v0 = values[root];
+                    for (var r = 0; r < count; r++)
+                    {
+                        acc[r] += v0;
+                    }
+
+                    continue;
+                }
+
+                // Branch-free steps: the right child is always left + 1, so a row moves to
+                // Left + goRight. NaN fails every comparison, so "v > threshold" already sends it
+                // left; it goes right only at nodes whose missing values go right. Leaves point to
+                // themselves with an infinite threshold and missing-left, so extra steps keep rows there.
+                for (var r = 0; r < count; r++)
+                {
+                    pos[r] = root;
+                }
+
+                for (var d = 0; d < depth; d++)
+                {
+                    if (hasMissing)
+                    {
+                        for (var r = 0; r < count; r++)
+                        {
+                            var node = nodes + pos[r];
+                            var feature = node->Feature;
+                            var v = columns[feature & FeatureMask][r];
+                            var goRight = (v > node->Threshold ? 1 : 0) | ((float.IsNaN(v) ? 1 : 0) & (((feature >> 30) & 1) ^ 1));
+                            pos[r] = node->Left + goRight;
+                        }
+                    }
+                    else
+                    {
+                        for (var r = 0; r < count; r++)
+                        {
+                            var node = nodes + pos[r];
+                            var v = columns[node->Feature & FeatureMask][r];
+                            pos[r] = node->Left + (v > node->Threshold ? 1 : 0);
+                        }
+                    }
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    acc[r] += values[pos[r]];
+                }
             }
         }
     }
+
+    private static unsafe bool HasNaN(float* values, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (float.IsNaN(values[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly record struct BlockState(nint Output, nint Nodes, nint Values, nint Columns, int Rows, int TreeCount);
 
     public void Write(Utf8JsonWriter writer)
     {
@@ -151,8 +239,8 @@ internal sealed class TreeEnsemble
             var node = _nodes[i];
             var leaf = node.Left == i;
             feature[i] = leaf ? -1 : node.Feature & FeatureMask;
-            missingLeft[i] = (node.Feature & MissingLeftFlag) != 0 ? 1 : 0;
-            threshold[i] = node.Threshold;
+            missingLeft[i] = !leaf && (node.Feature & MissingLeftFlag) != 0 ? 1 : 0;
+            threshold[i] = leaf ? 0 : node.Threshold;
             left[i] = leaf ? -1 : node.Left;
             right[i] = leaf ? -1 : node.Right;
         }
@@ -192,13 +280,13 @@ internal sealed class TreeEnsemble
         {
             if (feature[i] < 0)
             {
-                nodes[i] = new FlatNode(0, 0, i, i);
+                nodes[i] = Leaf(i);
                 continue;
             }
 
-            if (feature[i] >= featureCount || (uint)left[i] >= (uint)count || (uint)right[i] >= (uint)count)
+            if (feature[i] >= featureCount || (uint)left[i] >= (uint)count || right[i] != left[i] + 1)
             {
-                throw new FormatException($"Tree node {i} in the model payload points outside the model.");
+                throw new FormatException($"Tree node {i} in the model payload points outside the model (or its children are not adjacent).");
             }
 
             nodes[i] = new FlatNode(feature[i] | (missingLeft[i] != 0 ? MissingLeftFlag : 0), threshold[i], left[i], right[i]);
@@ -215,6 +303,10 @@ internal sealed class TreeEnsemble
         return new TreeEnsemble(nodes, values, roots, depths, featureCount);
     }
 
+    /// <summary>A leaf for branch-free traversal: it points to itself and no value (not even NaN) leaves it.</summary>
+    private static FlatNode Leaf(int at) => new(MissingLeftFlag, float.PositiveInfinity, at, at);
+
+    /// <summary>A split node; the right child is always <see cref="Left"/> + 1.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct FlatNode(int Feature, float Threshold, int Left, int Right);
 }
