@@ -44,5 +44,7 @@ public sealed class AlgorithmCatalog
         new Linear.ElasticNetAlgorithm(),
         new Linear.RidgeAlgorithm(),
         new Linear.LogisticRegressionAlgorithm(),
+        new Trees.RandomForestAlgorithm(),
+        new Trees.GradientBoostingAlgorithm(),
     ]);
 }

@@ -1,0 +1,702 @@
+using System.Runtime.Intrinsics;
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Ml.Trees;
+
+/// <summary>Validated settings of one gradient-boosting fit.</summary>
+internal sealed record GradientBoostingOptions
+{
+    public int Rounds { get; init; } = 100;
+
+    public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>0 = unlimited (only with leaf-wise growth).</summary>
+    public int MaxDepth { get; init; } = 6;
+
+    /// <summary>0 = depth-wise growth to <see cref="MaxDepth"/>; otherwise best-first with this many leaves.</summary>
+    public int NumLeaves { get; init; }
+
+    public double MinChildWeight { get; init; } = 1.0;
+
+    public double L2 { get; init; } = 1.0;
+
+    public double Subsample { get; init; } = 1.0;
+
+    public double Colsample { get; init; } = 1.0;
+
+    public int MaxBins { get; init; } = 255;
+
+    public int EarlyStoppingRounds { get; init; }
+}
+
+/// <summary>What a boosting fit produced.</summary>
+internal sealed record BoostingResult(TreeEnsemble Ensemble, double BaseScore, double[] GainImportance, int BestRound);
+
+/// <summary>
+/// Histogram gradient boosting (XGBoost "hist" / LightGBM style): bin codes per feature, ordered
+/// gradients moved along with the row partition, one histogram built per split (the smaller child)
+/// and the sibling obtained by subtraction. Every floating-point sum runs in a fixed order (one
+/// feature's histogram is built by one thread over rows in a fixed order), so the model is the same
+/// whatever the number of threads.
+/// </summary>
+internal sealed class GradientBoostingTrainer
+{
+    private const int BinStride = 256 * 2;
+    private const double MinGain = 1e-6;
+    private const int ChunkRows = 16_384;
+
+    /// <summary>Rows per histogram block; fixed so that the summation order never depends on threads.</summary>
+    private const int BlockRows = 8192;
+
+    private readonly GradientBoostingOptions _options;
+    private readonly ModelTask _task;
+    private readonly TrainContext _context;
+    private readonly ParallelOptions _parallel;
+    private readonly Stack<double[]> _histPool = new();
+
+    /// <summary>Bin codes, row-major: the histogram kernel reads all features of a row from one cache line.</summary>
+    private byte[] _codes = [];
+    private int[] _binCounts = [];
+    private int _featureCount;
+    private int[] _rows = [];
+    private float[] _orderedG = [];
+    private float[] _orderedH = [];
+    private int[] _scratchRows = [];
+    private float[] _scratchG = [];
+    private float[] _scratchH = [];
+
+    public GradientBoostingTrainer(GradientBoostingOptions options, ModelTask task, TrainContext context)
+    {
+        _options = options;
+        _task = task;
+        _context = context;
+        _parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = Math.Max(1, context.MaxThreads),
+            CancellationToken = context.CancellationToken,
+        };
+    }
+
+    public BoostingResult Fit(TrainingData data)
+    {
+        var features = data.Features;
+        var label = data.Label;
+        var n = features.RowCount;
+        if (n == 0)
+        {
+            throw new ArgumentException("Cannot fit gradient boosting on zero rows.", nameof(data));
+        }
+
+        var binner = FeatureBinner.Fit(features, _options.MaxBins, _context.Seed, _context.MaxThreads);
+        _codes = binner.TransformRows(features, _context.MaxThreads);
+        _featureCount = features.ColumnCount;
+        _binCounts = [.. Enumerable.Range(0, _featureCount).Select(binner.BinCount)];
+
+        // Rows used for fitting, and where early stopping looks.
+        int[] trainRows;
+        Validation? validation = null;
+        if (_options.EarlyStoppingRounds > 0 && data.ValidationFeatures is { } vf && data.ValidationLabel is { } vl)
+        {
+            trainRows = [.. Enumerable.Range(0, n)];
+            validation = new Validation(binner.TransformRows(vf, _context.MaxThreads), features.ColumnCount, [.. Enumerable.Range(0, vf.RowCount)], vl);
+        }
+        else if (_options.EarlyStoppingRounds > 0 && n >= 20)
+        {
+            var order = Enumerable.Range(0, n).ToArray();
+            var rng = new TreeRandom(_context.Seed, 3, 0);
+            for (var i = n - 1; i > 0; i--)
+            {
+                var j = rng.NextInt(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+
+            var holdout = Math.Max(1, n / 10);
+            var held = order[..holdout];
+            Array.Sort(held);
+            trainRows = order[holdout..];
+            Array.Sort(trainRows);
+            validation = new Validation(_codes, features.ColumnCount, held, [.. held.Select(r => label[r])]);
+        }
+        else
+        {
+            trainRows = [.. Enumerable.Range(0, n)];
+        }
+
+        var baseScore = BaseScore(label, trainRows);
+        var scores = new double[n];
+        Array.Fill(scores, baseScore);
+        validation?.Scores.AsSpan().Fill(baseScore);
+        var grad = new float[n];
+        var hess = new float[n];
+        _rows = new int[trainRows.Length];
+        _orderedG = new float[trainRows.Length];
+        _orderedH = new float[trainRows.Length];
+        _scratchRows = new int[trainRows.Length];
+        _scratchG = new float[trainRows.Length];
+        _scratchH = new float[trainRows.Length];
+
+        var trees = new List<TreeBuild>();
+        var bestLoss = double.PositiveInfinity;
+        var bestRound = -1;
+        var inSample = _options.Subsample < 1.0 ? new bool[n] : null;
+        for (var round = 0; round < _options.Rounds; round++)
+        {
+            _context.CancellationToken.ThrowIfCancellationRequested();
+            Gradients(label, scores, grad, hess, trainRows);
+            var active = SampleRows(trainRows, round, inSample);
+            for (var i = 0; i < active; i++)
+            {
+                var r = _rows[i];
+                _orderedG[i] = grad[r];
+                _orderedH[i] = hess[r];
+            }
+
+            var tree = new TreeBuild();
+            var leaves = GrowTree(tree, active, SampleFeatures(round));
+            trees.Add(tree);
+
+            // Training scores: rows in the sample by their leaf ranges, the others by walking the tree.
+            foreach (var leaf in leaves)
+            {
+                var value = tree.Value[leaf.Id];
+                for (var i = leaf.Begin; i < leaf.End; i++)
+                {
+                    scores[_rows[i]] += value;
+                }
+            }
+
+            if (inSample is not null)
+            {
+                foreach (var r in trainRows)
+                {
+                    if (!inSample[r])
+                    {
+                        scores[r] += tree.Value[tree.LeafOf(_codes, _featureCount, r)];
+                    }
+                }
+            }
+
+            if (validation is not null)
+            {
+                var loss = validation.Update(tree, _task);
+                if (loss < bestLoss)
+                {
+                    bestLoss = loss;
+                    bestRound = round;
+                }
+                else if (round - bestRound >= _options.EarlyStoppingRounds)
+                {
+                    _context.Progress?.Report(new TrainingProgress("round", round + 1, _options.Rounds));
+                    break;
+                }
+            }
+
+            _context.Progress?.Report(new TrainingProgress("round", round + 1, _options.Rounds));
+        }
+
+        if (validation is not null && bestRound >= 0)
+        {
+            trees.RemoveRange(bestRound + 1, trees.Count - bestRound - 1);
+        }
+
+        return new BoostingResult(
+            TreeEnsemble.FromTrees(trees, binner), baseScore, TreeBuild.Importance(trees, _featureCount), trees.Count);
+    }
+
+    private double BaseScore(double[] label, int[] rows)
+    {
+        var sum = 0.0;
+        foreach (var r in rows)
+        {
+            sum += label[r];
+        }
+
+        var mean = sum / rows.Length;
+        if (_task == ModelTask.Regression)
+        {
+            return mean;
+        }
+
+        var p = Math.Clamp(mean, 1e-6, 1 - 1e-6);
+        return Math.Log(p / (1 - p));
+    }
+
+    private void Gradients(double[] label, double[] scores, float[] grad, float[] hess, int[] rows)
+    {
+        var classification = _task == ModelTask.BinaryClassification;
+        var chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
+        Parallel.For(0, chunks, _parallel, c =>
+        {
+            var end = Math.Min(rows.Length, (c + 1) * ChunkRows);
+            for (var i = c * ChunkRows; i < end; i++)
+            {
+                var r = rows[i];
+                if (classification)
+                {
+                    var p = 1.0 / (1.0 + Math.Exp(-scores[r]));
+                    grad[r] = (float)(p - label[r]);
+                    hess[r] = (float)Math.Max(p * (1 - p), 1e-16);
+                }
+                else
+                {
+                    grad[r] = (float)(scores[r] - label[r]);
+                    hess[r] = 1f;
+                }
+            }
+        });
+    }
+
+    /// <summary>Fills the row list for this round (all training rows, or a seeded subsample); returns its length.</summary>
+    private int SampleRows(int[] trainRows, int round, bool[]? inSample)
+    {
+        if (inSample is null)
+        {
+            trainRows.CopyTo(_rows, 0);
+            return trainRows.Length;
+        }
+
+        var rng = new TreeRandom(_context.Seed, 1, round);
+        var count = 0;
+        foreach (var r in trainRows)
+        {
+            var take = rng.NextDouble() < _options.Subsample;
+            inSample[r] = take;
+            if (take)
+            {
+                _rows[count++] = r;
+            }
+        }
+
+        if (count == 0)
+        {
+            _rows[0] = trainRows[0];
+            inSample[trainRows[0]] = true;
+            count = 1;
+        }
+
+        return count;
+    }
+
+    private int[] SampleFeatures(int round)
+    {
+        var all = Enumerable.Range(0, _featureCount).ToArray();
+        if (_options.Colsample >= 1.0)
+        {
+            return all;
+        }
+
+        var k = Math.Max(1, (int)Math.Round(_options.Colsample * _featureCount));
+        var rng = new TreeRandom(_context.Seed, 2, round);
+        for (var i = 0; i < k; i++)
+        {
+            var j = i + rng.NextInt(_featureCount - i);
+            (all[i], all[j]) = (all[j], all[i]);
+        }
+
+        var chosen = all[..k];
+        Array.Sort(chosen);
+        return chosen;
+    }
+
+    private List<GrowNode> GrowTree(TreeBuild tree, int active, int[] features)
+    {
+        double g = 0, h = 0;
+        for (var i = 0; i < active; i++)
+        {
+            g += _orderedG[i];
+            h += _orderedH[i];
+        }
+
+        var root = new GrowNode(tree.AddLeaf(0, 0), 0, active, g, h, 0) { Hist = RentHist() };
+        BuildHistograms([(root, null, null)], features);
+        var leaves = new List<GrowNode> { root };
+        var leafWise = _options.NumLeaves > 0;
+        while (true)
+        {
+            List<GrowNode> toSplit;
+            if (leafWise)
+            {
+                if (leaves.Count >= _options.NumLeaves)
+                {
+                    break;
+                }
+
+                GrowNode? best = null;
+                foreach (var leaf in leaves)
+                {
+                    if (CanSplit(leaf) && (best is null || leaf.Best.Gain > best.Best.Gain))
+                    {
+                        best = leaf;
+                    }
+                }
+
+                toSplit = best is null ? [] : [best];
+            }
+            else
+            {
+                toSplit = [.. leaves.Where(CanSplit)];
+            }
+
+            if (toSplit.Count == 0)
+            {
+                break;
+            }
+
+            var pairs = new (GrowNode Parent, GrowNode Left, GrowNode Right)[toSplit.Count];
+            Parallel.For(0, toSplit.Count, _parallel, k => Partition(toSplit[k]));
+            for (var k = 0; k < toSplit.Count; k++)
+            {
+                var p = toSplit[k];
+                var s = p.Best;
+                var leftId = tree.AddLeaf(0, p.Depth + 1);
+                var rightId = tree.AddLeaf(0, p.Depth + 1);
+                tree.Split(p.Id, s.Feature, s.Bin, s.MissingLeft, leftId, rightId, s.Gain);
+                var left = new GrowNode(leftId, p.Begin, p.Split, s.LeftG, s.LeftH, p.Depth + 1);
+                var right = new GrowNode(rightId, p.Split, p.End, p.G - s.LeftG, p.H - s.LeftH, p.Depth + 1);
+                pairs[k] = (p, left, right);
+                leaves.Remove(p);
+                leaves.Add(left);
+                leaves.Add(right);
+            }
+
+            var work = new (GrowNode, GrowNode?, double[]?)[pairs.Length];
+            for (var k = 0; k < pairs.Length; k++)
+            {
+                var (p, l, r) = pairs[k];
+                var (small, large) = l.End - l.Begin <= r.End - r.Begin ? (l, r) : (r, l);
+                small.Hist = RentHist();
+                large.Hist = p.Hist;
+                work[k] = (small, large, p.Hist);
+                p.Hist = null;
+            }
+
+            BuildHistograms(work, features);
+        }
+
+        foreach (var leaf in leaves)
+        {
+            tree.Value[leaf.Id] = -leaf.G / (leaf.H + _options.L2) * _options.LearningRate;
+            if (leaf.Hist is not null)
+            {
+                _histPool.Push(leaf.Hist);
+                leaf.Hist = null;
+            }
+        }
+
+        leaves.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return leaves;
+    }
+
+    private bool CanSplit(GrowNode node) =>
+        node.Best.Gain > MinGain && (_options.MaxDepth == 0 || node.Depth < _options.MaxDepth);
+
+    private double[] RentHist() => _histPool.Count > 0 ? _histPool.Pop() : new double[_featureCount * BinStride];
+
+    /// <summary>
+    /// For each (small, large, parent) triple: the small node's histogram from its rows, the large
+    /// one as parent minus small (in place, the large node owns the parent's array), and the best
+    /// split of both. Rows are cut into fixed blocks (independent of the thread count) whose partial
+    /// histograms are added in block order, so the sums never depend on scheduling.
+    /// </summary>
+    private void BuildHistograms((GrowNode Small, GrowNode? Large, double[]? Parent)[] work, int[] features)
+    {
+        var items = new List<(double[] Target, int Begin, int End)>();
+        var merges = new List<(double[] Target, double[][] Parts)>();
+        foreach (var (small, _, _) in work)
+        {
+            var rows = small.End - small.Begin;
+            var blocks = Math.Max(1, (rows + BlockRows - 1) / BlockRows);
+            if (blocks == 1)
+            {
+                items.Add((small.Hist!, small.Begin, small.End));
+                continue;
+            }
+
+            var parts = new double[blocks][];
+            for (var b = 0; b < blocks; b++)
+            {
+                parts[b] = RentHist();
+                items.Add((parts[b], small.Begin + (b * BlockRows), Math.Min(small.End, small.Begin + ((b + 1) * BlockRows))));
+            }
+
+            merges.Add((small.Hist!, parts));
+        }
+
+        var offsets = features.Select(f => f * BinStride).ToArray();
+        var lengths = features.Select(f => (_binCounts[f] + 1) * 2).ToArray();
+        Parallel.For(0, items.Count, _parallel, k =>
+        {
+            var (target, begin, end) = items[k];
+            for (var fi = 0; fi < features.Length; fi++)
+            {
+                target.AsSpan(offsets[fi], lengths[fi]).Clear();
+            }
+
+            Accumulate(_codes, _featureCount, _rows, _orderedG, _orderedH, begin, end, offsets, target);
+        });
+
+        if (merges.Count > 0)
+        {
+            Parallel.For(0, merges.Count * features.Length, _parallel, k =>
+            {
+                var (target, parts) = merges[k / features.Length];
+                var fi = k % features.Length;
+                var dst = target.AsSpan(offsets[fi], lengths[fi]);
+                parts[0].AsSpan(offsets[fi], lengths[fi]).CopyTo(dst);
+                for (var b = 1; b < parts.Length; b++)
+                {
+                    var src = parts[b].AsSpan(offsets[fi], lengths[fi]);
+                    for (var i = 0; i < dst.Length; i++)
+                    {
+                        dst[i] += src[i];
+                    }
+                }
+            });
+            foreach (var (_, parts) in merges)
+            {
+                foreach (var part in parts)
+                {
+                    _histPool.Push(part);
+                }
+            }
+        }
+
+        var candidates = new SplitInfo[work.Length * 2, features.Length];
+        Parallel.For(0, work.Length * features.Length, _parallel, k =>
+        {
+            var (small, large, _) = work[k / features.Length];
+            var fi = k % features.Length;
+            var w = k / features.Length;
+            var hist = small.Hist!.AsSpan(offsets[fi], lengths[fi]);
+            candidates[w * 2, fi] = BestSplit(small, features[fi], hist);
+            if (large is not null)
+            {
+                var big = large.Hist!.AsSpan(offsets[fi], lengths[fi]);
+                for (var b = 0; b < big.Length; b++)
+                {
+                    big[b] -= hist[b];
+                }
+
+                candidates[(w * 2) + 1, fi] = BestSplit(large, features[fi], big);
+            }
+        });
+
+        for (var k = 0; k < work.Length; k++)
+        {
+            work[k].Small.Best = Reduce(candidates, k * 2, features.Length);
+            if (work[k].Large is { } large)
+            {
+                large.Best = Reduce(candidates, (k * 2) + 1, features.Length);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The histogram kernel: for each row (in order) add its gradient and hessian to the bin of
+    /// every selected feature (<paramref name="offsets"/> = feature × 512).
+    /// </summary>
+    private static unsafe void Accumulate(
+        byte[] codes, int stride, int[] rows, float[] g, float[] h, int begin, int end, int[] offsets, double[] hist)
+    {
+        var all = offsets.Length == stride;
+        fixed (byte* binned = codes)
+        fixed (int* row = rows, offset = offsets)
+        fixed (float* gp = g, hp = h)
+        fixed (double* sums = hist)
+        {
+            var nf = offsets.Length;
+            for (var i = begin; i < end; i++)
+            {
+                var codesOfRow = binned + ((long)row[i] * stride);
+
+                // One 16-byte add per (feature, bin): gradient and hessian sums sit side by side.
+                var gh = Vector128.Create((double)gp[i], hp[i]);
+                if (all)
+                {
+                    for (var f = 0; f < nf; f++)
+                    {
+                        var d = sums + (f * BinStride) + (codesOfRow[f] << 1);
+                        Vector128.Store(Vector128.Load(d) + gh, d);
+                    }
+                }
+                else
+                {
+                    for (var k = 0; k < nf; k++)
+                    {
+                        var d = sums + offset[k] + (codesOfRow[offset[k] / BinStride] << 1);
+                        Vector128.Store(Vector128.Load(d) + gh, d);
+                    }
+                }
+            }
+        }
+    }
+
+    private static SplitInfo Reduce(SplitInfo[,] candidates, int row, int count)
+    {
+        var best = SplitInfo.None;
+        for (var i = 0; i < count; i++)
+        {
+            if (candidates[row, i].Gain > best.Gain)
+            {
+                best = candidates[row, i];
+            }
+        }
+
+        return best;
+    }
+
+    private SplitInfo BestSplit(GrowNode node, int feature, ReadOnlySpan<double> hist)
+    {
+        var lambda = _options.L2;
+        var minChild = _options.MinChildWeight;
+        double totalG = node.G, totalH = node.H;
+        var parentScore = totalG * totalG / (totalH + lambda);
+        double missG = hist[0], missH = hist[1];
+        var hasMissing = missH > 0;
+        var best = SplitInfo.None;
+        double gl = 0, hl = 0;
+        var bins = hist.Length / 2;
+        for (var t = 1; t < bins; t++)
+        {
+            var binH = hist[(2 * t) + 1];
+            if (binH == 0 && t + 1 < bins)
+            {
+                // An empty bin gives the same partition as the previous threshold.
+                continue;
+            }
+
+            gl += hist[2 * t];
+            hl += binH;
+
+            // Missing values to the right.
+            var hr = totalH - hl;
+            if (hl >= minChild && hr >= minChild)
+            {
+                var gr = totalG - gl;
+                var gain = (gl * gl / (hl + lambda)) + (gr * gr / (hr + lambda)) - parentScore;
+                if (gain > best.Gain)
+                {
+                    best = new SplitInfo(gain, feature, t, false, gl, hl);
+                }
+            }
+
+            if (hasMissing)
+            {
+                var glm = gl + missG;
+                var hlm = hl + missH;
+                var hrm = totalH - hlm;
+                if (hlm >= minChild && hrm >= minChild)
+                {
+                    var grm = totalG - glm;
+                    var gain = (glm * glm / (hlm + lambda)) + (grm * grm / (hrm + lambda)) - parentScore;
+                    if (gain > best.Gain)
+                    {
+                        best = new SplitInfo(gain, feature, t, true, glm, hlm);
+                    }
+                }
+            }
+        }
+
+        // No missing values seen here: send future ones to the heavier side.
+        if (!hasMissing && best.Feature >= 0 && best.LeftH > totalH - best.LeftH)
+        {
+            best = best with { MissingLeft = true };
+        }
+
+        return best;
+    }
+
+    /// <summary>Stable partition of a node's rows (and their gradients) by its best split.</summary>
+    private unsafe void Partition(GrowNode node)
+    {
+        var s = node.Best;
+        var bin = s.Bin;
+        var missingLeft = s.MissingLeft;
+        int write = node.Begin, spill = node.Begin;
+        var stride = (long)_featureCount;
+        fixed (byte* codes = _codes)
+        fixed (int* rows = _rows, spillRows = _scratchRows)
+        fixed (float* g = _orderedG, h = _orderedH, spillG = _scratchG, spillH = _scratchH)
+        {
+            var feature = s.Feature;
+            for (var i = node.Begin; i < node.End; i++)
+            {
+                // Branch-free: write the row to both sides and advance only the side it belongs to
+                // (left/right is close to random, so a branch would mispredict half the time).
+                var r = rows[i];
+                int c = codes[(r * stride) + feature];
+                var left = (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? 1 : 0;
+                float gi = g[i], hi = h[i];
+                rows[write] = r;
+                g[write] = gi;
+                h[write] = hi;
+                spillRows[spill] = r;
+                spillG[spill] = gi;
+                spillH[spill] = hi;
+                write += left;
+                spill += 1 - left;
+            }
+        }
+
+        var rightCount = spill - node.Begin;
+        Array.Copy(_scratchRows, node.Begin, _rows, write, rightCount);
+        Array.Copy(_scratchG, node.Begin, _orderedG, write, rightCount);
+        Array.Copy(_scratchH, node.Begin, _orderedH, write, rightCount);
+        node.Split = write;
+    }
+
+    private readonly record struct SplitInfo(double Gain, int Feature, int Bin, bool MissingLeft, double LeftG, double LeftH)
+    {
+        public static SplitInfo None => new(MinGain, -1, 0, false, 0, 0);
+    }
+
+    private sealed class GrowNode(int id, int begin, int end, double g, double h, int depth)
+    {
+        public int Id { get; } = id;
+
+        public int Begin { get; } = begin;
+
+        public int End { get; } = end;
+
+        public double G { get; } = g;
+
+        public double H { get; } = h;
+
+        public int Depth { get; } = depth;
+
+        public int Split { get; set; }
+
+        public double[]? Hist { get; set; }
+
+        public SplitInfo Best { get; set; } = SplitInfo.None;
+    }
+
+    /// <summary>Rows watched for early stopping, with their running raw scores.</summary>
+    private sealed class Validation(byte[] codes, int stride, int[] rows, double[] label)
+    {
+        public double[] Scores { get; } = new double[rows.Length];
+
+        public double Update(TreeBuild tree, ModelTask task)
+        {
+            var loss = 0.0;
+            for (var i = 0; i < rows.Length; i++)
+            {
+                Scores[i] += tree.Value[tree.LeafOf(codes, stride, rows[i])];
+                var s = Scores[i];
+                if (task == ModelTask.BinaryClassification)
+                {
+                    // Log loss from the raw score, stable for large |s|.
+                    loss += label[i] > 0.5 ? Softplus(-s) : Softplus(s);
+                }
+                else
+                {
+                    loss += (s - label[i]) * (s - label[i]);
+                }
+            }
+
+            return loss / rows.Length;
+        }
+
+        private static double Softplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
+    }
+}

@@ -1,0 +1,312 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Ml.Trees;
+
+/// <summary>
+/// All trees of a model flattened into one node array for fast batch prediction. A leaf points to
+/// itself on both sides, so every row of a block can take exactly "depth" steps without branching
+/// on leaves; rows are processed in blocks, tree by tree, reading columns of the block.
+/// </summary>
+internal sealed class TreeEnsemble
+{
+    private const int MissingLeftFlag = 1 << 30;
+    private const int FeatureMask = MissingLeftFlag - 1;
+    private const int BlockRows = 512;
+
+    private readonly FlatNode[] _nodes;
+    private readonly double[] _values;
+    private readonly int[] _roots;
+    private readonly int[] _depths;
+
+    private TreeEnsemble(FlatNode[] nodes, double[] values, int[] roots, int[] depths, int featureCount)
+    {
+        _nodes = nodes;
+        _values = values;
+        _roots = roots;
+        _depths = depths;
+        FeatureCount = featureCount;
+    }
+
+    public int TreeCount => _roots.Length;
+
+    public int FeatureCount { get; }
+
+    public int NodeCount => _nodes.Length;
+
+    public static TreeEnsemble FromTrees(IReadOnlyList<TreeBuild> trees, FeatureBinner binner)
+    {
+        var total = trees.Sum(t => t.NodeCount);
+        var nodes = new FlatNode[total];
+        var values = new double[total];
+        var roots = new int[trees.Count];
+        var depths = new int[trees.Count];
+        var offset = 0;
+        for (var t = 0; t < trees.Count; t++)
+        {
+            var tree = trees[t];
+            roots[t] = offset;
+            depths[t] = tree.Depth;
+            for (var i = 0; i < tree.NodeCount; i++)
+            {
+                var f = tree.Feature[i];
+                var at = offset + i;
+                if (f < 0)
+                {
+                    nodes[at] = Leaf(at);
+                    values[at] = tree.Value[i];
+                }
+                else
+                {
+                    var feature = f | (tree.MissingLeft[i] ? MissingLeftFlag : 0);
+                    nodes[at] = new FlatNode(feature, binner.Threshold(f, tree.Bin[i]), offset + tree.Left[i], offset + tree.Right[i]);
+                }
+            }
+
+            offset += tree.NodeCount;
+        }
+
+        return new TreeEnsemble(nodes, values, roots, depths, binner.FeatureCount);
+    }
+
+    /// <summary>Adds, for each row, the sum over the first <paramref name="treeCount"/> trees of their leaf values.</summary>
+    public unsafe void SumLeaves(FeatureMatrix features, Span<double> sums, int treeCount, int maxThreads)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.ColumnCount != FeatureCount)
+        {
+            throw new ArgumentException($"The model expects {FeatureCount} features, got {features.ColumnCount}.", nameof(features));
+        }
+
+        if (sums.Length != features.RowCount)
+        {
+            throw new ArgumentException($"Output has {sums.Length} slots for {features.RowCount} rows.", nameof(sums));
+        }
+
+        var n = features.RowCount;
+        if (n == 0 || treeCount == 0)
+        {
+            return;
+        }
+
+        var blocks = (n + BlockRows - 1) / BlockRows;
+        var handles = new GCHandle[FeatureCount];
+        var columnPointers = new nint[Math.Max(1, FeatureCount)];
+        try
+        {
+            for (var f = 0; f < FeatureCount; f++)
+            {
+                handles[f] = GCHandle.Alloc(features.Columns[f], GCHandleType.Pinned);
+                columnPointers[f] = handles[f].AddrOfPinnedObject();
+            }
+
+            fixed (double* output = sums)
+            fixed (FlatNode* nodes = _nodes)
+            fixed (double* values = _values)
+            fixed (nint* columns = columnPointers)
+            {
+                var state = new BlockState((nint)output, (nint)nodes, (nint)values, (nint)columns, n, treeCount);
+                var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads) };
+                Parallel.For(
+                    0,
+                    blocks,
+                    options,
+                    () => new int[BlockRows],
+                    (b, _, pos) =>
+                    {
+                        SumBlock(state, b, pos);
+                        return pos;
+                    },
+                    _ => { });
+            }
+        }
+        finally
+        {
+            foreach (var h in handles)
+            {
+                if (h.IsAllocated)
+                {
+                    h.Free();
+                }
+            }
+        }
+    }
+
+    private unsafe void SumBlock(BlockState state, int block, int[] positions)
+    {
+        var start = block * BlockRows;
+        var count = Math.Min(BlockRows, state.Rows - start);
+        var nodes = (FlatNode*)state.Nodes;
+        var values = (double*)state.Values;
+        var acc = (double*)state.Output + start;
+
+        // Column pointers shifted to this block, so row r of the block is columns[f][r].
+        var columns = stackalloc float*[FeatureCount];
+        for (var f = 0; f < FeatureCount; f++)
+        {
+            columns[f] = (float*)((nint*)state.Columns)[f] + start;
+        }
+
+        var hasMissing = false;
+        for (var f = 0; f < FeatureCount && !hasMissing; f++)
+        {
+            hasMissing = HasNaN(columns[f], count);
+        }
+
+        fixed (int* pos = positions)
+        {
+            for (var t = 0; t < state.TreeCount; t++)
+            {
+                var root = _roots[t];
+                var depth = _depths[t];
+                if (depth == 0)
+                {
+                    var v0 = values[root];
+                    for (var r = 0; r < count; r++)
+                    {
+                        acc[r] += v0;
+                    }
+
+                    continue;
+                }
+
+                // Branch-free steps: the right child is always left + 1, so a row moves to
+                // Left + goRight. NaN fails every comparison, so "v > threshold" already sends it
+                // left; it goes right only at nodes whose missing values go right. Leaves point to
+                // themselves with an infinite threshold and missing-left, so extra steps keep rows there.
+                for (var r = 0; r < count; r++)
+                {
+                    pos[r] = root;
+                }
+
+                for (var d = 0; d < depth; d++)
+                {
+                    if (hasMissing)
+                    {
+                        for (var r = 0; r < count; r++)
+                        {
+                            var node = nodes + pos[r];
+                            var feature = node->Feature;
+                            var v = columns[feature & FeatureMask][r];
+                            var goRight = (v > node->Threshold ? 1 : 0) | ((float.IsNaN(v) ? 1 : 0) & (((feature >> 30) & 1) ^ 1));
+                            pos[r] = node->Left + goRight;
+                        }
+                    }
+                    else
+                    {
+                        for (var r = 0; r < count; r++)
+                        {
+                            var node = nodes + pos[r];
+                            var v = columns[node->Feature & FeatureMask][r];
+                            pos[r] = node->Left + (v > node->Threshold ? 1 : 0);
+                        }
+                    }
+                }
+
+                for (var r = 0; r < count; r++)
+                {
+                    acc[r] += values[pos[r]];
+                }
+            }
+        }
+    }
+
+    private static unsafe bool HasNaN(float* values, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (float.IsNaN(values[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly record struct BlockState(nint Output, nint Nodes, nint Values, nint Columns, int Rows, int TreeCount);
+
+    public void Write(Utf8JsonWriter writer)
+    {
+        var feature = new int[_nodes.Length];
+        var missingLeft = new int[_nodes.Length];
+        var threshold = new float[_nodes.Length];
+        var left = new int[_nodes.Length];
+        var right = new int[_nodes.Length];
+        for (var i = 0; i < _nodes.Length; i++)
+        {
+            var node = _nodes[i];
+            var leaf = node.Left == i;
+            feature[i] = leaf ? -1 : node.Feature & FeatureMask;
+            missingLeft[i] = !leaf && (node.Feature & MissingLeftFlag) != 0 ? 1 : 0;
+            threshold[i] = leaf ? 0 : node.Threshold;
+            left[i] = leaf ? -1 : node.Left;
+            right[i] = leaf ? -1 : node.Right;
+        }
+
+        writer.WriteNumber("feature_count", FeatureCount);
+        writer.WriteNumber("tree_count", TreeCount);
+        PayloadArrays.WriteInts(writer, "roots", _roots);
+        PayloadArrays.WriteInts(writer, "depths", _depths);
+        PayloadArrays.WriteInts(writer, "feature", feature);
+        PayloadArrays.WriteInts(writer, "missing_left", missingLeft);
+        PayloadArrays.WriteFloats(writer, "threshold", threshold);
+        PayloadArrays.WriteInts(writer, "left", left);
+        PayloadArrays.WriteInts(writer, "right", right);
+        PayloadArrays.WriteDoubles(writer, "value", _values);
+    }
+
+    public static TreeEnsemble Read(JsonElement payload)
+    {
+        var featureCount = payload.GetProperty("feature_count").GetInt32();
+        var roots = PayloadArrays.ReadInts(payload, "roots");
+        var depths = PayloadArrays.ReadInts(payload, "depths");
+        var feature = PayloadArrays.ReadInts(payload, "feature");
+        var missingLeft = PayloadArrays.ReadInts(payload, "missing_left");
+        var threshold = PayloadArrays.ReadFloats(payload, "threshold");
+        var left = PayloadArrays.ReadInts(payload, "left");
+        var right = PayloadArrays.ReadInts(payload, "right");
+        var values = PayloadArrays.ReadDoubles(payload, "value");
+        var count = feature.Length;
+        if (missingLeft.Length != count || threshold.Length != count || left.Length != count || right.Length != count
+            || values.Length != count || depths.Length != roots.Length)
+        {
+            throw new FormatException("Tree arrays in the model payload have different lengths.");
+        }
+
+        var nodes = new FlatNode[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (feature[i] < 0)
+            {
+                nodes[i] = Leaf(i);
+                continue;
+            }
+
+            if (feature[i] >= featureCount || (uint)left[i] >= (uint)count || right[i] != left[i] + 1)
+            {
+                throw new FormatException($"Tree node {i} in the model payload points outside the model (or its children are not adjacent).");
+            }
+
+            nodes[i] = new FlatNode(feature[i] | (missingLeft[i] != 0 ? MissingLeftFlag : 0), threshold[i], left[i], right[i]);
+        }
+
+        foreach (var r in roots)
+        {
+            if ((uint)r >= (uint)count)
+            {
+                throw new FormatException("A tree root in the model payload points outside the model.");
+            }
+        }
+
+        return new TreeEnsemble(nodes, values, roots, depths, featureCount);
+    }
+
+    /// <summary>A leaf for branch-free traversal: it points to itself and no value (not even NaN) leaves it.</summary>
+    private static FlatNode Leaf(int at) => new(MissingLeftFlag, float.PositiveInfinity, at, at);
+
+    /// <summary>A split node; the right child is always <see cref="Left"/> + 1.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct FlatNode(int Feature, float Threshold, int Left, int Right);
+}
