@@ -43,9 +43,15 @@ Task("Test")
     .IsDependentOn("Check.Workflows")
     .Does<BuildData>((ctx, data) => RunTests(ctx, data, "FullyQualifiedName!~IntegrationTests"));
 
+Task("Pipeline")
+    .Description("Runs a reference pipeline end to end with mlops (--pipeline=diabetes|housing, --no-cache).")
+    .IsDependentOn("Build")
+    .Does<BuildData>((ctx, data) => Mlops(data, $"pipeline run pipelines/{data.Pipeline}.yaml{(data.NoCache ? " --no-cache" : "")}"));
+
 Task("Default")
-    .Description("The main job: build, test.")
-    .IsDependentOn("Test");
+    .Description("The main job: build, unit tests, then the reference pipeline end to end.")
+    .IsDependentOn("Test")
+    .IsDependentOn("Pipeline");
 
 Task("Tasks")
     .Description("Lists every task with its description.")

@@ -7,6 +7,8 @@ public sealed class BuildData
     public DirectoryPath TestResults { get; init; }
     public bool IsCI { get; init; }
     public bool HasNode { get; init; }
+    public string Pipeline { get; init; }
+    public bool NoCache { get; init; }
     public ICakeContext Context { get; init; }
 
     public static BuildData From(ISetupContext ctx)
@@ -22,6 +24,8 @@ public sealed class BuildData
             TestResults = artifacts.Combine("test-results"),
             IsCI = ctx.EnvironmentVariable("CI") is string ci && ci.Equals("true", StringComparison.OrdinalIgnoreCase),
             HasNode = ctx.Tools.Resolve("node") is not null && ctx.Tools.Resolve("npm") is not null,
+            Pipeline = ctx.Argument("pipeline", "diabetes"),
+            NoCache = ctx.HasArgument("no-cache"),
             Context = ctx,
         };
     }
@@ -47,5 +51,16 @@ public static void Run(BuildData data, string tool, string arguments)
     if (exit != 0)
     {
         throw new CakeException($"'{tool} {arguments}' exited with code {exit}.");
+    }
+}
+
+// Runs the mlops command built by the Build task (the same binary users and CI run).
+public static void Mlops(BuildData data, string arguments)
+{
+    var dll = data.Context.MakeAbsolute(data.Context.File($"src/Toolkit.Cli/bin/{data.Configuration}/net10.0/mlops.dll"));
+    var exit = data.Context.StartProcess("dotnet", new ProcessSettings { Arguments = $"\"{dll.FullPath}\" {arguments}" });
+    if (exit != 0)
+    {
+        throw new CakeException($"'mlops {arguments}' exited with code {exit}.");
     }
 }

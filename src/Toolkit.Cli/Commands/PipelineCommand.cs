@@ -212,8 +212,8 @@ internal static class PipelineCommand
         sb.AppendLine(CultureInfo.InvariantCulture, $"run {result.RunId} of '{result.Pipeline}': {result.Status.ToString().ToLowerInvariant()} in {result.Duration.TotalSeconds:0.00} s");
         foreach (var s in result.Steps)
         {
-            var values = string.Join(", ", s.Values.Where(v => !v.Key.StartsWith("train_", StringComparison.Ordinal)).Take(5)
-                .Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key}={v.Value:0.####}")));
+            var values = string.Join(", ", s.Labels.Select(l => $"{l.Key}={l.Value}").Where(l => !l.StartsWith("model_digest", StringComparison.Ordinal))
+                .Concat(s.Values.OrderBy(v => v.Key, StringComparer.Ordinal).Take(5).Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key}={v.Value:0.####}"))));
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"  {s.Name,-20} {s.Status.ToString().ToLowerInvariant(),-10} {s.Duration.TotalSeconds,7:0.00}s  {values}{(s.Error is null ? "" : "  " + s.Error)}");
             sb.AppendLine(line.TrimEnd());

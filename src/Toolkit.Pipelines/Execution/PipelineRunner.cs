@@ -407,7 +407,7 @@ public sealed class PipelineRunner
                 timeout.CancelAfter(limit);
             }
 
-            await using var log = new StreamWriter(logPath, append: true, Encoding.UTF8) { AutoFlush = true };
+            await using var log = new StreamWriter(logPath, append: true, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"--- attempt {attempt}/{maxAttempts} of step '{step.Name}' ({step.Uses ?? "run"}) at {_time.GetUtcNow():O}"));
             try

@@ -11,9 +11,19 @@ internal static class DidYouMean
 
     public static string? Closest(string given, IEnumerable<string> known)
     {
+        var names = known.ToList();
+
+        // A name cut short or run long ("data" for "dataset") is the likeliest slip of all.
+        var prefixed = names.Where(k => given.Length >= 3 && (k.StartsWith(given, StringComparison.OrdinalIgnoreCase) || given.StartsWith(k, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(k => Math.Abs(k.Length - given.Length)).FirstOrDefault();
+        if (prefixed is not null && !prefixed.Equals(given, StringComparison.Ordinal))
+        {
+            return prefixed;
+        }
+
         string? best = null;
         var bestDistance = int.MaxValue;
-        foreach (var k in known)
+        foreach (var k in names)
         {
             var d = Distance(given, k);
             if (d < bestDistance)

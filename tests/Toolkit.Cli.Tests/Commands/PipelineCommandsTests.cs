@@ -1,0 +1,158 @@
+using System.Text.Json;
+
+namespace Toolkit.Cli.Tests.Commands;
+
+/// <summary>
+/// The reference pipelines through the command line, on real files and a real SQLite store in a
+/// temporary project folder (toolkit.yaml points the store there).
+/// </summary>
+[Collection("working directory")]
+public sealed class PipelineCommandsTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly string _previous = Environment.CurrentDirectory;
+
+    public PipelineCommandsTests()
+    {
+        File.WriteAllText(_temp.File("toolkit.yaml"), "apiVersion: toolkit/v1\nkind: Project\nstore: .state\n");
+        Environment.CurrentDirectory = _temp.Path;
+    }
+
+    public void Dispose()
+    {
+        Environment.CurrentDirectory = _previous;
+        foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories))
+        {
+            File.SetAttributes(file, FileAttributes.Normal);
+        }
+
+        _temp.Dispose();
+    }
+
+    private static string Reference(string name) => Path.Combine(RepositoryRoot(), "pipelines", name);
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
+    }
+
+    [Fact]
+    public async Task Validate_ReferencePipelines_AreValid()
+    {
+        foreach (var name in new[] { "diabetes.yaml", "housing.yaml" })
+        {
+            var result = await CliRunner.RunAsync("pipeline", "validate", Reference(name));
+
+            result.ExitCode.Should().Be(0, result.Error);
+            result.Output.Should().Contain("is valid");
+        }
+    }
+
+    [Fact]
+    public async Task Validate_BrokenPipeline_ListsEveryProblemWithPosition_ExitsTwo()
+    {
+        var path = _temp.File("broken.yaml");
+        await File.WriteAllTextAsync(path, """
+            apiVersion: toolkit/v1
+            kind: Pipeline
+            name: broken
+            steps:
+              - name: ingest
+                uses: data/synthesize
+                with: { generator: diabetes }
+              - name: split
+                uses: data/split
+                inputs: { dataset: ingest.data }
+              - name: other
+                uses: data/synthesise
+            """);
+
+        var result = await CliRunner.RunAsync("pipeline", "validate", path);
+
+        result.ExitCode.Should().Be(2);
+        result.Error.Should().Contain("broken.yaml:10:24: step 'ingest' has no output 'data'; did you mean 'dataset'?");
+        result.Error.Should().Contain("broken.yaml:12:11: unknown component 'data/synthesise'; did you mean 'data/synthesize'?");
+        result.Error.Should().Contain("2 problem(s) found");
+    }
+
+    [Fact]
+    public async Task Run_Diabetes_Json_ThenCachedRerun_ThenRunsAndLineage()
+    {
+        var first = await CliRunner.RunAsync("pipeline", "run", Reference("diabetes.yaml"), "--param", "rows=3000", "--json");
+
+        first.ExitCode.Should().Be(0, first.Error);
+        using var run = JsonDocument.Parse(first.Output);
+        var root = run.RootElement;
+        root.GetProperty("status").GetString().Should().Be("succeeded");
+        var runId = root.GetProperty("run_id").GetString()!;
+        var steps = root.GetProperty("steps").EnumerateArray().ToList();
+        steps.Select(s => s.GetProperty("name").GetString()).Should().Equal(
+            "ingest", "validate", "split", "features", "train-forest", "train-boosting", "train-logistic", "evaluate", "select");
+        steps.Should().OnlyContain(s => s.GetProperty("cached").GetBoolean() == false && s.GetProperty("status").GetString() == "succeeded");
+        var evaluate = steps.Single(s => s.GetProperty("name").GetString() == "evaluate");
+        evaluate.GetProperty("values").GetProperty("auc").GetDouble().Should().BeGreaterThan(0.75);
+        var model = steps.Single(s => s.GetProperty("name").GetString() == "select").GetProperty("outputs").GetProperty("model");
+        var modelDigest = model.GetProperty("digest").GetString()!;
+        modelDigest.Should().StartWith("sha256:");
+        File.Exists(model.GetProperty("path").GetString()).Should().BeTrue();
+
+        var second = await CliRunner.RunAsync("pipeline", "run", Reference("diabetes.yaml"), "--param", "rows=3000", "--json");
+        using var rerun = JsonDocument.Parse(second.Output);
+        rerun.RootElement.GetProperty("steps").EnumerateArray().Should().OnlyContain(s => s.GetProperty("cached").GetBoolean());
+
+        var list = await CliRunner.RunAsync("runs", "list", "--json");
+        using var runs = JsonDocument.Parse(list.Output);
+        runs.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("run_id").GetString()).Should().Contain(runId);
+
+        var show = await CliRunner.RunAsync("runs", "show", runId, "--json");
+        show.ExitCode.Should().Be(0, show.Error);
+        show.Output.Should().Contain("\"train-forest\"");
+
+        var lineage = await CliRunner.RunAsync("lineage", modelDigest, "--json");
+        lineage.ExitCode.Should().Be(0, lineage.Error);
+        using var graph = JsonDocument.Parse(lineage.Output);
+        graph.RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("step").GetString())
+            .Should().Contain(["select", "evaluate", "split", "ingest"]);
+        Directory.Exists(Path.Combine(_temp.Path, ".state", "artifacts")).Should().BeTrue("toolkit.yaml put the store there");
+    }
+
+    [Fact]
+    public async Task Run_UnknownParam_ExitsTwo()
+    {
+        var result = await CliRunner.RunAsync("pipeline", "run", Reference("housing.yaml"), "--param", "rowz=10");
+
+        result.ExitCode.Should().Be(2);
+        result.Error.Should().Contain("no parameter 'rowz'").And.Contain("did you mean 'rows'");
+    }
+
+    [Fact]
+    public async Task Graph_Mermaid_HasEveryEdge()
+    {
+        var result = await CliRunner.RunAsync("pipeline", "graph", Reference("housing.yaml"), "--format", "mermaid");
+
+        result.ExitCode.Should().Be(0, result.Error);
+        result.Output.Should().Contain("split --> train_forest").And.Contain("train_lasso --> evaluate").And.Contain("evaluate --> select");
+    }
+
+    [Fact]
+    public async Task ComponentRun_Alone_WritesOutputsAndValues()
+    {
+        var data = _temp.File("d.csv");
+        var values = _temp.File("values.json");
+
+        var result = await CliRunner.RunAsync("component", "run", "data/synthesize", "--param", "generator=housing", "--param", "rows=50",
+            "--output", $"dataset={data}", "--values", values);
+
+        result.ExitCode.Should().Be(0, result.Error);
+        File.ReadLines(data).Count().Should().Be(51);
+        File.ReadAllText(values).Should().Contain("\"rows\":50");
+    }
+}
