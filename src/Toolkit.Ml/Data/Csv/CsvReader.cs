@@ -266,8 +266,14 @@ public static class CsvReader
 
         private void Dispatch(byte[] buffer, int length, long offset, long line)
         {
-            var index = _chunks.Count;
-            _chunks.Add(null);
+            int index;
+            lock (_gate)
+            {
+                // Workers store results into this list; growing it must not race with their writes.
+                index = _chunks.Count;
+                _chunks.Add(null);
+            }
+
             if (index == 0)
             {
                 // The first block settles the column types before the others start, so a file whose text
