@@ -13,10 +13,11 @@ namespace Toolkit.Ml.Data.Csv;
 /// ever dropped.
 /// </summary>
 /// <remarks>
-/// The file is read once in blocks of whole records that are parsed in parallel straight from UTF-8 bytes
-/// into typed buffers and joined in file order; only the blocks in flight are in memory. Columns are parsed
-/// as numbers until a text value shows up; blocks parsed before that are read again from the stream as
-/// text, so a late text value costs a partial second read instead of keeping every field's text.
+/// The file is read in blocks of whole records that are parsed in parallel straight from UTF-8 bytes into
+/// typed buffers and joined in file order, so the result does not depend on thread count or timing; only the
+/// blocks in flight are in memory. Columns are parsed as numbers until a text value shows up; blocks parsed
+/// before that are read again from the stream as text, so a late text value costs a partial second read
+/// instead of keeping every field's text. Forward-only streams are spooled to a temporary file for that.
 /// </remarks>
 public static class CsvReader
 {
