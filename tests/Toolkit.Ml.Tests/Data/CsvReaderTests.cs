@@ -353,6 +353,25 @@ public sealed class CsvReaderTests
     }
 
     [Fact]
+    public void Read_FirstTextValueAtRow900k_ColumnBecomesCategoricalWithOriginalText()
+    {
+        var sb = new StringBuilder("id,v\n");
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            sb.Append(i).Append(',').Append(i == 900_000 ? "n/a" : $"{i % 10}.50").Append('\n');
+        }
+
+        var t = ReadText(sb.ToString());
+
+        t["id"].Type.Should().Be(ColumnType.Float32);
+        var v = (CategoricalColumn)t["v"];
+        v[0].Should().Be("0.50", "the text is kept as written, not as the number it looked like");
+        v[123_457].Should().Be("7.50");
+        v[900_000].Should().Be("n/a");
+        v.Categories.Should().HaveCount(11);
+    }
+
+    [Fact]
     public void Read_ErrorDeepInLargeFile_ReportsExactLine()
     {
         var sb = new StringBuilder("a,b,c\n");
