@@ -353,6 +353,25 @@ public sealed class CsvReaderTests
     }
 
     [Fact]
+    public void Read_FirstTextValueAtRow900k_ColumnBecomesCategoricalWithOriginalText()
+    {
+        var sb = new StringBuilder("id,v\n");
+        for (var i = 0; i < 1_000_000; i++)
+        {
+            sb.Append(i).Append(',').Append(i == 900_000 ? "n/a" : $"{i % 10}.50").Append('\n');
+        }
+
+        var t = ReadText(sb.ToString());
+
+        t["id"].Type.Should().Be(ColumnType.Float32);
+        var v = (CategoricalColumn)t["v"];
+        v[0].Should().Be("0.50", "the text is kept as written, not as the number it looked like");
+        v[123_457].Should().Be("7.50");
+        v[900_000].Should().Be("n/a");
+        v.Categories.Should().HaveCount(11);
+    }
+
+    [Fact]
     public void Read_ErrorDeepInLargeFile_ReportsExactLine()
     {
         var sb = new StringBuilder("a,b,c\n");
@@ -379,6 +398,53 @@ public sealed class CsvReaderTests
         var act = () => CsvReader.Read(new MemoryStream(bytes), "test.csv", ct: cts.Token);
 
         act.Should().Throw<OperationCanceledException>();
+    }
+
+    /// <summary>
+    /// Random RFC 4180 text with quotes, embedded line breaks, CRLF/LF, empty lines and a column that turns to
+    /// text late, read with tiny blocks (boundaries inside quoted fields, between CR and LF, ...): the table
+    /// must be the same as when the text is read as one block.
+    /// </summary>
+    [Theory]
+    [InlineData(16)]
+    [InlineData(37)]
+    [InlineData(256)]
+    [InlineData(4096)]
+    public void Read_TinyBlocks_GiveSameTableAsOneBlock(int blockSize)
+    {
+        var rng = new Random(blockSize);
+        var sb = new StringBuilder("\uFEFFnum,\"te,xt\",late,last\r\n");
+        string[] words = ["a", "b,c", "say \"x\"", "line\nbreak", "crlf\r\ninside", "", "NA", "ü"];
+        for (var i = 0; i < 2000; i++)
+        {
+            var num = rng.Next(10) == 0 ? "NA" : (rng.NextDouble() * 100).ToString("R", CultureInfo.InvariantCulture);
+            var word = words[rng.Next(words.Length)];
+            var needsQuotes = word.Length == 0 || word.AsSpan().IndexOfAny(",\"\r\n") >= 0 || rng.Next(2) == 0;
+            var text = needsQuotes ? $"\"{word.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : word;
+            var late = i == 1900 ? "late text" : rng.Next(100).ToString(CultureInfo.InvariantCulture);
+            sb.Append(num).Append(',').Append(text).Append(',').Append(late).Append(',').Append(rng.Next(3));
+            sb.Append(rng.Next(2) == 0 ? "\r\n" : "\n");
+            if (rng.Next(50) == 0)
+            {
+                sb.Append('\n');
+            }
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
+        var whole = CsvReader.Read(new MemoryStream(bytes), "t.csv", null, 1 << 24);
+        var blocks = CsvReader.Read(new MemoryStream(bytes), "t.csv", null, blockSize);
+
+        whole.RowCount.Should().Be(2000);
+        whole["late"].Type.Should().Be(ColumnType.Categorical);
+        ((CategoricalColumn)whole["te,xt"]).Categories.Should().Contain(["b,c", "line\nbreak", "crlf\r\ninside", "NA"]);
+        blocks.Schema.Should().Be(whole.Schema);
+        for (var c = 0; c < whole.ColumnCount; c++)
+        {
+            for (var r = 0; r < whole.RowCount; r++)
+            {
+                blocks[c].GetDouble(r).Should().Be(whole[c].GetDouble(r), $"column {c}, row {r}");
+            }
+        }
     }
 
     /// <summary>A stream that cannot seek, like a pipe.</summary>

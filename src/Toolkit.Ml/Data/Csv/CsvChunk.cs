@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Toolkit.Ml.Data.Csv;
@@ -121,19 +122,18 @@ internal sealed class CsvChunk
                     return layout.Error(recordLine, -1, field, $"expected {n} fields, found {found}");
                 }
 
-                var missing = layout.IsMissing(field, quoted);
-                if (fi == labelIndex && !missing && !layout.IsAllowedLabel(field))
-                {
-                    return layout.Error(
-                        fieldLine, fi, field, $"unknown label value; allowed values are: {string.Join(", ", layout.LabelValues!)}");
-                }
-
+                // Numbers first: the missing tokens only need checking when a field is not a number, unless
+                // some token looks like one (e.g. -999).
+                bool missing;
                 switch (plan[fi])
                 {
                     case ColumnKind.Float32:
                         {
-                            var v = float.NaN;
-                            if (!missing && !CsvNumber.TryParseFloat(field, out v))
+                            if (CsvNumber.TryParseFloat(field, out var v))
+                            {
+                                missing = layout.HasNumericTokens && layout.IsMissing(field, quoted);
+                            }
+                            else if (!(missing = layout.IsMissing(field, quoted)))
                             {
                                 if (strict[fi])
                                 {
@@ -141,17 +141,19 @@ internal sealed class CsvChunk
                                 }
 
                                 Surprises[fi] = true;
-                                v = float.NaN;
                             }
 
-                            Floats[fi]![row] = v;
+                            Floats[fi]![row] = missing ? float.NaN : v;
                             break;
                         }
 
                     case ColumnKind.Float64:
                         {
-                            var v = double.NaN;
-                            if (!missing && !CsvNumber.TryParseDouble(field, out v))
+                            if (CsvNumber.TryParseDouble(field, out var v))
+                            {
+                                missing = layout.HasNumericTokens && layout.IsMissing(field, quoted);
+                            }
+                            else if (!(missing = layout.IsMissing(field, quoted)))
                             {
                                 if (strict[fi])
                                 {
@@ -159,16 +161,22 @@ internal sealed class CsvChunk
                                 }
 
                                 Surprises[fi] = true;
-                                v = double.NaN;
                             }
 
-                            Doubles[fi]![row] = v;
+                            Doubles[fi]![row] = missing ? double.NaN : v;
                             break;
                         }
 
                     default:
+                        missing = layout.IsMissing(field, quoted);
                         Codes[fi]![row] = missing ? -1 : CodeOf(fi, field, lookups[fi], ref chars);
                         break;
+                }
+
+                if (fi == labelIndex && !missing && !layout.IsAllowedLabel(field))
+                {
+                    return layout.Error(
+                        fieldLine, fi, field, $"unknown label value; allowed values are: {string.Join(", ", layout.LabelValues!)}");
                 }
 
                 if (end == FieldEnd.EndOfRecord)
@@ -193,13 +201,22 @@ internal sealed class CsvChunk
 
     private int CodeOf(int column, ReadOnlySpan<byte> field, Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> lookup, ref char[] chars)
     {
-        var max = Encoding.UTF8.GetMaxCharCount(field.Length);
-        if (chars.Length < max)
+        if (chars.Length < field.Length + 1)
         {
-            chars = new char[Math.Max(max, chars.Length * 2)];
+            chars = new char[Math.Max(field.Length + 1, chars.Length * 2)];
         }
 
-        var text = chars.AsSpan(0, Encoding.UTF8.GetChars(field, chars));
+        // Most category text is ASCII, which converts without the UTF-8 decoder's overhead.
+        ReadOnlySpan<char> text;
+        if (Ascii.ToUtf16(field, chars, out var written) == OperationStatus.Done)
+        {
+            text = chars.AsSpan(0, written);
+        }
+        else
+        {
+            text = chars.AsSpan(0, Encoding.UTF8.GetChars(field, chars));
+        }
+
         if (!lookup.TryGetValue(text, out var code))
         {
             var categories = Categories[column]!;

@@ -29,6 +29,7 @@ internal sealed class CsvLayout
         foreach (var t in _missingTokens)
         {
             _tokenLengths |= 1UL << Math.Min(t.Length, 63);
+            HasNumericTokens |= CsvNumber.TryParseDouble(t, out var d) && !double.IsNaN(d);
         }
 
         LabelIndex = options.Label is null ? -1 : Array.IndexOf(names, options.Label);
@@ -74,6 +75,9 @@ internal sealed class CsvLayout
     public byte Delimiter { get; }
 
     public bool EmptyIsMissing { get; }
+
+    /// <summary>Whether a missing token parses as a number other than NaN, so numbers must be checked against the tokens.</summary>
+    public bool HasNumericTokens { get; }
 
     /// <summary>Columns whose numeric type was given: a text value there is an error, not a type change.</summary>
     public bool[] Strict { get; }

@@ -58,86 +58,54 @@ internal static class CsvNumber
     {
         value = 0;
         var i = 0;
-        var n = s.Length;
-        if (n == 0)
+        if (s.Length == 0)
         {
             return false;
         }
 
-        var negative = false;
-        if (s[0] == (byte)'-')
-        {
-            negative = true;
-            i++;
-        }
-        else if (s[0] == (byte)'+')
+        var negative = s[0] == (byte)'-';
+        if (negative || s[0] == (byte)'+')
         {
             i++;
         }
 
+        // Leading zeros are accumulated too (they do not change the integer); more than 19 digits in all
+        // goes to the general parser, so the integer cannot overflow.
         ulong mantissa = 0;
-        var significant = 0;
-        var exponent = 0;
-        var anyDigit = false;
-        while (i < n)
+        var intStart = i;
+        uint digit;
+        while (i < s.Length && (digit = (uint)(s[i] - '0')) <= 9)
         {
-            var digit = (uint)(s[i] - '0');
-            if (digit > 9)
-            {
-                break;
-            }
-
-            anyDigit = true;
-            if (mantissa != 0 || digit != 0)
-            {
-                if (++significant > 19)
-                {
-                    return false;
-                }
-
-                mantissa = (mantissa * 10) + digit;
-            }
-
+            mantissa = (mantissa * 10) + digit;
             i++;
         }
 
-        if (i < n && s[i] == (byte)'.')
+        var digits = i - intStart;
+        var exponent = 0;
+        if (i < s.Length && s[i] == (byte)'.')
         {
             i++;
-            while (i < n)
+            var fracStart = i;
+            while (i < s.Length && (digit = (uint)(s[i] - '0')) <= 9)
             {
-                var digit = (uint)(s[i] - '0');
-                if (digit > 9)
-                {
-                    break;
-                }
-
-                anyDigit = true;
-                if (mantissa != 0 || digit != 0)
-                {
-                    if (++significant > 19)
-                    {
-                        return false;
-                    }
-
-                    mantissa = (mantissa * 10) + digit;
-                }
-
-                exponent--;
+                mantissa = (mantissa * 10) + digit;
                 i++;
             }
+
+            exponent = fracStart - i;
+            digits -= exponent;
         }
 
-        if (!anyDigit)
+        if (digits == 0 || digits > 19)
         {
             return false;
         }
 
-        if (i < n && (s[i] | 0x20) == (byte)'e')
+        if (i < s.Length && (s[i] | 0x20) == (byte)'e')
         {
             i++;
             var expNegative = false;
-            if (i < n && (s[i] == (byte)'-' || s[i] == (byte)'+'))
+            if (i < s.Length && (s[i] == (byte)'-' || s[i] == (byte)'+'))
             {
                 expNegative = s[i] == (byte)'-';
                 i++;
@@ -145,14 +113,14 @@ internal static class CsvNumber
 
             var expStart = i;
             var e = 0;
-            while (i < n && (uint)(s[i] - '0') <= 9)
+            while (i < s.Length && (digit = (uint)(s[i] - '0')) <= 9)
             {
                 if (e > 10000)
                 {
                     return false;
                 }
 
-                e = (e * 10) + (s[i] - '0');
+                e = (e * 10) + (int)digit;
                 i++;
             }
 
@@ -164,7 +132,7 @@ internal static class CsvNumber
             exponent += expNegative ? -e : e;
         }
 
-        if (i != n)
+        if (i != s.Length)
         {
             return false;
         }

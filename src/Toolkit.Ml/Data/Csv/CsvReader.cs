@@ -13,14 +13,15 @@ namespace Toolkit.Ml.Data.Csv;
 /// ever dropped.
 /// </summary>
 /// <remarks>
-/// The file is read once in blocks of whole records that are parsed in parallel straight from UTF-8 bytes
-/// into typed buffers and joined in file order; only the blocks in flight are in memory. Columns are parsed
-/// as numbers until a text value shows up; blocks parsed before that are read again from the stream as
-/// text, so a late text value costs a partial second read instead of keeping every field's text.
+/// The file is read in blocks of whole records that are parsed in parallel straight from UTF-8 bytes into
+/// typed buffers and joined in file order, so the result does not depend on thread count or timing; only the
+/// blocks in flight are in memory. Columns are parsed as numbers until a text value shows up; blocks parsed
+/// before that are read again from the stream as text, so a late text value costs a partial second read
+/// instead of keeping every field's text. Forward-only streams are spooled to a temporary file for that.
 /// </remarks>
 public static class CsvReader
 {
-    private const int BlockSize = 4 << 20;
+    private const int DefaultBlockSize = 4 << 20;
 
     public static DataTable Read(string path, CsvReadOptions? options = null, CancellationToken ct = default)
     {
@@ -48,7 +49,11 @@ public static class CsvReader
         return ReadSeekable(spool, sourceName, options, ct);
     }
 
-    private static DataTable ReadSeekable(Stream stream, string source, CsvReadOptions options, CancellationToken ct)
+    /// <summary>Reads a seekable stream in blocks of about <paramref name="blockSize"/> bytes (tests use tiny blocks).</summary>
+    internal static DataTable Read(Stream stream, string sourceName, CsvReadOptions? options, int blockSize, CancellationToken ct = default) =>
+        ReadSeekable(stream, sourceName, options ?? new CsvReadOptions(), ct, blockSize);
+
+    private static DataTable ReadSeekable(Stream stream, string source, CsvReadOptions options, CancellationToken ct, int blockSize = DefaultBlockSize)
     {
         if (options.Delimiter is '"' or '\r' or '\n' or > (char)127)
         {
@@ -60,7 +65,7 @@ public static class CsvReader
             throw new ArgumentException("LabelValues needs Label: the allowed values apply to the label column.", nameof(options));
         }
 
-        return new Session(stream, source, options, ct).Run();
+        return new Session(stream, source, options, blockSize, ct).Run();
     }
 
     /// <summary>One read of one stream.</summary>
@@ -71,6 +76,7 @@ public static class CsvReader
         private readonly CsvReadOptions _options;
         private readonly CancellationToken _ct;
         private readonly long _origin;
+        private readonly int _blockSize;
         private readonly Lock _gate = new();
         private readonly List<CsvChunk?> _chunks = [];
         private readonly List<Task> _tasks = [];
@@ -79,8 +85,9 @@ public static class CsvReader
         private ColumnKind[] _plan = [];
         private volatile bool _failed;
 
-        public Session(Stream stream, string source, CsvReadOptions options, CancellationToken ct)
+        public Session(Stream stream, string source, CsvReadOptions options, int blockSize, CancellationToken ct)
         {
+            _blockSize = blockSize;
             _stream = stream;
             _source = source;
             _options = options;
@@ -124,7 +131,7 @@ public static class CsvReader
 
         private void ReadBlocks()
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+            var buffer = ArrayPool<byte>.Shared.Rent(_blockSize);
             var filled = Fill(buffer, 0, out var eof);
             var start = filled >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
             if (filled - start == 0)
@@ -161,7 +168,7 @@ public static class CsvReader
                 // Move the unparsed tail to the front of a fresh buffer; the old one now belongs to a worker.
                 if (consumed > 0)
                 {
-                    var next = ArrayPool<byte>.Shared.Rent(Math.Max(BlockSize, pending * 2));
+                    var next = ArrayPool<byte>.Shared.Rent(Math.Max(_blockSize, pending * 2));
                     buffer.AsSpan(consumed, pending).CopyTo(next);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = next;
@@ -199,14 +206,14 @@ public static class CsvReader
                 if (length < filled)
                 {
                     // Keep the tail for the next block in a new buffer; the worker owns this one.
-                    var next = ArrayPool<byte>.Shared.Rent(Math.Max(BlockSize, (filled - length) * 2));
+                    var next = ArrayPool<byte>.Shared.Rent(Math.Max(_blockSize, (filled - length) * 2));
                     buffer.AsSpan(length, filled - length).CopyTo(next);
                     buffer = next;
                     filled -= length;
                 }
                 else
                 {
-                    buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+                    buffer = ArrayPool<byte>.Shared.Rent(_blockSize);
                     filled = 0;
                 }
 
@@ -260,8 +267,14 @@ public static class CsvReader
 
         private void Dispatch(byte[] buffer, int length, long offset, long line)
         {
-            var index = _chunks.Count;
-            _chunks.Add(null);
+            int index;
+            lock (_gate)
+            {
+                // Workers store results into this list; growing it must not race with their writes.
+                index = _chunks.Count;
+                _chunks.Add(null);
+            }
+
             if (index == 0)
             {
                 // The first block settles the column types before the others start, so a file whose text

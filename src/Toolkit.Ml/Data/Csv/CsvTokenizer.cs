@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Toolkit.Ml.Data.Csv;
 
@@ -73,7 +76,7 @@ internal ref struct CsvTokenizer
 
         quoted = false;
         var rest = data[pos..];
-        var idx = rest.IndexOfAny(_delimiter, (byte)'\n');
+        var idx = FindDelimiterOrNewline(rest);
         if (idx < 0)
         {
             field = TrimCr(rest);
@@ -110,6 +113,27 @@ internal ref struct CsvTokenizer
                 return count;
             }
         }
+    }
+
+    /// <summary>
+    /// Index of the first delimiter or line feed. Most fields are short, so one 16-byte vector compare
+    /// usually finds it; the general search handles the rest.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int FindDelimiterOrNewline(ReadOnlySpan<byte> rest)
+    {
+        if (Vector128.IsHardwareAccelerated && rest.Length >= Vector128<byte>.Count)
+        {
+            var v = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(rest));
+            var hits = Vector128.Equals(v, Vector128.Create(_delimiter)) | Vector128.Equals(v, Vector128.Create((byte)'\n'));
+            var mask = hits.ExtractMostSignificantBits();
+            if (mask != 0)
+            {
+                return BitOperations.TrailingZeroCount(mask);
+            }
+        }
+
+        return rest.IndexOfAny(_delimiter, (byte)'\n');
     }
 
     private static ReadOnlySpan<byte> TrimCr(ReadOnlySpan<byte> s) =>
