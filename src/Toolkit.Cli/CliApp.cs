@@ -67,6 +67,9 @@ internal static class CliApp
             Output = output,
             Error = error,
             EnableDefaultExceptionHandler = false,
+
+            // Program.cs owns signal handling and passes its token in.
+            ProcessTerminationTimeout = null,
         };
         try
         {

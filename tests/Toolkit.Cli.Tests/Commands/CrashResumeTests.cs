@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Toolkit.Pipelines.Execution;
 
@@ -9,7 +10,7 @@ namespace Toolkit.Cli.Tests.Commands;
 /// the next run resumes from the steps that completed.
 /// </summary>
 [Collection("working directory")]
-public sealed class CrashResumeTests : IDisposable
+public sealed partial class CrashResumeTests : IDisposable
 {
     private readonly TempFolder _temp = new();
 
@@ -107,5 +108,58 @@ public sealed class CrashResumeTests : IDisposable
         using var runsJson = JsonDocument.Parse(runs);
         runsJson.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("status").GetString())
             .Should().Equal("succeeded", "failed"); // newest first; the killed run is not left 'running'
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    [Fact]
+    public async Task CtrlC_MidRun_StopsTheStepProcess_AndRecordsCancelled()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        File.WriteAllText(_temp.File("toolkit.yaml"), "store: .toolkit\n");
+        var marker = Guid.NewGuid().ToString("N");
+        File.WriteAllText(_temp.File("slow.yaml"), $$"""
+            apiVersion: toolkit/v1
+            kind: Pipeline
+            name: slow
+            steps:
+              - name: wait
+                run: 'sleep 120 # {{marker}}'
+            """);
+
+        using var run = Start("pipeline", "run", "slow.yaml", "--json");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string? line;
+        while ((line = await run.StandardError.ReadLineAsync(timeout.Token)) is not null && !line.Contains("running", StringComparison.Ordinal))
+        {
+        }
+
+        kill(run.Id, 2).Should().Be(0); // SIGINT, as Ctrl+C sends
+        var output = await run.StandardOutput.ReadToEndAsync(timeout.Token);
+        await run.WaitForExitAsync(timeout.Token);
+
+        run.ExitCode.Should().Be(1);
+        using var json = JsonDocument.Parse(output);
+        json.RootElement.GetProperty("status").GetString().Should().Be("cancelled");
+        json.RootElement.GetProperty("steps")[0].GetProperty("status").GetString().Should().Be("cancelled");
+        Process.GetProcessesByName("sleep").Where(p => CommandLine(p.Id).Contains(marker, StringComparison.Ordinal))
+            .Should().BeEmpty("the step's process tree is stopped");
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 }
