@@ -1,0 +1,522 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Toolkit.Ml.Training;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Toolkit.Gates;
+
+/// <summary>
+/// Reads a policy from the YAML node tree (not by deserialisation) so that every problem can name its
+/// line and column, and collects all problems before failing once.
+/// </summary>
+internal sealed partial class ModelPolicyReader
+{
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "task", "description", "pipeline", "primary_metric", "gates", "stages", "serving"];
+    private static readonly string[] GateKeys = ["thresholds", "regression", "data", "model"];
+    private static readonly string[] DataKeys = ["min_rows", "max_null_fraction", "min_class_fraction"];
+    private static readonly string[] ModelKeys = ["max_size_mb", "signature"];
+    private static readonly string[] StageKeys = ["approvals", "approvers"];
+    private static readonly string[] ServingKeys = ["port", "max_batch"];
+    private static readonly string[] SignatureValues = ["compatible", "identical", "off"];
+    private static readonly string[] Tasks = [ModelTaskNames.BinaryClassification, ModelTaskNames.Regression];
+
+    private readonly string _file;
+    private readonly List<PolicyDiagnostic> _errors = [];
+
+    public ModelPolicyReader(string file)
+    {
+        _file = file;
+    }
+
+    public ModelPolicy Read(string yaml)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            // Syntax errors stop the reading: there is no tree to check further.
+            var message = ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
+            throw new ModelPolicyException([new PolicyDiagnostic(_file, (int)ex.Start.Line, (int)ex.Start.Column, "(yaml)", $"not valid YAML: {message}")]);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed flow collections, without a position.
+            throw new ModelPolicyException([new PolicyDiagnostic(_file, 1, 1, "(yaml)", "not valid YAML: an unclosed [ or { list or mapping?")]);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            var at = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+            throw new ModelPolicyException([Diagnostic(at, "(document)", "a model policy is a mapping (apiVersion, kind, name, task, ...)")]);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            Error(stream.Documents[1].RootNode, "(document)", "a policy file holds one YAML document");
+        }
+
+        CheckKeys(root, "", TopKeys);
+        var apiVersion = RequiredText(root, "apiVersion", "apiVersion");
+        if (apiVersion is not null && apiVersion != ModelPolicy.ApiVersion)
+        {
+            Error(Get(root, "apiVersion"), "apiVersion", $"unsupported apiVersion '{apiVersion}'; expected '{ModelPolicy.ApiVersion}'");
+        }
+
+        var kind = RequiredText(root, "kind", "kind");
+        if (kind is not null && kind != ModelPolicy.Kind)
+        {
+            Error(Get(root, "kind"), "kind", $"kind must be '{ModelPolicy.Kind}', not '{kind}'");
+        }
+
+        var name = RequiredText(root, "name", "name");
+        if (name is not null && !NamePattern().IsMatch(name))
+        {
+            Error(Get(root, "name"), "name", $"'{name}' is not a valid model name: use lowercase letters, digits and dashes, starting with a letter or digit");
+        }
+
+        ModelTask? task = null;
+        var taskText = RequiredText(root, "task", "task");
+        if (taskText is not null)
+        {
+            if (Tasks.Contains(taskText))
+            {
+                task = ModelTaskNames.Parse(taskText);
+            }
+            else
+            {
+                Error(Get(root, "task"), "task", $"unknown task '{taskText}'{DidYouMean.Suffix(taskText, Tasks)}; tasks are {string.Join(", ", Tasks)}");
+            }
+        }
+
+        var description = OptionalText(root, "description", "description");
+        var pipeline = OptionalText(root, "pipeline", "pipeline");
+        var primary = OptionalText(root, "primary_metric", "primary_metric");
+        if (primary is not null && task is { } t0)
+        {
+            CheckMetric(Get(root, "primary_metric")!, "primary_metric", primary, t0);
+        }
+
+        var thresholds = new List<ThresholdRule>();
+        var regression = new List<RegressionRule>();
+        var data = new DataGate();
+        var model = new ModelGate();
+        if (Get(root, "gates") is { } gatesNode && Mapping(gatesNode, "gates") is { } gates)
+        {
+            CheckKeys(gates, "gates", GateKeys);
+            ReadThresholds(gates, task, thresholds);
+            ReadRegression(gates, task, regression);
+            data = ReadData(gates, task);
+            model = ReadModel(gates);
+        }
+
+        var stages = ReadStages(root);
+        var serving = ReadServing(root);
+
+        if (_errors.Count > 0)
+        {
+            throw new ModelPolicyException([.. _errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
+        }
+
+        return new ModelPolicy
+        {
+            Source = _file,
+            Name = name!,
+            Task = task!.Value,
+            Description = description,
+            Pipeline = pipeline,
+            PrimaryMetric = primary ?? MetricCatalog.DefaultPrimary(task.Value),
+            Thresholds = thresholds,
+            Regression = regression,
+            Data = data,
+            Model = model,
+            Stages = stages,
+            Serving = serving,
+        };
+    }
+
+    private void ReadThresholds(YamlMappingNode gates, ModelTask? task, List<ThresholdRule> rules)
+    {
+        if (Get(gates, "thresholds") is not { } node || Sequence(node, "gates.thresholds") is not { } list)
+        {
+            return;
+        }
+
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var field = $"gates.thresholds[{i}]";
+            var item = list.Children[i];
+            if (Text(item, field) is not { } text)
+            {
+                continue;
+            }
+
+            var m = ThresholdPattern().Match(text);
+            if (!m.Success)
+            {
+                Error(item, field, $"'{text}' is not a threshold; write 'metric op value', e.g. 'auc >= 0.80'");
+                continue;
+            }
+
+            var metric = m.Groups["metric"].Value;
+            var op = m.Groups["op"].Value;
+            var ok = task is not { } t || CheckMetric(item, field, metric, t);
+            if (!ThresholdRule.Operators.Contains(op))
+            {
+                Error(item, field, $"unknown operator '{op}' in '{text}'; use one of {string.Join(", ", ThresholdRule.Operators)}");
+                ok = false;
+            }
+
+            var value = ParseNumber(item, field, m.Groups["value"].Value);
+            if (ok && value is { } v)
+            {
+                rules.Add(new ThresholdRule(metric, op, v));
+            }
+        }
+    }
+
+    private void ReadRegression(YamlMappingNode gates, ModelTask? task, List<RegressionRule> rules)
+    {
+        if (Get(gates, "regression") is not { } node || Sequence(node, "gates.regression") is not { } list)
+        {
+            return;
+        }
+
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var field = $"gates.regression[{i}]";
+            if (Mapping(list.Children[i], field, "a mapping such as { metric: auc, max_drop: 0.005 }") is not { } map)
+            {
+                continue;
+            }
+
+            CheckKeys(map, field, ["metric", .. RegressionRule.Keys]);
+            var metric = RequiredText(map, "metric", field + ".metric");
+            var ok = metric is not null && (task is not { } t || CheckMetric(Get(map, "metric")!, field + ".metric", metric, t));
+            var given = RegressionRule.Keys.Where(k => Get(map, k) is not null).ToList();
+            if (given.Count != 1)
+            {
+                Error(map, field, given.Count == 0
+                    ? $"give one tolerance: {string.Join(", ", RegressionRule.Keys)}"
+                    : $"give one tolerance, not {given.Count} ({string.Join(", ", given)})");
+                continue;
+            }
+
+            var key = given[0];
+            var tolerance = Number(Get(map, key)!, $"{field}.{key}");
+            if (tolerance is < 0)
+            {
+                Error(Get(map, key), $"{field}.{key}", $"a tolerance cannot be negative ({Format(tolerance.Value)})");
+                ok = false;
+            }
+
+            if (ok && metric is not null && task is not null)
+            {
+                var lower = MetricCatalog.IsLowerBetter(metric);
+                if (lower && key.StartsWith("max_drop", StringComparison.Ordinal))
+                {
+                    Error(Get(map, key), $"{field}.{key}", $"'{metric}' is better when lower, so it can only get worse by rising: use max_increase or max_increase_relative");
+                    ok = false;
+                }
+                else if (!lower && key.StartsWith("max_increase", StringComparison.Ordinal))
+                {
+                    Error(Get(map, key), $"{field}.{key}", $"'{metric}' is better when higher, so it can only get worse by falling: use max_drop or max_drop_relative");
+                    ok = false;
+                }
+            }
+
+            if (ok && metric is not null && tolerance is { } tol)
+            {
+                rules.Add(new RegressionRule(metric, key, tol));
+            }
+        }
+    }
+
+    private DataGate ReadData(YamlMappingNode gates, ModelTask? task)
+    {
+        if (Get(gates, "data") is not { } node || Mapping(node, "gates.data") is not { } map)
+        {
+            return new DataGate();
+        }
+
+        CheckKeys(map, "gates.data", DataKeys);
+        var minRows = Get(map, "min_rows") is { } r ? Integer(r, "gates.data.min_rows", 0, int.MaxValue) : null;
+        var maxNull = Get(map, "max_null_fraction") is { } n ? Fraction(n, "gates.data.max_null_fraction") : null;
+        double? minClass = null;
+        if (Get(map, "min_class_fraction") is { } c)
+        {
+            minClass = Fraction(c, "gates.data.min_class_fraction");
+            if (task == ModelTask.Regression)
+            {
+                Error(c, "gates.data.min_class_fraction", "a regression model has no classes; remove min_class_fraction");
+            }
+            else if (minClass > 0.5)
+            {
+                Error(c, "gates.data.min_class_fraction", $"the rarer of two classes is at most half the rows; {Format(minClass.Value)} can never pass");
+            }
+        }
+
+        return new DataGate { MinRows = minRows, MaxNullFraction = maxNull, MinClassFraction = minClass };
+    }
+
+    private ModelGate ReadModel(YamlMappingNode gates)
+    {
+        if (Get(gates, "model") is not { } node || Mapping(node, "gates.model") is not { } map)
+        {
+            return new ModelGate();
+        }
+
+        CheckKeys(map, "gates.model", ModelKeys);
+        double? maxSize = null;
+        if (Get(map, "max_size_mb") is { } s && Number(s, "gates.model.max_size_mb") is { } size)
+        {
+            if (size <= 0)
+            {
+                Error(s, "gates.model.max_size_mb", $"the size limit must be above 0 MB, not {Format(size)}");
+            }
+
+            maxSize = size;
+        }
+
+        var signature = SignatureRule.Compatible;
+        if (Get(map, "signature") is { } sig && Text(sig, "gates.model.signature") is { } text)
+        {
+            if (SignatureValues.Contains(text))
+            {
+                signature = Enum.Parse<SignatureRule>(text, ignoreCase: true);
+            }
+            else
+            {
+                Error(sig, "gates.model.signature", $"unknown signature rule '{text}'{DidYouMean.Suffix(text, SignatureValues)}; use one of {string.Join(", ", SignatureValues)}");
+            }
+        }
+
+        return new ModelGate { MaxSizeMb = maxSize, Signature = signature };
+    }
+
+    private Dictionary<string, StagePolicy> ReadStages(YamlMappingNode root)
+    {
+        var stages = new Dictionary<string, StagePolicy>(StringComparer.Ordinal);
+        if (Get(root, "stages") is not { } node || Mapping(node, "stages") is not { } map)
+        {
+            return stages;
+        }
+
+        foreach (var (keyNode, value) in map.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } stage })
+            {
+                Error(keyNode, "stages", "stage names must be plain names");
+                continue;
+            }
+
+            var field = "stages." + stage;
+            if (!ModelPolicy.StageNames.Contains(stage))
+            {
+                Error(keyNode, field, $"unknown stage '{stage}'{DidYouMean.Suffix(stage, ModelPolicy.StageNames)}; stages are {string.Join(", ", ModelPolicy.StageNames)}");
+                continue;
+            }
+
+            if (Mapping(value, field, "a mapping such as { approvals: 1, approvers: [ml-leads] }") is not { } s)
+            {
+                continue;
+            }
+
+            CheckKeys(s, field, StageKeys);
+            var approvals = Get(s, "approvals") is { } a ? Integer(a, field + ".approvals", 0, 100) : 0;
+            var approvers = new List<string>();
+            if (Get(s, "approvers") is { } an && Sequence(an, field + ".approvers") is { } list)
+            {
+                for (var i = 0; i < list.Children.Count; i++)
+                {
+                    if (Text(list.Children[i], $"{field}.approvers[{i}]") is { } who)
+                    {
+                        approvers.Add(who);
+                    }
+                }
+            }
+
+            if (approvals is { } n && approvers.Count > 0 && n > approvers.Count)
+            {
+                Error(Get(s, "approvals"), field + ".approvals",
+                    $"{n} approvals are needed but only {approvers.Count} approver(s) are listed ({string.Join(", ", approvers)})");
+            }
+
+            stages[stage] = new StagePolicy(approvals ?? 0, approvers);
+        }
+
+        return stages;
+    }
+
+    private ServingPolicy? ReadServing(YamlMappingNode root)
+    {
+        if (Get(root, "serving") is not { } node || Mapping(node, "serving") is not { } map)
+        {
+            return null;
+        }
+
+        CheckKeys(map, "serving", ServingKeys);
+        var serving = new ServingPolicy();
+        if (Get(map, "port") is { } p && Integer(p, "serving.port", 1, 65535) is { } port)
+        {
+            serving = serving with { Port = port };
+        }
+
+        if (Get(map, "max_batch") is { } b && Integer(b, "serving.max_batch", 1, int.MaxValue) is { } batch)
+        {
+            serving = serving with { MaxBatch = batch };
+        }
+
+        return serving;
+    }
+
+    /// <summary>Checks a metric name against the task's metrics; false (with an error) when unknown.</summary>
+    private bool CheckMetric(YamlNode at, string field, string metric, ModelTask task)
+    {
+        var known = MetricCatalog.For(task);
+        if (known.Contains(metric))
+        {
+            return true;
+        }
+
+        var other = task == ModelTask.BinaryClassification ? MetricCatalog.Regression : MetricCatalog.Classification;
+        Error(at, field, other.Contains(metric)
+            ? $"'{metric}' is not a {task.ToName()} metric; use one of {string.Join(", ", known)}"
+            : $"unknown metric '{metric}'{DidYouMean.Suffix(metric, known)}; {task.ToName()} metrics are {string.Join(", ", known)}");
+        return false;
+    }
+
+    private void CheckKeys(YamlMappingNode map, string path, IReadOnlyList<string> known)
+    {
+        foreach (var key in map.Children.Keys)
+        {
+            if (key is not YamlScalarNode { Value: { } name })
+            {
+                Error(key, path, "keys must be plain names");
+                continue;
+            }
+
+            if (!known.Contains(name))
+            {
+                var field = path.Length == 0 ? name : $"{path}.{name}";
+                Error(key, field, $"unknown field '{name}'{DidYouMean.Suffix(name, known)}; fields here are {string.Join(", ", known)}");
+            }
+        }
+    }
+
+    private static YamlNode? Get(YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+    private YamlMappingNode? Mapping(YamlNode node, string field, string? expected = null)
+    {
+        if (node is YamlMappingNode map)
+        {
+            return map;
+        }
+
+        Error(node, field, $"expected {expected ?? "a mapping (key: value lines)"}");
+        return null;
+    }
+
+    private YamlSequenceNode? Sequence(YamlNode node, string field)
+    {
+        if (node is YamlSequenceNode list)
+        {
+            return list;
+        }
+
+        Error(node, field, "expected a list");
+        return null;
+    }
+
+    private string? Text(YamlNode node, string field)
+    {
+        if (node is YamlScalarNode { Value: { Length: > 0 } value })
+        {
+            return value;
+        }
+
+        Error(node, field, node is YamlScalarNode ? "must not be empty" : "expected a single value, not a list or mapping");
+        return null;
+    }
+
+    private string? RequiredText(YamlMappingNode map, string key, string field)
+    {
+        if (Get(map, key) is { } node)
+        {
+            return Text(node, field);
+        }
+
+        Error(map, field, $"required field '{key}' is missing");
+        return null;
+    }
+
+    private string? OptionalText(YamlMappingNode map, string key, string field) =>
+        Get(map, key) is { } node ? Text(node, field) : null;
+
+    private double? Number(YamlNode node, string field) =>
+        Text(node, field) is { } text ? ParseNumber(node, field, text) : null;
+
+    private double? ParseNumber(YamlNode at, string field, string text)
+    {
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+
+        Error(at, field, $"'{text}' is not a finite number");
+        return null;
+    }
+
+    private double? Fraction(YamlNode node, string field)
+    {
+        var value = Number(node, field);
+        if (value is < 0 or > 1)
+        {
+            Error(node, field, $"a fraction lies between 0 and 1, not {Format(value.Value)}");
+        }
+
+        return value;
+    }
+
+    private int? Integer(YamlNode node, string field, int min, int max)
+    {
+        if (Text(node, field) is not { } text)
+        {
+            return null;
+        }
+
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            Error(node, field, $"'{text}' is not a whole number");
+            return null;
+        }
+
+        if (value < min || value > max)
+        {
+            Error(node, field, max == int.MaxValue
+                ? $"must be at least {min}, not {text}"
+                : $"must be between {min} and {max}, not {text}");
+            return null;
+        }
+
+        return (int)value;
+    }
+
+    private void Error(YamlNode? at, string field, string message) => _errors.Add(Diagnostic(at, field, message));
+
+    private PolicyDiagnostic Diagnostic(YamlNode? at, string field, string message) =>
+        new(_file, at is null ? 1 : (int)at.Start.Line, at is null ? 1 : (int)at.Start.Column, field, message);
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]*$")]
+    private static partial Regex NamePattern();
+
+    // "metric op value": the operator is any run of comparison characters so a wrong one ("=>") gets a clear message.
+    [GeneratedRegex(@"^\s*(?<metric>[A-Za-z_][A-Za-z0-9_]*)\s*(?<op>[<>=!]+)\s*(?<value>\S+)\s*$")]
+    private static partial Regex ThresholdPattern();
+}

@@ -1,0 +1,227 @@
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Gates.Tests;
+
+public sealed class ModelPolicyTests
+{
+    private const string Valid = """
+        apiVersion: toolkit/v1
+        kind: Model
+        name: diabetes
+        task: binary-classification
+        description: risk model
+        pipeline: pipelines/diabetes.yaml
+        primary_metric: auc
+        gates:
+          thresholds: ["auc >= 0.80", "log_loss <= 0.35"]
+          regression:
+            - { metric: auc, max_drop: 0.005 }
+            - { metric: log_loss, max_increase_relative: 0.05 }
+          data: { min_rows: 1000, max_null_fraction: 0.2, min_class_fraction: 0.05 }
+          model: { max_size_mb: 50, signature: identical }
+        stages:
+          dev:     { approvals: 0 }
+          preprod: { approvals: 1, approvers: [ml-leads] }
+          prod:    { approvals: 2, approvers: [ml-leads, release-managers] }
+        serving: { port: 9090, max_batch: 500 }
+        """;
+
+    private static IReadOnlyList<PolicyDiagnostic> Errors(string yaml)
+    {
+        var act = () => ModelPolicy.Parse(yaml, "models/x/model.yaml");
+        return act.Should().Throw<ModelPolicyException>().Which.Diagnostics;
+    }
+
+    [Fact]
+    public void Parse_ValidPolicy_ReadsEveryField()
+    {
+        var policy = ModelPolicy.Parse(Valid, "model.yaml");
+
+        policy.Name.Should().Be("diabetes");
+        policy.Task.Should().Be(ModelTask.BinaryClassification);
+        policy.Description.Should().Be("risk model");
+        policy.Pipeline.Should().Be("pipelines/diabetes.yaml");
+        policy.PrimaryMetric.Should().Be("auc");
+        policy.Thresholds.Should().Equal(new ThresholdRule("auc", ">=", 0.80), new ThresholdRule("log_loss", "<=", 0.35));
+        policy.Regression.Should().Equal(new RegressionRule("auc", "max_drop", 0.005), new RegressionRule("log_loss", "max_increase_relative", 0.05));
+        policy.Regression[1].Relative.Should().BeTrue();
+        policy.Data.Should().Be(new DataGate { MinRows = 1000, MaxNullFraction = 0.2, MinClassFraction = 0.05 });
+        policy.Model.Should().Be(new ModelGate { MaxSizeMb = 50, Signature = SignatureRule.Identical });
+        policy.Stage("dev").Approvals.Should().Be(0);
+        policy.Stage("preprod").Approvers.Should().Equal("ml-leads");
+        policy.Stage("prod").Approvals.Should().Be(2);
+        policy.Serving.Should().Be(new ServingPolicy { Port = 9090, MaxBatch = 500 });
+    }
+
+    [Fact]
+    public void Parse_MinimalPolicy_DefaultsPrimaryMetricAndSignature()
+    {
+        var policy = ModelPolicy.Parse("apiVersion: toolkit/v1\nkind: Model\nname: housing\ntask: regression\n", "m.yaml");
+
+        policy.PrimaryMetric.Should().Be("rmse");
+        policy.Model.Signature.Should().Be(SignatureRule.Compatible);
+        policy.Thresholds.Should().BeEmpty();
+        policy.Stage("prod").Approvals.Should().Be(0);
+        policy.Serving.Should().BeNull();
+    }
+
+    [Fact]
+    public void Parse_ManyErrors_ReportsAllAtOnceWithFileLineColumnAndField()
+    {
+        var errors = Errors("""
+            apiVersion: toolkit/v2
+            kind: Model
+            name: Diabetes
+            task: binary-classification
+            gates:
+              thresholds: ["acu >= 0.80", "log_loss => 0.35", "auc >= .inf"]
+              regression:
+                - { metric: log_loss, max_drop: 0.01 }
+                - { metric: auc, max_drop: -1 }
+              data: { min_rows: -5, max_null_fraction: 1.5 }
+              model: { max_size_mb: 0, signature: compatable }
+            stages:
+              production: { approvals: 1 }
+              prod: { approvals: 3, approvers: [ml-leads] }
+            serving: { port: 70000 }
+            """);
+
+        // Positions counted by hand: 1-based, at the offending value (or key, for unknown keys).
+        errors.Select(e => (e.Line, e.Column, e.Field)).Should().Equal(
+            (1, 13, "apiVersion"),
+            (3, 7, "name"),
+            (6, 16, "gates.thresholds[0]"),
+            (6, 31, "gates.thresholds[1]"),
+            (6, 51, "gates.thresholds[2]"),
+            (8, 37, "gates.regression[0].max_drop"),
+            (9, 32, "gates.regression[1].max_drop"),
+            (10, 21, "gates.data.min_rows"),
+            (10, 44, "gates.data.max_null_fraction"),
+            (11, 25, "gates.model.max_size_mb"),
+            (11, 39, "gates.model.signature"),
+            (13, 3, "stages.production"),
+            (14, 22, "stages.prod.approvals"),
+            (15, 18, "serving.port"));
+        errors.Should().OnlyContain(e => e.File == "models/x/model.yaml");
+        errors[2].Message.Should().Contain("did you mean 'auc'");
+        errors[3].Message.Should().Contain("unknown operator '=>'");
+        errors[4].Message.Should().Contain("not a finite number");
+        errors[5].Message.Should().Contain("use max_increase");
+        errors[10].Message.Should().Contain("did you mean 'compatible'");
+        errors[11].Message.Should().Contain("did you mean 'prod'");
+        errors[12].Message.Should().Contain("3 approvals are needed but only 1 approver(s)");
+    }
+
+    [Fact]
+    public void Parse_UnknownField_SuggestsTheClosestName()
+    {
+        var errors = Errors("""
+            apiVersion: toolkit/v1
+            kind: Model
+            name: m
+            task: regression
+            gates:
+              thresolds: ["rmse <= 70"]
+            """);
+
+        var error = errors.Should().ContainSingle().Which;
+        error.Should().BeEquivalentTo(new { Line = 6, Column = 3, Field = "gates.thresolds" });
+        error.Message.Should().Contain("unknown field 'thresolds'").And.Contain("did you mean 'thresholds'");
+        error.ToString().Should().StartWith("models/x/model.yaml:6:3: gates.thresolds: ");
+    }
+
+    [Fact]
+    public void Parse_MissingRequiredFieldsAndUnknownTask_NameEach()
+    {
+        var errors = Errors("""
+            apiVersion: toolkit/v1
+            kind: Modle
+            task: regresion
+            """);
+
+        errors.Select(e => e.Field).Should().BeEquivalentTo("kind", "name", "task");
+        errors.Single(e => e.Field == "name").Message.Should().Contain("required field 'name' is missing");
+        errors.Single(e => e.Field == "task").Message.Should().Contain("did you mean 'regression'");
+        errors.Single(e => e.Field == "kind").Message.Should().Contain("kind must be 'Model'");
+    }
+
+    [Fact]
+    public void Parse_MetricOfTheOtherTask_IsRefused()
+    {
+        var errors = Errors("""
+            apiVersion: toolkit/v1
+            kind: Model
+            name: m
+            task: regression
+            primary_metric: auc
+            gates:
+              data: { min_class_fraction: 0.1 }
+            """);
+
+        errors.Should().HaveCount(2);
+        errors[0].Message.Should().Contain("'auc' is not a regression metric");
+        errors[1].Field.Should().Be("gates.data.min_class_fraction");
+    }
+
+    [Fact]
+    public void Parse_RegressionRuleWithTwoTolerances_IsRefused()
+    {
+        var errors = Errors("""
+            apiVersion: toolkit/v1
+            kind: Model
+            name: m
+            task: regression
+            gates:
+              regression:
+                - { metric: rmse, max_increase: 1, max_increase_relative: 0.1 }
+                - { metric: rmse }
+            """);
+
+        errors.Select(e => (e.Line, e.Field)).Should().Equal((7, "gates.regression[0]"), (8, "gates.regression[1]"));
+        errors[0].Message.Should().Contain("give one tolerance, not 2");
+    }
+
+    [Fact]
+    public void Parse_BrokenYaml_ReportsPosition()
+    {
+        var errors = Errors("apiVersion: toolkit/v1\nkind: Model\nname: \"x\n");
+
+        var error = errors.Should().ContainSingle().Which;
+        error.Field.Should().Be("(yaml)");
+        error.Line.Should().Be(3);
+        error.Message.Should().StartWith("not valid YAML");
+    }
+
+    [Fact]
+    public void Parse_UnclosedFlowSequence_IsAPolicyErrorNotACrash()
+    {
+        // YamlDotNet 16.3 throws InvalidOperationException on this input rather than a YamlException.
+        Errors("apiVersion: toolkit/v1\nkind: [Model\nname: x\n").Should().ContainSingle().Which.Field.Should().Be("(yaml)");
+    }
+
+    [Fact]
+    public void Parse_DuplicateKey_IsReported()
+    {
+        var errors = Errors("apiVersion: toolkit/v1\nkind: Model\nname: a\nname: b\ntask: regression\n");
+
+        errors.Should().ContainSingle().Which.Line.Should().Be(4);
+    }
+
+    [Theory]
+    [InlineData("diabetes", ModelTask.BinaryClassification)]
+    [InlineData("housing", ModelTask.Regression)]
+    public void Load_ReferencePolicies_AreValid(string name, ModelTask task)
+    {
+        var policy = ModelPolicy.Load(Path.Combine(TestData.RepoRoot(), "models", name, "model.yaml"));
+
+        policy.Name.Should().Be(name);
+        policy.Task.Should().Be(task);
+        policy.Pipeline.Should().Be($"pipelines/{name}.yaml");
+        File.Exists(Path.Combine(TestData.RepoRoot(), policy.Pipeline!)).Should().BeTrue();
+        policy.Thresholds.Should().NotBeEmpty();
+        policy.Regression.Should().NotBeEmpty();
+        policy.Stage("dev").Approvals.Should().Be(0);
+        policy.Stage("preprod").Approvals.Should().BeGreaterThanOrEqualTo(1);
+        policy.Stage("prod").Approvals.Should().BeGreaterThanOrEqualTo(1);
+    }
+}
