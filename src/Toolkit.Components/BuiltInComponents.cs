@@ -1,16 +1,19 @@
 using Toolkit.Components.Data;
 using Toolkit.Components.Evaluate;
 using Toolkit.Components.Features;
+using Toolkit.Components.Gate;
 using Toolkit.Components.Train;
 using Toolkit.Ml.Training;
 using Toolkit.Pipelines.Components;
+using Toolkit.Registry;
 
 namespace Toolkit.Components;
 
 /// <summary>The components that ship with the toolkit; <c>train/*</c> has one per algorithm of the catalog.</summary>
 public static class BuiltInComponents
 {
-    public static ComponentCatalog Create() => new(
+    /// <param name="registry">Opens the project's registry (for gate/check's champion); null: no registry.</param>
+    public static ComponentCatalog Create(Func<CancellationToken, Task<IModelRegistry?>>? registry = null) => new(
     [
         new SynthesizeComponent(),
         new LoadCsvComponent(),
@@ -21,5 +24,6 @@ public static class BuiltInComponents
         new EvaluateComponent(ModelTask.BinaryClassification),
         new EvaluateComponent(ModelTask.Regression),
         new SelectBestComponent(),
+        new GateCheckComponent(registry ?? (_ => Task.FromResult<IModelRegistry?>(null))),
     ]);
 }

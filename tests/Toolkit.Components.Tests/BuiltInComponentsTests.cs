@@ -130,9 +130,9 @@ public sealed class BuiltInComponentsTests : IDisposable
         await File.WriteAllTextAsync(path, "a,b\n1,2\n");
         var parameters = new Dictionary<string, string> { ["path"] = path };
 
-        var before = component.ExternalDigest(parameters);
+        var before = await component.ExternalDigestAsync(parameters);
         await File.WriteAllTextAsync(path, "a,b\n1,3\n");
-        var after = component.ExternalDigest(parameters);
+        var after = await component.ExternalDigestAsync(parameters);
 
         before.Should().StartWith("sha256:");
         after.Should().NotBe(before);

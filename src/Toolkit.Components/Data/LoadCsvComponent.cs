@@ -21,7 +21,7 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs
     };
 
     /// <summary>The file's content is part of the cache key: editing the file reruns the pipeline from here.</summary>
-    public string? ExternalDigest(IReadOnlyDictionary<string, string> parameters)
+    public async Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!parameters.TryGetValue("path", out var path) || !File.Exists(path))
@@ -29,8 +29,8 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs
             return null;
         }
 
-        using var stream = File.OpenRead(path);
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
+        await using var stream = File.OpenRead(path);
+        return "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
     }
 
     public Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)

@@ -49,13 +49,14 @@ public interface IComponent
 }
 
 /// <summary>
-/// A component that reads something outside its declared inputs (a file named by a parameter) says
+/// A component that reads something outside its declared inputs (a file named by a parameter, the
+/// model in prod) says
 /// what it read, as a digest, so that a changed file invalidates the cache.
 /// </summary>
 public interface IExternalInputs
 {
     /// <summary>A digest of the outside data the parameters point at; null when there is none.</summary>
-    string? ExternalDigest(IReadOnlyDictionary<string, string> parameters);
+    Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The components a pipeline can use, by name.</summary>

@@ -102,7 +102,8 @@ public sealed class PipelineRunner
             var keyCommand = step.Run is null
                 ? null
                 : RenderCommand(state, step, n => string.Join(' ', inputDigests.TryGetValue(n, out var ds) ? ds : []), n => "<output:" + n + ">");
-            var key = CacheKey(step, component?.Descriptor, parametersOfStep, inputDigests, keyCommand, (component as IExternalInputs)?.ExternalDigest(parametersOfStep));
+            var external = component is IExternalInputs outside ? await outside.ExternalDigestAsync(parametersOfStep, cancellationToken) : null;
+            var key = CacheKey(step, component?.Descriptor, parametersOfStep, inputDigests, keyCommand, external);
             var cached = step.Cache && !options.NoCache ? await _workspace.Metadata.TryGetCacheAsync(key, _workspace.Artifacts, cancellationToken) : null;
             if (cached is null)
             {
@@ -272,7 +273,7 @@ public sealed class PipelineRunner
             var keyCommand = step.Run is null
                 ? null
                 : RenderCommand(state, step, n => string.Join(' ', inputDigests.TryGetValue(n, out var ds) ? ds : []), n => "<output:" + n + ">");
-            var external = (component as IExternalInputs)?.ExternalDigest(parameters);
+            var external = component is IExternalInputs outside ? await outside.ExternalDigestAsync(parameters, cancellationToken) : null;
             var cacheKey = CacheKey(step, component?.Descriptor, parameters, inputDigests, keyCommand, external);
             var useCache = step.Cache && !state.Options.NoCache;
 
