@@ -157,7 +157,9 @@ public sealed class PromotionService
         var got = counted.Count == 0 ? "none" : string.Join(", ", counted);
         var ignored = notApprovers.Count == 0
             ? string.Empty
-            : $"; {string.Join(", ", notApprovers)} {(notApprovers.Count == 1 ? "is" : "are")} not {policy.Stage} approver{(notApprovers.Count == 1 ? string.Empty : "s")}";
+            : notApprovers.Count == 1
+                ? $"; {notApprovers[0]} is not a {policy.Stage} approver"
+                : $"; {string.Join(", ", notApprovers)} are not {policy.Stage} approvers";
         var missing = policy.RequiredApprovals - counted.Count;
         var candidates = anyone ? string.Empty : $" ({string.Join(", ", approvers.Except(counted, StringComparer.OrdinalIgnoreCase))})";
         throw new PromotionRefusedException(
