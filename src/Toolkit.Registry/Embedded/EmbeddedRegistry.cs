@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Toolkit.Registry.ModelCards;
+using Toolkit.Registry.Promotion;
 using static Toolkit.Registry.Embedded.RegistryDatabase;
 
 namespace Toolkit.Registry.Embedded;
@@ -10,7 +11,7 @@ namespace Toolkit.Registry.Embedded;
 /// audit events, model cards and gate reports, and model files stored by content digest beside it.
 /// Several processes may use the same root at once; each instance holds its own connection.
 /// </summary>
-public sealed class EmbeddedRegistry : IModelRegistry
+public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
 {
     public const string DefaultRoot = ".toolkit/registry";
 
@@ -216,7 +217,18 @@ public sealed class EmbeddedRegistry : IModelRegistry
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public Task SetAliasAsync(string model, string alias, int version, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default)
+    public Task SetAliasAsync(string model, string alias, int version, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default) =>
+        SetAliasCoreAsync(model, alias, version, action, audit, null, cancellationToken);
+
+    Task IAtomicAliasMove.SetAliasIfAsync(
+        string model, string alias, int version, AuditAction action, AuditInfo audit, IReadOnlyDictionary<string, int?> expectedHolders, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expectedHolders);
+        return SetAliasCoreAsync(model, alias, version, action, audit, expectedHolders, cancellationToken);
+    }
+
+    private Task SetAliasCoreAsync(
+        string model, string alias, int version, AuditAction action, AuditInfo audit, IReadOnlyDictionary<string, int?>? expectedHolders, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(audit);
         RegistryNames.EnsureModel(model);
@@ -235,6 +247,18 @@ public sealed class EmbeddedRegistry : IModelRegistry
             async tx =>
             {
                 await EnsureVersionAsync(tx, model, version, cancellationToken);
+                foreach (var (expectedAlias, expectedVersion) in expectedHolders ?? new Dictionary<string, int?>())
+                {
+                    var holder = await ScalarAsync(
+                        tx, "SELECT version FROM aliases WHERE model = $model AND alias = $alias", cancellationToken, ("$model", model), ("$alias", expectedAlias));
+                    var actual = holder is null ? (int?)null : Convert.ToInt32(holder, System.Globalization.CultureInfo.InvariantCulture);
+                    if (actual != expectedVersion)
+                    {
+                        throw new RegistryException(
+                            $"{expectedAlias} of '{model}' changed while moving {alias}: it is {Holder(actual)}, it was {Holder(expectedVersion)} when checked; nothing was moved, try again");
+                    }
+                }
+
                 var previous = await ScalarAsync(
                     tx, "SELECT version FROM aliases WHERE model = $model AND alias = $alias", cancellationToken, ("$model", model), ("$alias", alias));
                 var now = _time.GetUtcNow();
@@ -333,6 +357,8 @@ public sealed class EmbeddedRegistry : IModelRegistry
 
     /// <summary>Where the model file of <paramref name="digest"/> lives in the store.</summary>
     internal string StoredPathOf(string digest) => _store.PathOf(digest);
+
+    private static string Holder(int? version) => version is { } v ? "version " + v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "held by no version";
 
     private static string Actor(string? actor) => string.IsNullOrWhiteSpace(actor) ? "unknown" : actor;
 

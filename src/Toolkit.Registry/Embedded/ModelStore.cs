@@ -78,6 +78,11 @@ internal sealed class ModelStore
             cancellationToken.ThrowIfCancellationRequested();
 
             // Rename replaces a damaged copy; a concurrent writer of the same digest writes the same bytes.
+            if (File.Exists(target))
+            {
+                File.SetAttributes(target, FileAttributes.Normal);
+            }
+
             File.Move(temp, target, overwrite: true);
         }
         finally

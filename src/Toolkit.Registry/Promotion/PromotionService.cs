@@ -63,7 +63,13 @@ public sealed class PromotionService
 
         CheckApprovals(model, version, policy, audit);
 
-        await _registry.SetAliasAsync(model, toStage, version, AuditAction.Promote, Normalised(audit), cancellationToken);
+        var expected = new Dictionary<string, int?>(StringComparer.Ordinal) { [toStage] = current?.Version };
+        if (Stages.Previous(toStage) is { } required)
+        {
+            expected[required] = version;
+        }
+
+        await MoveAsync(model, toStage, version, AuditAction.Promote, audit, expected, cancellationToken);
         return new PromotionResult(model, toStage, current?.Version, version);
     }
 
@@ -130,9 +136,17 @@ public sealed class PromotionService
         }
 
         var target = holders[^1];
-        await _registry.SetAliasAsync(model, stage, target, AuditAction.Rollback, Normalised(audit), cancellationToken);
+        await MoveAsync(
+            model, stage, target, AuditAction.Rollback, audit, new Dictionary<string, int?>(StringComparer.Ordinal) { [stage] = current.Version }, cancellationToken);
         return new RollbackResult(model, stage, current.Version, target);
     }
+
+    /// <summary>Moves the alias, re-checking in the same transaction what the rules were checked against when the backend can.</summary>
+    private Task MoveAsync(
+        string model, string stage, int version, AuditAction action, AuditInfo audit, Dictionary<string, int?> expected, CancellationToken cancellationToken) =>
+        _registry is IAtomicAliasMove atomic
+            ? atomic.SetAliasIfAsync(model, stage, version, action, Normalised(audit), expected, cancellationToken)
+            : _registry.SetAliasAsync(model, stage, version, action, Normalised(audit), cancellationToken);
 
     private static void CheckApprovals(string model, int version, StagePolicy policy, AuditInfo audit)
     {
