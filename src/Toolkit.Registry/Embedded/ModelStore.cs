@@ -1,0 +1,154 @@
+using Toolkit.Ml.Models;
+
+namespace Toolkit.Registry.Embedded;
+
+/// <summary>
+/// Model files stored by content: <c>&lt;root&gt;/models/sha256/&lt;2 hex&gt;/&lt;hex&gt;.tkm</c>. A file is written
+/// to a temporary name in its final folder and renamed, so a reader (or a crash) never sees half a file,
+/// and it is made read-only once in place. A file without a version row is harmless (a registration
+/// that died before its commit); a row is only ever committed after its file is in place.
+/// </summary>
+internal sealed class ModelStore
+{
+    private const string DigestPrefix = "sha256:";
+
+    private readonly string _root;
+
+    internal ModelStore(string registryRoot)
+    {
+        _root = Path.Combine(registryRoot, "models", "sha256");
+    }
+
+    internal string PathOf(string digest)
+    {
+        if (!digest.StartsWith(DigestPrefix, StringComparison.Ordinal) || digest.Length != DigestPrefix.Length + 64)
+        {
+            throw new RegistryException($"'{digest}' is not a sha256 digest");
+        }
+
+        var hex = digest[DigestPrefix.Length..];
+        return Path.Combine(_root, hex[..2], hex + ".tkm");
+    }
+
+    /// <summary>Reads and verifies a model file given by a user: its header digest must match its content.</summary>
+    internal static async Task<(byte[] Bytes, Model Model)> ReadVerifiedAsync(string path, CancellationToken cancellationToken)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RegistryException($"cannot read model file '{path}': {ex.Message}", ex);
+        }
+
+        // The bytes are verified once in memory and those same bytes are stored: the file cannot change in between.
+        try
+        {
+            return (bytes, Parse(bytes, path));
+        }
+        catch (ModelFileException ex)
+        {
+            throw new RegistryException($"cannot register '{path}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Puts the verified bytes under their digest unless an intact copy is already there.</summary>
+    internal async Task<string> StoreAsync(byte[] bytes, string digest, CancellationToken cancellationToken)
+    {
+        var target = PathOf(digest);
+        if (IsIntact(target, digest))
+        {
+            return target;
+        }
+
+        var folder = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                await stream.WriteAsync(bytes, cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.SetAttributes(temp, FileAttributes.ReadOnly);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Rename replaces a damaged copy; a concurrent writer of the same digest writes the same bytes.
+            if (File.Exists(target))
+            {
+                File.SetAttributes(target, FileAttributes.Normal);
+            }
+
+            File.Move(temp, target, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.SetAttributes(temp, FileAttributes.Normal);
+                File.Delete(temp);
+            }
+        }
+
+        return target;
+    }
+
+    /// <summary>Reads a stored file and checks it is still what was registered under <paramref name="digest"/>.</summary>
+    internal async Task<byte[]> ReadStoredAsync(string model, int version, string digest, CancellationToken cancellationToken)
+    {
+        var path = PathOf(digest);
+        if (!File.Exists(path))
+        {
+            throw new RegistryException(
+                $"the model file of '{model}' version {version} is missing from the registry store ({path}); register the file again to restore it");
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        Model stored;
+        try
+        {
+            stored = Parse(bytes, path);
+        }
+        catch (ModelFileException ex)
+        {
+            throw new RegistryException(
+                $"the stored model file of '{model}' version {version} was changed after registration; refusing it ({ex.Message})", ex);
+        }
+
+        if (stored.Digest != digest)
+        {
+            throw new RegistryException(
+                $"the stored model file of '{model}' version {version} is {stored.Digest}, not the registered {digest}; refusing it");
+        }
+
+        return bytes;
+    }
+
+    private static Model Parse(byte[] bytes, string sourceName)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        return ModelFile.Read(stream, sourceName);
+    }
+
+    private static bool IsIntact(string path, string digest)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return ModelFile.Read(stream, path).Digest == digest;
+        }
+        catch (Exception ex) when (ex is ModelFileException or IOException)
+        {
+            return false;
+        }
+    }
+}

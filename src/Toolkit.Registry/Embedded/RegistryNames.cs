@@ -1,0 +1,42 @@
+using System.Text.RegularExpressions;
+
+namespace Toolkit.Registry.Embedded;
+
+/// <summary>Model and alias names: lowercase letters, digits and dashes, starting with a letter (safe in paths, URLs and YAML).</summary>
+internal static partial class RegistryNames
+{
+    internal static void EnsureModel(string name)
+    {
+        if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
+        {
+            throw new RegistryException(
+                $"model name '{name}' is invalid: use lowercase letters, digits and dashes, starting with a letter (e.g. 'diabetes-risk')");
+        }
+    }
+
+    internal static void EnsureAlias(string alias)
+    {
+        if (string.IsNullOrEmpty(alias) || !NamePattern().IsMatch(alias))
+        {
+            throw new RegistryException(
+                $"alias '{alias}' is invalid: use lowercase letters, digits and dashes, starting with a letter (stages are {string.Join(", ", Stages.Ordered)})");
+        }
+    }
+
+    /// <summary>"1..4" for a contiguous run, "1, 3, 4" otherwise, "none" for no versions.</summary>
+    internal static string DescribeVersions(IReadOnlyList<int> versions)
+    {
+        if (versions.Count == 0)
+        {
+            return "none";
+        }
+
+        var contiguous = versions.Zip(versions.Skip(1)).All(p => p.Second == p.First + 1);
+        return contiguous && versions.Count > 2
+            ? $"{versions[0]}..{versions[^1]}"
+            : string.Join(", ", versions);
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+}

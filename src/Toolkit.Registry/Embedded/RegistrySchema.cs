@@ -1,0 +1,117 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Toolkit.Registry.Embedded;
+
+/// <summary>
+/// The registry database's tables, as numbered migrations. A database newer than this toolkit is refused
+/// rather than written with an older idea of the schema.
+/// </summary>
+internal static class RegistrySchema
+{
+    /// <summary>Migration N (1-based) brings the schema from version N-1 to N. Append only.</summary>
+    internal static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE models (
+            name TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE versions (
+            model TEXT NOT NULL REFERENCES models (name),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            digest TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT,
+            run_id TEXT,
+            pipeline TEXT,
+            data_digest TEXT,
+            params_json TEXT NOT NULL,
+            metrics_json TEXT NOT NULL,
+            gate_passed INTEGER CHECK (gate_passed IN (0, 1)),
+            git_commit TEXT,
+            git_branch TEXT,
+            PRIMARY KEY (model, version),
+            UNIQUE (model, digest)
+        );
+        CREATE TABLE aliases (
+            model TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (model, alias),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        CREATE TABLE audit_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            model TEXT NOT NULL REFERENCES models (name),
+            action TEXT NOT NULL CHECK (action IN ('register', 'promote', 'rollback')),
+            version INTEGER NOT NULL,
+            stage TEXT,
+            previous_version INTEGER,
+            actor TEXT NOT NULL,
+            reason TEXT,
+            approvals_json TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX audit_events_by_model ON audit_events (model, seq);
+        CREATE TABLE model_cards (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            markdown TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        CREATE TABLE gate_reports (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            report_json TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        CREATE TABLE tracked_runs (
+            run_id TEXT PRIMARY KEY,
+            pipeline TEXT NOT NULL,
+            status TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            params_json TEXT NOT NULL,
+            metrics_json TEXT NOT NULL,
+            tags_json TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        """,
+    ];
+
+    internal static int LatestVersion => Migrations.Length;
+
+    internal static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        // BEGIN IMMEDIATE: two processes opening a fresh registry at once migrate it once, one after the other.
+        await using var tx = connection.BeginTransaction(deferred: false);
+        await RegistryDatabase.ExecuteAsync(tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
+        var current = await RegistryDatabase.ScalarAsync(tx, "SELECT version FROM schema_version", cancellationToken);
+        var version = current is null ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
+        if (version > LatestVersion)
+        {
+            throw new RegistryException(
+                $"registry database {connection.DataSource} has schema version {version}, newer than this toolkit knows ({LatestVersion}); upgrade the toolkit");
+        }
+
+        for (var next = version + 1; next <= LatestVersion; next++)
+        {
+            await RegistryDatabase.ExecuteAsync(tx, Migrations[next - 1], cancellationToken);
+        }
+
+        if (current is null)
+        {
+            await RegistryDatabase.ExecuteAsync(tx, "INSERT INTO schema_version (version) VALUES ($v)", cancellationToken, ("$v", LatestVersion));
+        }
+        else if (version != LatestVersion)
+        {
+            await RegistryDatabase.ExecuteAsync(tx, "UPDATE schema_version SET version = $v", cancellationToken, ("$v", LatestVersion));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+}
