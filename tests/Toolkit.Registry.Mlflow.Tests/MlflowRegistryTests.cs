@@ -367,4 +367,26 @@ public sealed class MlflowRegistryTests
         await act.Should().ThrowAsync<RegistryException>();
         f.Server.Requests.Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task RegisterAsync_ConcurrentRegistrationsFromTwoClients_GetDistinctVersionsAndConvergeOnOneVersionPerFile()
+    {
+        await using var f = new MlflowFixture();
+        using var otherClient = new MlflowClient(f.Options, f.Time);
+        await using var other = new MlflowRegistry(otherClient, f.Time);
+        var fileA = f.ModelFile(1);
+        var fileB = f.ModelFile(2);
+        var fileC = f.ModelFile(3);
+
+        // Different files at once: each gets its own version number.
+        var distinct = await Task.WhenAll(f.Registry.RegisterAsync(Request(fileA)), other.RegisterAsync(Request(fileB)));
+        distinct.Select(r => r.Version.Version).Should().BeEquivalentTo([1, 2]);
+
+        // The same file at once: whatever the interleaving, both answer the lowest version holding
+        // the digest, and only one of them reports it as created.
+        var same = await Task.WhenAll(f.Registry.RegisterAsync(Request(fileC)), other.RegisterAsync(Request(fileC)));
+        same.Select(r => r.Version.Version).Distinct().Should().ContainSingle();
+        same.Count(r => r.Created).Should().Be(1);
+        (await f.Registry.RegisterAsync(Request(fileC))).Version.Version.Should().Be(same[0].Version.Version);
+    }
 }

@@ -17,7 +17,6 @@ internal sealed class MlflowConnection : IDisposable
     private const string ApiPrefix = "api/2.0/";
 
     private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
     private readonly ResiliencePipeline _idempotent;
     private readonly ResiliencePipeline _notIdempotent;
 
@@ -27,7 +26,6 @@ internal sealed class MlflowConnection : IDisposable
         options.Validate();
         Options = options;
         TimeProvider = timeProvider;
-        _ownsHttp = true;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         var baseText = options.TrackingUri.AbsoluteUri;
         _http.BaseAddress = new Uri(baseText.EndsWith('/') ? baseText : baseText + "/", UriKind.Absolute);
@@ -95,13 +93,7 @@ internal sealed class MlflowConnection : IDisposable
             cancellationToken);
     }
 
-    public void Dispose()
-    {
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
-    }
+    public void Dispose() => _http.Dispose();
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, string endpoint, Func<HttpContent>? content, bool idempotent, CancellationToken cancellationToken)
         where T : class
