@@ -32,7 +32,10 @@ namespace Toolkit.Registry.Mlflow;
 /// two calls, not one transaction: <see cref="SetAliasAsync"/> moves the alias first, then appends the
 /// event; if the append fails the alias is put back (compensation). A process killed between the two
 /// leaves an alias with no matching event; <see cref="VerifyAuditAsync"/> finds such stages by
-/// comparing every alias with the last audited promotion or rollback of that stage.
+/// comparing every alias with the last audited promotion or rollback of that stage. MLflow has no
+/// compare-and-set, so two writers can still both read-back their own event if their calls interleave
+/// as read, read, write, verify, write, verify; the first event is then lost. Every event records the
+/// stage's previous version, so <see cref="VerifyAuditAsync"/> also reports such a gap in a stage's chain.
 /// </para>
 /// </summary>
 public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
@@ -324,8 +327,11 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     }
 
     /// <summary>
-    /// Stages whose alias disagrees with the audit log (the alias moved but its event is missing, e.g.
-    /// a process killed between the two calls of <see cref="SetAliasAsync"/>). Empty when consistent.
+    /// Where the audit log and the aliases disagree; empty when consistent. Two checks per stage: the
+    /// alias must point where the stage's last audited promotion or rollback put it (an alias moved
+    /// without its event, e.g. a process killed between the two calls of <see cref="SetAliasAsync"/>),
+    /// and each event's previous version must be the version the stage's prior event set (a gap means
+    /// an event was lost, e.g. overwritten by a concurrent writer that took the same sequence number).
     /// </summary>
     public async Task<IReadOnlyList<AuditMismatch>> VerifyAuditAsync(string model, CancellationToken cancellationToken = default)
     {
@@ -335,21 +341,35 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
             return [];
         }
 
+        var mismatches = new List<AuditMismatch>();
         var lastAudited = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var e in ReadAudit(rm).Where(e => e.Stage is not null))
         {
+            int? before = lastAudited.TryGetValue(e.Stage!, out var v) ? v : null;
+            if (e.PreviousVersion != before)
+            {
+                mismatches.Add(new AuditMismatch(
+                    e.Stage!,
+                    null,
+                    before,
+                    string.Create(CultureInfo.InvariantCulture, $"event {e.Sequence} says the stage was at {e.PreviousVersion?.ToString(CultureInfo.InvariantCulture) ?? "no version"}, but the log before it has {before?.ToString(CultureInfo.InvariantCulture) ?? "no version"}: an event is missing")));
+            }
+
             lastAudited[e.Stage!] = e.Version;
         }
 
         var current = (rm.Aliases ?? []).ToDictionary(a => a.Alias, a => ParseVersion(a.Version), StringComparer.Ordinal);
-        var mismatches = new List<AuditMismatch>();
         foreach (var stage in current.Keys.Union(lastAudited.Keys).Order(StringComparer.Ordinal))
         {
             int? alias = current.TryGetValue(stage, out var a) ? a : null;
             int? audited = lastAudited.TryGetValue(stage, out var b) ? b : null;
             if (alias != audited)
             {
-                mismatches.Add(new AuditMismatch(stage, alias, audited));
+                mismatches.Add(new AuditMismatch(
+                    stage,
+                    alias,
+                    audited,
+                    string.Create(CultureInfo.InvariantCulture, $"the alias points at {alias?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}, the audit log at {audited?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}")));
             }
         }
 
@@ -755,5 +775,5 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     private static partial Regex ModelName();
 }
 
-/// <summary>A stage whose alias and audit log disagree (see <see cref="MlflowRegistry.VerifyAuditAsync"/>).</summary>
-public sealed record AuditMismatch(string Stage, int? AliasVersion, int? AuditedVersion);
+/// <summary>A disagreement between a stage's alias and the audit log (see <see cref="MlflowRegistry.VerifyAuditAsync"/>).</summary>
+public sealed record AuditMismatch(string Stage, int? AliasVersion, int? AuditedVersion, string Problem);

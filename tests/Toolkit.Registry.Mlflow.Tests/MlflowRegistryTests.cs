@@ -233,9 +233,29 @@ public sealed class MlflowRegistryTests
         await f.Client.RegisteredModels.SetAliasAsync("diabetes", Stages.Dev, "2");
         await f.Client.RegisteredModels.SetAliasAsync("diabetes", Stages.Prod, "2");
 
-        (await f.Registry.VerifyAuditAsync("diabetes")).Should().Equal(
-            new AuditMismatch("dev", 2, 1),
-            new AuditMismatch("prod", 2, null));
+        (await f.Registry.VerifyAuditAsync("diabetes")).Select(m => (m.Stage, m.AliasVersion, m.AuditedVersion)).Should().Equal(
+            ("dev", 2, 1),
+            ("prod", 2, (int?)null));
+    }
+
+    [Fact]
+    public async Task VerifyAuditAsync_EventOverwrittenByAConcurrentWriter_ReportsTheGapInTheStageChain()
+    {
+        await using var f = new MlflowFixture();
+        await f.Registry.RegisterAsync(Request(f.ModelFile(1)));
+        await f.Registry.RegisterAsync(Request(f.ModelFile(2)));
+        await f.Registry.SetAliasAsync("diabetes", Stages.Dev, 1, AuditAction.Promote, new AuditInfo("alice", null));
+        await f.Registry.SetAliasAsync("diabetes", Stages.Dev, 2, AuditAction.Promote, new AuditInfo("alice", null));
+        (await f.Registry.VerifyAuditAsync("diabetes")).Should().BeEmpty();
+
+        // Another writer took sequence 3 too and its set-tag landed last: "dev -> 1" is gone.
+        var tags = f.Server.ModelTags("diabetes");
+        await f.Client.RegisteredModels.SetTagAsync("diabetes", "toolkit.audit.000003", tags["toolkit.audit.000002"].Replace("\"sequence\":2", "\"sequence\":3", StringComparison.Ordinal));
+
+        var problems = await f.Registry.VerifyAuditAsync("diabetes");
+
+        problems.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Stage = "dev", AuditedVersion = (int?)null });
+        problems[0].Problem.Should().Contain("an event is missing");
     }
 
     [Fact]
