@@ -3,10 +3,13 @@ using System.CommandLine.Invocation;
 using System.Reflection;
 using Toolkit.Cli.Commands;
 using Toolkit.Components;
+using Toolkit.Gates;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Training;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Project;
+using Toolkit.Registry;
+using Toolkit.Registry.Promotion;
 
 namespace Toolkit.Cli;
 
@@ -93,6 +96,7 @@ internal static class CliApp
     {
         UsageException or DataFormatException or InvalidParameterException => ExitCodes.BadInput,
         PipelineParameterException or ProjectSettingsException or ComponentArgumentException => ExitCodes.BadInput,
+        ModelPolicyException or GateInputException or PromotionRefusedException or RegistryException => ExitCodes.BadInput,
         FileNotFoundException or DirectoryNotFoundException => ExitCodes.BadInput,
         _ => ExitCodes.Failure,
     };

@@ -18,5 +18,6 @@ internal static class CommandCatalog
         RunsCommand.CreateLineage(context),
         ArtifactsCommand.Create(context),
         ComponentCommand.Create(context),
+        GateCommand.Create(context),
     ];
 }

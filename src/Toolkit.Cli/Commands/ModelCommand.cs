@@ -5,13 +5,18 @@ using Toolkit.Ml.Training;
 
 namespace Toolkit.Cli.Commands;
 
-/// <summary><c>mlops model</c>: model files (and, later, the registry).</summary>
+/// <summary><c>mlops model</c>: model files and the registry.</summary>
 internal static class ModelCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("model", "Inspect model files.");
+        var command = new Command("model", "Inspect model files; register, promote and roll back versions in the registry.");
         command.Subcommands.Add(CreateInspect(context));
+        foreach (var sub in ModelRegistryCommands.Create(context))
+        {
+            command.Subcommands.Add(sub);
+        }
+
         return command;
     }
 

@@ -4,8 +4,11 @@ using System.Text;
 using Toolkit.Components;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Planning;
+using Toolkit.Pipelines.Project;
 using Toolkit.Pipelines.Spec;
 using Toolkit.Pipelines.Storage;
+using Toolkit.Registry;
+using Toolkit.Registry.Mlflow;
 
 namespace Toolkit.Cli.Commands;
 
@@ -95,7 +98,7 @@ internal static class PipelineCommand
             var spec = LoadValid(parse.GetValue(file)!, context);
             var settings = ProjectContext.Settings();
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var runner = new PipelineRunner(workspace, BuiltInComponents.Create(), new LocalExecutor());
+            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), new LocalExecutor());
             var plan = await runner.PlanAsync(spec, new RunOptions
             {
                 Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
@@ -165,9 +168,10 @@ internal static class PipelineCommand
 
             _ = PipelineRunner.ResolveParams(spec, options.Params); // bad --param: exit 2 before anything is recorded
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var runner = new PipelineRunner(workspace, BuiltInComponents.Create(), new LocalExecutor());
+            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), new LocalExecutor());
             var result = await RunProgress.ShowAsync(context, [.. spec.Steps.Select(s => s.Name)],
                 events => runner.RunAsync(spec, options with { Events = events }, ct));
+            await TrackAsync(context, settings, spec, options, result);
 
             if (parse.GetValue(json))
             {
@@ -181,6 +185,39 @@ internal static class PipelineCommand
             return result.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
+    }
+
+    /// <summary>Records the run's parameters and metrics in the tracking backend; a tracking failure is a warning, not a failed run.</summary>
+    private static async Task TrackAsync(CliContext context, ProjectSettings settings, PipelineSpec spec, RunOptions options, RunResult result)
+    {
+        try
+        {
+            var (tracker, owner) = await RegistryAccess.OpenTrackerAsync(settings, CancellationToken.None);
+            await using (owner)
+            {
+                await tracker.TrackAsync(new TrackedRun
+                {
+                    RunId = result.RunId,
+                    Pipeline = spec.Name,
+                    Status = result.Status.ToString().ToLowerInvariant(),
+                    StartedAt = DateTimeOffset.UtcNow - result.Duration,
+                    FinishedAt = DateTimeOffset.UtcNow,
+                    Parameters = PipelineRunner.ResolveParams(spec, options.Params),
+                    Metrics = result.Steps.SelectMany(s => s.Values.Where(v => double.IsFinite(v.Value)).Select(v => (Key: $"{s.Name}.{v.Key}", v.Value)))
+                        .ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal),
+                    Tags = new Dictionary<string, string>
+                    {
+                        ["toolkit.pipeline_digest"] = spec.Digest,
+                        ["toolkit.git_commit"] = options.GitCommit ?? "",
+                        ["toolkit.git_branch"] = options.GitBranch ?? "",
+                    },
+                }, CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or MlflowApiException or RegistryException)
+        {
+            await context.Error.WriteLineAsync($"mlops: warning: the run was not tracked: {ex.Message}");
+        }
     }
 
     internal static object ToJson(RunResult result, Workspace workspace) => new

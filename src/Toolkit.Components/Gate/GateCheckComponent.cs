@@ -107,7 +107,7 @@ internal sealed class GateCheckComponent : IComponent, IExternalInputs
         var registry = await _registry(cancellationToken);
         try
         {
-            report = await GateCheck.RunAsync(request, registry, scratch, cancellationToken);
+            report = await GateRunner.RunAsync(request, registry, scratch, cancellationToken);
         }
         finally
         {

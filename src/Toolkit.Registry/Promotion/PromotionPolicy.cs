@@ -12,7 +12,7 @@ public sealed record PromotionPolicy(IReadOnlyList<StagePolicy> Stages)
 {
     /// <summary>
     /// For a model that declares no policy: gates must pass everywhere; dev needs no approval, preprod one,
-    /// prod two (the actor and a second person), from anyone.
+    /// prod two (two different people), from anyone. Only recorded approvals count, never the actor.
     /// </summary>
     public static PromotionPolicy Default { get; } = new(
     [

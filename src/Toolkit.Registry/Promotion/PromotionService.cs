@@ -158,8 +158,9 @@ public sealed class PromotionService
         var approvers = Names(policy.Approvers ?? []);
         var anyone = approvers.Count == 0;
 
-        // The actor counts as one approval when allowed to approve; listing them again adds nothing (distinct names).
-        var given = Names([.. audit.Approvals, audit.Actor]);
+        // Only recorded approvals count (--approved-by): running the promotion is not approving it,
+        // so a stage that asks for an approval always has a name on record. Distinct names count once.
+        var given = Names(audit.Approvals);
         var counted = given.Where(n => anyone || approvers.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
         if (counted.Count >= policy.RequiredApprovals)
         {

@@ -48,9 +48,9 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
         _time.Advance(TimeSpan.FromMinutes(1));
         var dev = await _service.PromoteAsync("diabetes", v1, Stages.Dev, By("dave"));
         _time.Advance(TimeSpan.FromMinutes(1));
-        var preprod = await _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave"));
+        var preprod = await _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave", "erin"));
         _time.Advance(TimeSpan.FromMinutes(1));
-        var prod = await _service.PromoteAsync("diabetes", v1, Stages.Prod, new AuditInfo("alice", "quarterly release") { Approvals = ["bob"] });
+        var prod = await _service.PromoteAsync("diabetes", v1, Stages.Prod, new AuditInfo("alice", "quarterly release") { Approvals = ["alice", "bob"] });
 
         dev.Should().Be(new PromotionResult("diabetes", Stages.Dev, null, 1));
         preprod.Should().Be(new PromotionResult("diabetes", Stages.Preprod, null, 1));
@@ -62,7 +62,7 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
             (Stages.Preprod, 1, "dave", Start.AddMinutes(2)),
             (Stages.Prod, 1, "alice", Start.AddMinutes(3)));
         promotions[2].Reason.Should().Be("quarterly release");
-        promotions[2].Approvals.Should().Equal("bob");
+        promotions[2].Approvals.Should().Equal("alice", "bob");
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
     {
         var v1 = await RegisterAsync(1);
 
-        var refused = await RefusedAsync(() => _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave")));
+        var refused = await RefusedAsync(() => _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave", "erin")));
 
         refused.Reason.Should().Be(PromotionRefusalReason.SkippedStage);
         refused.Message.Should().Be("version 1 of 'diabetes' cannot go to preprod: it does not hold dev (no version holds dev); promote it to dev first");
@@ -96,7 +96,7 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
         var v1 = await RegisterAsync(1);
         var v2 = await RegisterAsync(2);
         await _service.PromoteAsync("diabetes", v1, Stages.Dev, By("dave"));
-        await _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave"));
+        await _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave", "erin"));
         await _service.PromoteAsync("diabetes", v2, Stages.Dev, By("dave"));
 
         var refused = await RefusedAsync(() => _service.PromoteAsync("diabetes", v2, Stages.Prod, By("alice", "bob")));
@@ -144,20 +144,20 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
     {
         var v1 = await RegisterAsync(1);
         await _service.PromoteAsync("diabetes", v1, Stages.Dev, By("dave"));
-        await _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave"));
+        await _service.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave", "erin"));
         return v1;
     }
 
     [Fact]
-    public async Task PromoteAsync_ApproverActorAlone_IsRefusedForTwoApprovals()
+    public async Task PromoteAsync_ActorIsNotAnApproval_OnlyRecordedApprovalsCount()
     {
         var v1 = await AtPreprodAsync();
 
-        var refused = await RefusedAsync(() => _service.PromoteAsync("diabetes", v1, Stages.Prod, By("alice")));
+        var refused = await RefusedAsync(() => _service.PromoteAsync("diabetes", v1, Stages.Prod, By("alice", "bob")));
 
         refused.Reason.Should().Be(PromotionRefusalReason.MissingApproval);
         refused.Message.Should().Be(
-            "promoting version 1 of 'diabetes' to prod needs 2 approvals from alice, bob, carol; counted 1 (alice); get 1 more approval (bob, carol)");
+            "promoting version 1 of 'diabetes' to prod needs 2 approvals from alice, bob, carol; counted 1 (bob); get 1 more approval (alice, carol)");
         (await HolderAsync(Stages.Prod)).Should().BeNull();
     }
 
@@ -178,7 +178,7 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
     {
         var v1 = await AtPreprodAsync();
 
-        var refused = await RefusedAsync(() => _service.PromoteAsync("diabetes", v1, Stages.Prod, By("alice", "mallory")));
+        var refused = await RefusedAsync(() => _service.PromoteAsync("diabetes", v1, Stages.Prod, By("alice", "alice", "mallory")));
 
         refused.Reason.Should().Be(PromotionRefusalReason.MissingApproval);
         refused.Message.Should().Be(
@@ -208,13 +208,13 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task PromoteAsync_AnyoneMayApprove_ActorCountsButNotTwice()
+    public async Task PromoteAsync_AnyoneMayApprove_DistinctNamesCountOnce()
     {
         var anyone = new PromotionService(_registry, new PromotionPolicy([new StagePolicy(Stages.Dev, 2, [])]));
         var v1 = await RegisterAsync(1);
 
-        var refused = await RefusedAsync(() => anyone.PromoteAsync("diabetes", v1, Stages.Dev, By("dave", "dave")));
-        var result = await anyone.PromoteAsync("diabetes", v1, Stages.Dev, By("dave", "erin"));
+        var refused = await RefusedAsync(() => anyone.PromoteAsync("diabetes", v1, Stages.Dev, By("dave", "dave", "DAVE")));
+        var result = await anyone.PromoteAsync("diabetes", v1, Stages.Dev, By("ci", "dave", "erin"));
 
         refused.Message.Should().Be(
             "promoting version 1 of 'diabetes' to dev needs 2 approvals from distinct people; counted 1 (dave); get 1 more approval");
@@ -262,7 +262,7 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
         var v1 = await RegisterAsync(1);
         await devOnly.PromoteAsync("diabetes", v1, Stages.Dev, By("dave"));
 
-        var refused = await RefusedAsync(() => devOnly.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave")));
+        var refused = await RefusedAsync(() => devOnly.PromoteAsync("diabetes", v1, Stages.Preprod, By("dave", "erin")));
 
         refused.Reason.Should().Be(PromotionRefusalReason.UnknownStage);
         refused.Message.Should().Be("the promotion policy of 'diabetes' has no stage 'preprod' (it lists dev); add preprod to the model's promotion policy");
@@ -330,7 +330,7 @@ public sealed class PromotionServiceTests : IAsyncLifetime, IDisposable
         var v1 = await AtPreprodAsync();
         var v2 = await RegisterAsync(2);
         await _service.PromoteAsync("diabetes", v2, Stages.Dev, By("dave"));
-        await _service.PromoteAsync("diabetes", v2, Stages.Preprod, By("dave"));
+        await _service.PromoteAsync("diabetes", v2, Stages.Preprod, By("dave", "erin"));
 
         var result = await _service.RollbackAsync("diabetes", Stages.Preprod, By("erin"));
 

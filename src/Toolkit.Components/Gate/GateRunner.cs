@@ -27,7 +27,7 @@ public sealed record GateCheckRequest
 /// version holding <c>prod</c> in the registry, when there is one) and evaluates every check.
 /// Shared by <c>mlops gate check</c> and the <c>gate/check</c> component.
 /// </summary>
-public static class GateCheck
+public static class GateRunner
 {
     public static async Task<GateReport> RunAsync(GateCheckRequest request, IModelRegistry? registry, string scratchDirectory, CancellationToken cancellationToken)
     {

@@ -1,0 +1,320 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Toolkit.Gates;
+using Toolkit.Registry;
+using Toolkit.Registry.Promotion;
+
+namespace Toolkit.Cli.Commands;
+
+/// <summary>
+/// <c>mlops model register | promote | rollback | list | show | history | card</c>: the registry, with
+/// stages as aliases (dev → preprod → prod) and every change in the audit log.
+/// </summary>
+internal static class ModelRegistryCommands
+{
+    public static IEnumerable<Command> Create(CliContext context) =>
+    [
+        CreateRegister(context),
+        CreatePromote(context),
+        CreateRollback(context),
+        CreateList(context),
+        CreateShow(context),
+        CreateHistory(context),
+        CreateCard(context),
+    ];
+
+    private static Option<bool> Json() => new("--json") { Description = "Print one JSON object." };
+
+    private static Command CreateRegister(CliContext context)
+    {
+        var model = new Option<string>("--model") { Description = "The registered model's name (e.g. diabetes).", Required = true };
+        var run = new Option<string>("--run") { Description = "The pipeline run whose model to register.", Required = true };
+        var actor = new Option<string?>("--actor") { Description = "Who registers (default: GITHUB_ACTOR, else the user)." };
+        var card = new Option<string?>("--card") { Description = "Also write the version's model card (Markdown) to this file." };
+        var json = Json();
+        var command = new Command("register", "Registers a pipeline run's model as a new version (the same file again gives the same version).")
+        {
+            model, run, actor, card, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = ProjectContext.Settings();
+            var name = parse.GetValue(model)!;
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
+            var found = await RunArtifacts.FindAsync(workspace, parse.GetValue(run)!, ct);
+            string? gateJson = null;
+            bool? gatePassed = null;
+            if (found.GateReportPath is { } gatePath)
+            {
+                gateJson = await File.ReadAllTextAsync(gatePath, ct);
+                using var doc = JsonDocument.Parse(gateJson);
+                gatePassed = doc.RootElement.GetProperty("passed").GetBoolean();
+            }
+
+            await using var registry = await RegistryAccess.OpenAsync(settings, ct);
+            var result = await registry.RegisterAsync(new RegisterRequest
+            {
+                Model = name,
+                ModelFile = found.Model.Path,
+                RunId = found.Details.Run.RunId,
+                Pipeline = found.Details.Run.Pipeline,
+                Parameters = found.Parameters,
+                Metrics = found.Metrics,
+                GatePassed = gatePassed,
+                GateReport = gateJson,
+                GitCommit = found.Details.Run.GitCommit,
+                GitBranch = found.Details.Run.GitBranch,
+                Actor = RegistryAccess.Actor(parse.GetValue(actor)),
+            }, ct);
+            var v = result.Version;
+            if (parse.GetValue(card) is { } cardPath && await registry.GetModelCardAsync(name, v.Version, ct) is { } markdown)
+            {
+                await File.WriteAllTextAsync(cardPath, markdown, ct);
+            }
+
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, created = result.Created, gate_passed = v.GatePassed }, ct);
+            }
+            else
+            {
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{(result.Created ? "registered" : "already registered:")} {v.Model} v{v.Version} {v.Digest} (run {v.RunId}, gate {Gate(v.GatePassed)}, {registry.Backend} registry)"));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreatePromote(CliContext context)
+    {
+        var model = new Argument<string>("model") { Description = "The registered model." };
+        var version = new Option<int>("--version") { Description = "The version to promote.", Required = true };
+        var to = new Option<string>("--to") { Description = "The stage: dev, preprod or prod.", Required = true };
+        to.AcceptOnlyFromAmong([.. Stages.Ordered]);
+        var approvedBy = new Option<string[]>("--approved-by") { Description = "Who approved (repeatable); the policy says how many approvals each stage needs.", AllowMultipleArgumentsPerToken = false };
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log)." };
+        var actor = new Option<string?>("--actor") { Description = "Who promotes (default: GITHUB_ACTOR, else the user)." };
+        var json = Json();
+        var command = new Command("promote", "Moves a stage to a version: only in order (dev → preprod → prod), only with passed gates and the approvals the policy asks for.")
+        {
+            model, version, to, approvedBy, reason, actor, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = ProjectContext.Settings();
+            var name = parse.GetValue(model)!;
+            var policy = ModelPolicy.Load(RegistryAccess.PolicyPath(settings, name));
+            await using var registry = await RegistryAccess.OpenAsync(settings, ct);
+            var service = new PromotionService(registry, RegistryAccess.Promotion(policy));
+            var audit = new AuditInfo(RegistryAccess.Actor(parse.GetValue(actor)), parse.GetValue(reason))
+            {
+                Approvals = [.. parse.GetValue(approvedBy) ?? []],
+            };
+            var result = await service.PromoteAsync(name, parse.GetValue(version), parse.GetValue(to)!, audit, ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new { model = result.Model, stage = result.Stage, version = result.ToVersion, previous_version = result.FromVersion }, ct);
+            }
+            else
+            {
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{result.Model}: {result.Stage} -> v{result.ToVersion}{(result.FromVersion is { } f ? $" (was v{f})" : "")}"));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateRollback(CliContext context)
+    {
+        var model = new Argument<string>("model") { Description = "The registered model." };
+        var stage = new Option<string>("--stage") { Description = "The stage to move back (usually prod).", Required = true };
+        stage.AcceptOnlyFromAmong([.. Stages.Ordered]);
+        var reason = new Option<string?>("--reason") { Description = "Why (recorded in the audit log)." };
+        var actor = new Option<string?>("--actor") { Description = "Who rolls back (default: GITHUB_ACTOR, else the user)." };
+        var json = Json();
+        var command = new Command("rollback", "Moves a stage back to the version that held it before.") { model, stage, reason, actor, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var settings = ProjectContext.Settings();
+            var name = parse.GetValue(model)!;
+            var policy = ModelPolicy.Load(RegistryAccess.PolicyPath(settings, name));
+            await using var registry = await RegistryAccess.OpenAsync(settings, ct);
+            var service = new PromotionService(registry, RegistryAccess.Promotion(policy));
+            var result = await service.RollbackAsync(name, parse.GetValue(stage)!, new AuditInfo(RegistryAccess.Actor(parse.GetValue(actor)), parse.GetValue(reason)), ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new { model = result.Model, stage = result.Stage, version = result.ToVersion, previous_version = result.FromVersion }, ct);
+            }
+            else
+            {
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.Model}: {result.Stage} rolled back v{result.FromVersion} -> v{result.ToVersion}"));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateList(CliContext context)
+    {
+        var json = Json();
+        var command = new Command("list", "Lists registered models with their latest version and stages.") { json };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            var models = await registry.ListModelsAsync(ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new
+                {
+                    backend = registry.Backend,
+                    models = models.Select(m => new { name = m.Name, latest_version = m.LatestVersion, created_at = m.CreatedAt, stages = m.Aliases }),
+                }, ct);
+                return ExitCodes.Ok;
+            }
+
+            if (models.Count == 0)
+            {
+                await context.Output.WriteLineAsync($"no models registered ({registry.Backend} registry)");
+            }
+
+            foreach (var m in models)
+            {
+                var stages = string.Join(", ", Stages.Ordered.Where(m.Aliases.ContainsKey).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s}=v{m.Aliases[s]}")));
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{m.Name,-16} latest v{m.LatestVersion,-4} {stages}"));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateShow(CliContext context)
+    {
+        var model = new Argument<string>("model") { Description = "The registered model." };
+        var version = new Option<int?>("--version") { Description = "One version (default: all versions)." };
+        var json = Json();
+        var command = new Command("show", "Shows a model's versions: digest, stages, gate, metrics, lineage.") { model, version, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            var name = parse.GetValue(model)!;
+            var versions = parse.GetValue(version) is { } one
+                ? [await registry.GetVersionAsync(name, one, ct) ?? throw new RegistryException($"model '{name}' has no version {one}.")]
+                : await registry.ListVersionsAsync(name, ct);
+            if (versions.Count == 0)
+            {
+                throw new RegistryException($"no model '{name}' is registered; see 'mlops model list'.");
+            }
+
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new { model = name, versions = versions.Select(VersionJson) }, ct);
+                return ExitCodes.Ok;
+            }
+
+            foreach (var v in versions)
+            {
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"v{v.Version,-4} {v.Digest}  {(v.Aliases.Count == 0 ? "-" : string.Join(",", v.Aliases)),-12} gate {Gate(v.GatePassed),-7} run {v.RunId ?? "-"}  commit {Short(v.GitCommit)}  {v.CreatedAt.UtcDateTime:yyyy-MM-dd HH:mm}Z by {v.CreatedBy ?? "-"}"));
+                var metrics = string.Join(", ", v.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}={m.Value:0.####}")));
+                if (metrics.Length > 0)
+                {
+                    await context.Output.WriteLineAsync("      " + metrics);
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateHistory(CliContext context)
+    {
+        var model = new Argument<string>("model") { Description = "The registered model." };
+        var json = Json();
+        var command = new Command("history", "The audit log: every register, promote and rollback, with who, when and why.") { model, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            var events = await registry.HistoryAsync(parse.GetValue(model)!, ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new
+                {
+                    model = parse.GetValue(model),
+                    events = events.Select(e => new
+                    {
+                        sequence = e.Sequence,
+                        action = e.Action.ToString().ToLowerInvariant(),
+                        version = e.Version,
+                        stage = e.Stage,
+                        previous_version = e.PreviousVersion,
+                        actor = e.Actor,
+                        reason = e.Reason,
+                        approvals = e.Approvals,
+                        at = e.At,
+                    }),
+                }, ct);
+                return ExitCodes.Ok;
+            }
+
+            foreach (var e in events)
+            {
+                var what = e.Action switch
+                {
+                    AuditAction.Register => string.Create(CultureInfo.InvariantCulture, $"registered v{e.Version}"),
+                    AuditAction.Promote => string.Create(CultureInfo.InvariantCulture, $"promoted v{e.Version} to {e.Stage}{(e.PreviousVersion is { } p ? $" (was v{p})" : "")}"),
+                    _ => string.Create(CultureInfo.InvariantCulture, $"rolled {e.Stage} back to v{e.Version} (was v{e.PreviousVersion})"),
+                };
+                var approvals = e.Approvals.Count == 0 ? "" : $" approved by {string.Join(", ", e.Approvals)}";
+                await context.Output.WriteLineAsync($"{e.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z  {e.Actor,-12} {what}{approvals}{(e.Reason is null ? "" : ": " + e.Reason)}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateCard(CliContext context)
+    {
+        var model = new Argument<string>("model") { Description = "The registered model." };
+        var version = new Option<int>("--version") { Description = "The version.", Required = true };
+        var command = new Command("card", "Prints a version's model card (Markdown).") { model, version };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            var card = await registry.GetModelCardAsync(parse.GetValue(model)!, parse.GetValue(version), ct)
+                ?? throw new RegistryException($"model '{parse.GetValue(model)}' has no card for version {parse.GetValue(version)}.");
+            await context.Output.WriteAsync(card);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static object VersionJson(ModelVersion v) => new
+    {
+        version = v.Version,
+        digest = v.Digest,
+        stages = v.Aliases,
+        gate_passed = v.GatePassed,
+        metrics = v.Metrics,
+        parameters = v.Parameters,
+        run_id = v.RunId,
+        pipeline = v.Pipeline,
+        data_digest = v.DataDigest,
+        git_commit = v.GitCommit,
+        git_branch = v.GitBranch,
+        created_by = v.CreatedBy,
+        created_at = v.CreatedAt,
+    };
+
+    private static string Gate(bool? passed) => passed switch { true => "passed", false => "failed", null => "none" };
+
+    private static string Short(string? commit) => commit is null ? "-" : commit[..Math.Min(10, commit.Length)];
+}
