@@ -2,6 +2,7 @@ using Toolkit.Components.Data;
 using Toolkit.Components.Evaluate;
 using Toolkit.Components.Features;
 using Toolkit.Components.Gate;
+using Toolkit.Components.Registry;
 using Toolkit.Components.Train;
 using Toolkit.Ml.Training;
 using Toolkit.Pipelines.Components;
@@ -24,6 +25,9 @@ public static class BuiltInComponents
         new EvaluateComponent(ModelTask.BinaryClassification),
         new EvaluateComponent(ModelTask.Regression),
         new SelectBestComponent(),
-        new GateCheckComponent(registry ?? (_ => Task.FromResult<IModelRegistry?>(null))),
+        new GateCheckComponent(registry ?? NoRegistry),
+        new RegisterComponent(registry ?? NoRegistry),
     ]);
+
+    private static Task<IModelRegistry?> NoRegistry(CancellationToken cancellationToken) => Task.FromResult<IModelRegistry?>(null);
 }

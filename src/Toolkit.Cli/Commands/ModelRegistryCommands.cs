@@ -29,44 +29,59 @@ internal static class ModelRegistryCommands
     private static Command CreateRegister(CliContext context)
     {
         var model = new Option<string>("--model") { Description = "The registered model's name (e.g. diabetes).", Required = true };
-        var run = new Option<string>("--run") { Description = "The pipeline run whose model to register.", Required = true };
+        var run = new Option<string?>("--run") { Description = "The pipeline run whose model to register (its model, metrics, gate report and lineage)." };
+        var file = new Option<string?>("--file") { Description = "Register this model file instead of a run's model (no run lineage)." };
         var actor = new Option<string?>("--actor") { Description = "Who registers (default: GITHUB_ACTOR, else the user)." };
         var card = new Option<string?>("--card") { Description = "Also write the version's model card (Markdown) to this file." };
         var json = Json();
         var command = new Command("register", "Registers a pipeline run's model as a new version (the same file again gives the same version).")
         {
-            model, run, actor, card, json,
+            model, run, file, actor, card, json,
         };
         command.SetAction(async (parse, ct) =>
         {
             var settings = ProjectContext.Settings();
             var name = parse.GetValue(model)!;
-            await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var found = await RunArtifacts.FindAsync(workspace, parse.GetValue(run)!, ct);
-            string? gateJson = null;
-            bool? gatePassed = null;
-            if (found.GateReportPath is { } gatePath)
+            RegisterRequest request;
+            if (parse.GetValue(run) is { } runId)
             {
-                gateJson = await File.ReadAllTextAsync(gatePath, ct);
-                using var doc = JsonDocument.Parse(gateJson);
-                gatePassed = doc.RootElement.GetProperty("passed").GetBoolean();
+                await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
+                var found = await RunArtifacts.FindAsync(workspace, runId, ct);
+                string? gateJson = null;
+                bool? gatePassed = null;
+                if (found.GateReportPath is { } gatePath)
+                {
+                    gateJson = await File.ReadAllTextAsync(gatePath, ct);
+                    using var doc = JsonDocument.Parse(gateJson);
+                    gatePassed = doc.RootElement.GetProperty("passed").GetBoolean();
+                }
+
+                request = new RegisterRequest
+                {
+                    Model = name,
+                    ModelFile = found.Model.Path,
+                    RunId = found.Details.Run.RunId,
+                    Pipeline = found.Details.Run.Pipeline,
+                    Parameters = found.Parameters,
+                    Metrics = found.Metrics,
+                    GatePassed = gatePassed,
+                    GateReport = gateJson,
+                    GitCommit = found.Details.Run.GitCommit,
+                    GitBranch = found.Details.Run.GitBranch,
+                };
+            }
+            else if (parse.GetValue(file) is { } path)
+            {
+                var (commit, branch) = ProjectContext.Git(settings.Root);
+                request = new RegisterRequest { Model = name, ModelFile = path, GitCommit = commit, GitBranch = branch };
+            }
+            else
+            {
+                throw new UsageException("give --run (a pipeline run) or --file (a model file).");
             }
 
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
-            var result = await registry.RegisterAsync(new RegisterRequest
-            {
-                Model = name,
-                ModelFile = found.Model.Path,
-                RunId = found.Details.Run.RunId,
-                Pipeline = found.Details.Run.Pipeline,
-                Parameters = found.Parameters,
-                Metrics = found.Metrics,
-                GatePassed = gatePassed,
-                GateReport = gateJson,
-                GitCommit = found.Details.Run.GitCommit,
-                GitBranch = found.Details.Run.GitBranch,
-                Actor = RegistryAccess.Actor(parse.GetValue(actor)),
-            }, ct);
+            var result = await registry.RegisterAsync(request with { Actor = RegistryAccess.Actor(parse.GetValue(actor)) }, ct);
             var v = result.Version;
             if (parse.GetValue(card) is { } cardPath && await registry.GetModelCardAsync(name, v.Version, ct) is { } markdown)
             {

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Toolkit.Cli.Tests.Commands;
+
+/// <summary>
+/// Gates, registration and staged promotion through the command line, on a real project folder
+/// (reference pipelines and policies copied in) with the embedded registry.
+/// </summary>
+[Collection("working directory")]
+public sealed class RegistryCommandsTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly string _previous = Environment.CurrentDirectory;
+
+    public RegistryCommandsTests()
+    {
+        var root = RepositoryRoot();
+        foreach (var folder in new[] { "pipelines", "models/diabetes", "models/housing" })
+        {
+            Directory.CreateDirectory(_temp.File(folder));
+            foreach (var file in Directory.GetFiles(Path.Combine(root, folder)))
+            {
+                File.Copy(file, Path.Combine(_temp.File(folder), Path.GetFileName(file)));
+            }
+        }
+
+        File.WriteAllText(_temp.File("toolkit.yaml"), "store: .toolkit\n");
+        Environment.CurrentDirectory = _temp.Path;
+    }
+
+    public void Dispose()
+    {
+        Environment.CurrentDirectory = _previous;
+        foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories))
+        {
+            File.SetAttributes(file, FileAttributes.Normal);
+        }
+
+        _temp.Dispose();
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
+    }
+
+    private static async Task<string> RunPipelineAsync(string pipeline, params string[] parameters)
+    {
+        var args = new List<string> { "pipeline", "run", $"pipelines/{pipeline}.yaml", "--json" };
+        foreach (var p in parameters)
+        {
+            args.Add("--param");
+            args.Add(p);
+        }
+
+        var result = await CliRunner.RunAsync([.. args]);
+        result.ExitCode.Should().Be(0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        return json.RootElement.GetProperty("run_id").GetString()!;
+    }
+
+    private static async Task<JsonDocument> JsonAsync(params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+        result.ExitCode.Should().Be(0, result.Error);
+        return JsonDocument.Parse(result.Output);
+    }
+
+    [Fact]
+    public async Task RegisterPromoteRollback_FullPath_WithRefusalsAndAudit()
+    {
+        var run1 = await RunPipelineAsync("housing", "rows=1500");
+
+        var gate = await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run1, "--json", "--markdown", "gate.md");
+        gate.ExitCode.Should().Be(0, gate.Output + gate.Error);
+        using (var gateJson = JsonDocument.Parse(gate.Output))
+        {
+            gateJson.RootElement.GetProperty("passed").GetBoolean().Should().BeTrue();
+            gateJson.RootElement.GetProperty("champion").ValueKind.Should().Be(JsonValueKind.Null);
+        }
+
+        File.ReadAllText(_temp.File("gate.md")).Should().Contain("Gates passed");
+
+        using var registered = await JsonAsync("model", "register", "--model", "housing", "--run", run1, "--json");
+        registered.RootElement.GetProperty("model").GetString().Should().Be("housing");
+        registered.RootElement.GetProperty("version").GetInt32().Should().Be(1);
+        var digest = registered.RootElement.GetProperty("digest").GetString();
+        using (var again = await JsonAsync("model", "register", "--model", "housing", "--run", run1, "--json"))
+        {
+            again.RootElement.GetProperty("version").GetInt32().Should().Be(1, "the same model file is the same version");
+            again.RootElement.GetProperty("digest").GetString().Should().Be(digest);
+        }
+
+        // Refusals: skipping a stage, a missing approval.
+        var skip = await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "prod", "--approved-by", "alice");
+        skip.ExitCode.Should().Be(2);
+        skip.Error.Should().Contain("does not hold preprod");
+        (await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "dev", "--actor", "ci", "--reason", "gate passed on main")).ExitCode.Should().Be(0);
+        var unapproved = await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "preprod", "--actor", "ci");
+        unapproved.ExitCode.Should().Be(2);
+        unapproved.Error.Should().Contain("needs 1 approval");
+        var unknown = await CliRunner.RunAsync("model", "promote", "housing", "--version", "7", "--to", "dev");
+        unknown.ExitCode.Should().Be(2);
+        unknown.Error.Should().Contain("has no version 7");
+
+        (await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "preprod", "--approved-by", "alice", "--actor", "ci")).ExitCode.Should().Be(0);
+        (await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "prod", "--approved-by", "bob", "--actor", "ci", "--reason", "first release")).ExitCode.Should().Be(0);
+        var noPrevious = await CliRunner.RunAsync("model", "rollback", "housing", "--stage", "prod");
+        noPrevious.ExitCode.Should().Be(2);
+
+        // A second version: the gate now compares against v1 in prod.
+        var run2 = await RunPipelineAsync("housing", "rows=1600");
+        using (var gate2 = JsonDocument.Parse((await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run2, "--json")).Output))
+        {
+            gate2.RootElement.GetProperty("champion").GetProperty("version").GetInt32().Should().Be(1);
+            gate2.RootElement.GetProperty("checks").EnumerateArray()
+                .Where(c => c.GetProperty("kind").GetString() == "regression")
+                .Should().NotBeEmpty().And.OnlyContain(c => c.GetProperty("status").GetString() != "skipped");
+        }
+
+        using var second = await JsonAsync("model", "register", "--model", "housing", "--run", run2, "--json");
+        second.RootElement.GetProperty("version").GetInt32().Should().Be(2);
+        second.RootElement.GetProperty("gate_passed").GetBoolean().Should().BeTrue("more rows of the same data do not regress beyond the tolerance");
+        foreach (var (stage, approver) in new[] { ("dev", (string?)null), ("preprod", "alice"), ("prod", "bob") })
+        {
+            var args = new List<string> { "model", "promote", "housing", "--version", "2", "--to", stage, "--actor", "ci" };
+            if (approver is not null)
+            {
+                args.AddRange(["--approved-by", approver]);
+            }
+
+            var promoted = await CliRunner.RunAsync([.. args]);
+            promoted.ExitCode.Should().Be(0, promoted.Error);
+        }
+
+        var rollback = await CliRunner.RunAsync("model", "rollback", "housing", "--stage", "prod", "--actor", "oncall", "--reason", "latency", "--json");
+        rollback.ExitCode.Should().Be(0, rollback.Error);
+        using (var back = JsonDocument.Parse(rollback.Output))
+        {
+            back.RootElement.GetProperty("version").GetInt32().Should().Be(1);
+            back.RootElement.GetProperty("previous_version").GetInt32().Should().Be(2);
+        }
+
+        using var list = await JsonAsync("model", "list", "--json");
+        list.RootElement.GetProperty("models")[0].GetProperty("stages").GetProperty("prod").GetInt32().Should().Be(1);
+
+        using var history = await JsonAsync("model", "history", "housing", "--json");
+        var events = history.RootElement.GetProperty("events").EnumerateArray().ToList();
+        events.Select(e => e.GetProperty("action").GetString()).Should().Equal(
+            "register", "promote", "promote", "promote", "register", "promote", "promote", "promote", "rollback");
+        events[3].GetProperty("approvals")[0].GetString().Should().Be("bob");
+        events[3].GetProperty("reason").GetString().Should().Be("first release");
+        events[^1].GetProperty("actor").GetString().Should().Be("oncall");
+
+        var card = await CliRunner.RunAsync("model", "card", "housing", "--version", "1");
+        card.ExitCode.Should().Be(0);
+        card.Output.Should().Contain(digest!).And.Contain(run1);
+    }
+
+    [Fact]
+    public async Task GateCheck_FailedThreshold_ExitsThree_AndFailedVersionCannotBePromoted()
+    {
+        var policy = _temp.File("models/housing/model.yaml");
+        File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"r2 >= 0.80\"", "\"r2 >= 0.999\"", StringComparison.Ordinal));
+        var run = await RunPipelineAsync("housing", "rows=1500");
+
+        var gate = await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run);
+
+        gate.ExitCode.Should().Be(3);
+        gate.Output.Should().Contain("threshold:r2");
+        gate.Error.Should().Contain("gate failed for 'housing': threshold:r2");
+
+        using var registered = await JsonAsync("model", "register", "--model", "housing", "--run", run, "--json");
+        registered.RootElement.GetProperty("gate_passed").GetBoolean().Should().BeFalse();
+        var promote = await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "dev");
+        promote.ExitCode.Should().Be(2);
+        promote.Error.Should().Contain("gate");
+    }
+
+    [Fact]
+    public async Task Register_EightProcessesAtOnce_EightDistinctVersions()
+    {
+        var data = _temp.File("h.csv");
+        (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
+        var files = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var model = _temp.File($"m{i}.tkm");
+            var alpha = (0.1 * (i + 1)).ToString(CultureInfo.InvariantCulture);
+            (await CliRunner.RunAsync("train", "--data", data, "--label", "price", "--algorithm", "ridge", "--param", $"alpha={alpha}", "--out", model)).ExitCode.Should().Be(0);
+            files.Add(model);
+        }
+
+        var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");
+        var processes = files.Select(f =>
+        {
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _temp.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { mlops, "model", "register", "--model", "prices", "--file", f, "--json" })
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            return Process.Start(start)!;
+        }).ToList();
+        var outputs = await Task.WhenAll(processes.Select(async p =>
+        {
+            var output = await p.StandardOutput.ReadToEndAsync();
+            var error = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            p.ExitCode.Should().Be(0, error);
+            return output;
+        }));
+
+        var versions = outputs.Select(o => JsonDocument.Parse(o).RootElement.GetProperty("version").GetInt32()).ToList();
+        versions.Should().BeEquivalentTo(Enumerable.Range(1, 8));
+        using var show = await JsonAsync("model", "show", "prices", "--json");
+        show.RootElement.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("digest").GetString()).Distinct().Should().HaveCount(8);
+    }
+}
