@@ -46,12 +46,44 @@ Task("Test")
 Task("Pipeline")
     .Description("Runs a reference pipeline end to end with mlops (--pipeline=diabetes|housing, --no-cache).")
     .IsDependentOn("Build")
-    .Does<BuildData>((ctx, data) => Mlops(data, $"pipeline run pipelines/{data.Pipeline}.yaml{(data.NoCache ? " --no-cache" : "")}"));
+    .Does<BuildData>((ctx, data) =>
+    {
+        var run = MlopsJson(data, $"pipeline run pipelines/{data.Pipeline}.yaml --json{(data.NoCache ? " --no-cache" : "")}");
+        data.RunId = run.GetProperty("run_id").GetString();
+        string line = $"pipeline {data.Pipeline}: run {data.RunId} {run.GetProperty("status").GetString()}";
+        Information(line);
+    });
+
+Task("Gate")
+    .Description("Checks the pipeline run's model against models/<model>/model.yaml; fails (exit 3) when a gate fails. Report in artifacts/gate/.")
+    .IsDependentOn("Pipeline")
+    .Does<BuildData>((ctx, data) => Mlops(data, $"gate check --model {data.Model} --run {data.RunId} --markdown artifacts/gate/{data.Model}.md"));
+
+Task("Register")
+    .Description("Registers the pipeline run's model as a version (idempotent), with lineage and the gate report.")
+    .IsDependentOn("Gate")
+    .Does<BuildData>((ctx, data) =>
+    {
+        var registered = MlopsJson(data, $"model register --model {data.Model} --run {data.RunId} --card artifacts/gate/{data.Model}-card.md --json");
+        data.Version = registered.GetProperty("version").GetInt32();
+        string line = $"registered {data.Model} v{data.Version} {registered.GetProperty("digest").GetString()}";
+        Information(line);
+    });
+
+Task("Promote")
+    .Description("Promotes a version to a stage (--stage=dev|preprod|prod, --version=N; approver from --approver or GITHUB_ACTOR).")
+    .IsDependentOn("Register")
+    .Does<BuildData>((ctx, data) =>
+    {
+        var approver = data.Approver is null ? "" : $" --approved-by {data.Approver}";
+        Mlops(data, $"model promote {data.Model} --version {data.Version} --to {data.Stage}{approver} --reason \"{data.Reason}\"");
+        Mlops(data, "model list");
+    });
 
 Task("Default")
-    .Description("The main job: build, unit tests, then the reference pipeline end to end.")
+    .Description("The main job: build, unit tests, the reference pipeline, its gates, registration, promotion to dev.")
     .IsDependentOn("Test")
-    .IsDependentOn("Pipeline");
+    .IsDependentOn("Promote");
 
 Task("Tasks")
     .Description("Lists every task with its description.")

@@ -9,6 +9,14 @@ public sealed class BuildData
     public bool HasNode { get; init; }
     public string Pipeline { get; init; }
     public bool NoCache { get; init; }
+    public string Model { get; init; }
+    public string Stage { get; init; }
+    public string Approver { get; init; }
+    public string Reason { get; init; }
+
+    // Filled as tasks run: the pipeline run and the registered version they pass along.
+    public string RunId { get; set; }
+    public int Version { get; set; }
     public ICakeContext Context { get; init; }
 
     public static BuildData From(ISetupContext ctx)
@@ -26,6 +34,12 @@ public sealed class BuildData
             HasNode = ctx.Tools.Resolve("node") is not null && ctx.Tools.Resolve("npm") is not null,
             Pipeline = ctx.Argument("pipeline", "diabetes"),
             NoCache = ctx.HasArgument("no-cache"),
+            Model = ctx.Argument("model", ctx.Argument("pipeline", "diabetes")),
+            Stage = ctx.Argument("stage", "dev"),
+            Approver = ctx.Argument<string>("approver", null) ?? (ctx.EnvironmentVariable("GITHUB_ACTOR") is { Length: > 0 } actor ? actor : null),
+            Reason = ctx.Argument("reason", "build " + (ctx.EnvironmentVariable("GITHUB_RUN_ID") ?? "local")),
+            RunId = ctx.Argument<string>("run", null),
+            Version = ctx.Argument("version", 0),
             Context = ctx,
         };
     }
@@ -63,4 +77,22 @@ public static void Mlops(BuildData data, string arguments)
     {
         throw new CakeException($"'mlops {arguments}' exited with code {exit}.");
     }
+}
+
+// Runs mlops with --json and returns the parsed object (stdout captured, stderr passed through).
+public static System.Text.Json.JsonElement MlopsJson(BuildData data, string arguments)
+{
+    var dll = data.Context.MakeAbsolute(data.Context.File($"src/Toolkit.Cli/bin/{data.Configuration}/net10.0/mlops.dll"));
+    var exit = data.Context.StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"\"{dll.FullPath}\" {arguments}",
+        RedirectStandardOutput = true,
+    }, out var lines);
+    var text = string.Join("\n", lines);
+    if (exit != 0)
+    {
+        throw new CakeException($"'mlops {arguments}' exited with code {exit}.");
+    }
+
+    return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
 }

@@ -128,7 +128,18 @@ internal static class ModelRegistryCommands
             {
                 Approvals = [.. parse.GetValue(approvedBy) ?? []],
             };
-            var result = await service.PromoteAsync(name, parse.GetValue(version), parse.GetValue(to)!, audit, ct);
+            PromotionResult result;
+            try
+            {
+                result = await service.PromoteAsync(name, parse.GetValue(version), parse.GetValue(to)!, audit, ct);
+            }
+            catch (PromotionRefusedException ex) when (ex.Reason == PromotionRefusalReason.AlreadyAtStage)
+            {
+                // Re-running a release (or the local Default target) is not an error: the stage is already where asked.
+                result = new PromotionResult(name, parse.GetValue(to)!, parse.GetValue(version), parse.GetValue(version));
+                await context.Error.WriteLineAsync($"mlops: {ex.Message}");
+            }
+
             if (parse.GetValue(json))
             {
                 await JsonOutput.WriteAsync(context.Output, new { model = result.Model, stage = result.Stage, version = result.ToVersion, previous_version = result.FromVersion }, ct);
