@@ -11,20 +11,36 @@ internal static class BuildContext
         var ignore = DockerIgnore.Load(contextDirectory);
         var root = Path.GetFullPath(contextDirectory);
         var files = new List<string>();
-        foreach (var path in Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        var pending = new Stack<string>();
+        pending.Push(root);
+        while (pending.Count > 0)
         {
-            var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
-
-            // The daemon needs the Dockerfile and .dockerignore even when the file names them (as docker build does).
-            if (relative == dockerfile || relative == ".dockerignore" || !ignore.IsExcluded(relative))
+            var folder = pending.Pop();
+            foreach (var sub in Directory.EnumerateDirectories(folder))
             {
-                files.Add(relative);
+                if (!ignore.CanSkipFolder(Relative(root, sub)))
+                {
+                    pending.Push(sub);
+                }
+            }
+
+            foreach (var path in Directory.EnumerateFiles(folder))
+            {
+                var relative = Relative(root, path);
+
+                // The daemon needs the Dockerfile and .dockerignore even when the file names them (as docker build does).
+                if (relative == dockerfile || relative == ".dockerignore" || !ignore.IsExcluded(relative))
+                {
+                    files.Add(relative);
+                }
             }
         }
 
         files.Sort(StringComparer.Ordinal);
         return files;
     }
+
+    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
 
     /// <summary>Writes the context as an uncompressed tar into <paramref name="destination"/>.</summary>
     public static async Task WriteAsync(string contextDirectory, string dockerfile, Stream destination, CancellationToken cancellationToken)

@@ -11,10 +11,15 @@ namespace Toolkit.Docker.Images;
 internal sealed class DockerIgnore
 {
     private readonly IReadOnlyList<(Regex Pattern, bool Exclude)> _rules;
+    private readonly IReadOnlyList<string> _exceptionPrefixes;
 
-    private DockerIgnore(IReadOnlyList<(Regex Pattern, bool Exclude)> rules) => _rules = rules;
+    private DockerIgnore(IReadOnlyList<(Regex Pattern, bool Exclude)> rules, IReadOnlyList<string> exceptionPrefixes)
+    {
+        _rules = rules;
+        _exceptionPrefixes = exceptionPrefixes;
+    }
 
-    public static DockerIgnore Empty { get; } = new([]);
+    public static DockerIgnore Empty { get; } = new([], []);
 
     public static DockerIgnore Load(string contextDirectory)
     {
@@ -25,6 +30,7 @@ internal sealed class DockerIgnore
     public static DockerIgnore Parse(IEnumerable<string> lines)
     {
         var rules = new List<(Regex, bool)>();
+        var prefixes = new List<string>();
         foreach (var raw in lines)
         {
             var line = raw.Trim();
@@ -49,10 +55,16 @@ internal sealed class DockerIgnore
             if (line.Length > 0)
             {
                 rules.Add((ToRegex(line), exclude));
+                if (!exclude)
+                {
+                    // The literal part before any wildcard: where a re-included file can be.
+                    var wildcard = line.IndexOfAny(['*', '?', '[']);
+                    prefixes.Add(wildcard < 0 ? line : line[..wildcard]);
+                }
             }
         }
 
-        return new DockerIgnore(rules);
+        return new DockerIgnore(rules, prefixes);
     }
 
     /// <summary>Whether a path relative to the context (with <c>/</c> separators) stays out of the context.</summary>
@@ -69,6 +81,17 @@ internal sealed class DockerIgnore
 
         return excluded;
     }
+
+    /// <summary>
+    /// Whether the walk may skip an excluded folder: only when no <c>!</c> line could bring back something under it
+    /// (so a context of "everything but two folders" does not read .git and obj).
+    /// </summary>
+    public bool CanSkipFolder(string relativeFolder) =>
+        IsExcluded(relativeFolder)
+        && !_exceptionPrefixes.Any(p => p.Length == 0
+            || p.StartsWith(relativeFolder + "/", StringComparison.Ordinal)
+            || (relativeFolder + "/").StartsWith(p, StringComparison.Ordinal)
+            || p == relativeFolder);
 
     private static Regex ToRegex(string pattern)
     {
