@@ -1,0 +1,78 @@
+using Toolkit.Docker.Http;
+
+namespace Toolkit.Docker.Tests;
+
+[Collection(DockerCollection.Name)]
+public sealed class DockerClientTests(DockerFixture fixture)
+{
+    [DockerFact]
+    public async Task PingAndVersion_RealDaemon_NegotiatesTheLowerApiVersion()
+    {
+        await fixture.Client.System.PingAsync();
+        var version = await fixture.Client.System.GetVersionAsync();
+        var negotiated = await fixture.Client.System.GetApiVersionAsync();
+
+        version.ApiVersion.Should().MatchRegex(@"^\d+\.\d+$");
+        var expected = Version.Parse(version.ApiVersion) < Version.Parse(DockerClientOptions.MaxApiVersion)
+            ? version.ApiVersion
+            : DockerClientOptions.MaxApiVersion;
+        negotiated.Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("1.43", "1.41", "1.41")]
+    [InlineData("1.43", "1.45", "1.43")]
+    [InlineData("1.43", "1.9", "1.9")]
+    public void Negotiate_TwoVersions_TakesTheLowerNumerically(string ours, string daemon, string expected) =>
+        DockerConnection.Negotiate(ours, daemon).Should().Be(expected);
+
+    [Fact]
+    public async Task Ping_SocketDoesNotExist_SaysHowToStartDockerOrSetDockerHost()
+    {
+        var options = new DockerClientOptions { Endpoint = DockerClientOptions.Parse("unix:///tmp/toolkit-no-such-docker.sock") };
+        using var client = options.CreateClient();
+
+        var act = () => client.System.PingAsync();
+
+        var error = (await act.Should().ThrowAsync<DockerNotReachableException>()).Which;
+        error.Message.Should().Contain("unix:///tmp/toolkit-no-such-docker.sock").And.Contain("dockerd").And.Contain("DOCKER_HOST");
+    }
+
+    [Theory]
+    [InlineData("ssh://user@host")]
+    [InlineData("tcp://127.0.0.1")]
+    [InlineData("unix://")]
+    [InlineData("not an address")]
+    public void Parse_UnsupportedOrIncompleteEndpoint_Throws(string address)
+    {
+        var act = () => DockerClientOptions.Parse(address);
+
+        act.Should().Throw<ArgumentException>().WithMessage("*" + address.Split(':')[0] + "*");
+    }
+
+    [Fact]
+    public void Parse_TcpWithPort_IsAccepted() =>
+        DockerClientOptions.Parse("tcp://127.0.0.1:2375").Port.Should().Be(2375);
+
+    [Theory]
+    [InlineData(404, 1, typeof(DockerImageNotFoundException))]
+    [InlineData(404, 2, typeof(DockerContainerNotFoundException))]
+    [InlineData(409, 2, typeof(DockerApiException))]
+    [InlineData(500, 0, typeof(DockerApiException))]
+    public void MapError_StatusAndResource_GivesTheTableException(int status, int resource, Type expected)
+    {
+        var error = DockerConnection.MapError((System.Net.HttpStatusCode)status, """{"message":"thing went wrong"}""", (DockerResource)resource);
+
+        error.Should().BeOfType(expected);
+        error.Message.Should().Contain("thing went wrong");
+        error.StatusCode.Should().Be((System.Net.HttpStatusCode)status);
+    }
+
+    [DockerFact]
+    public async Task InspectImage_Missing_ThrowsImageNotFound()
+    {
+        var act = () => fixture.Client.Images.InspectAsync("toolkit-test/never-built:" + Guid.NewGuid().ToString("N"));
+
+        await act.Should().ThrowAsync<DockerImageNotFoundException>();
+    }
+}
