@@ -34,9 +34,9 @@ public class DockerApiException : Exception
 /// <summary>No daemon answers at the endpoint; the message says how to start one or point at one.</summary>
 public sealed class DockerNotReachableException : Exception
 {
-    public DockerNotReachableException(string endpoint, Exception? innerException = null)
+    public DockerNotReachableException(string endpoint, Exception? innerException = null, string? reason = null)
         : base(
-            $"Docker is not reachable at {endpoint}: {innerException?.Message ?? "no answer"}. " +
+            $"Docker is not reachable at {endpoint}: {reason ?? innerException?.Message ?? "no answer"}. " +
             "Start the daemon (`sudo dockerd > /tmp/dockerd.log 2>&1 &`, or `systemctl start docker`) " +
             "or point DOCKER_HOST at a running one (unix:///path/docker.sock or tcp://127.0.0.1:2375).",
             innerException)

@@ -35,7 +35,7 @@ public sealed class DockerClientTests(DockerFixture fixture)
         var act = () => client.System.PingAsync();
 
         var error = (await act.Should().ThrowAsync<DockerNotReachableException>()).Which;
-        error.Message.Should().Contain("unix:///tmp/toolkit-no-such-docker.sock").And.Contain("dockerd").And.Contain("DOCKER_HOST");
+        error.Message.Should().Contain("the socket /tmp/toolkit-no-such-docker.sock does not exist").And.Contain("dockerd").And.Contain("DOCKER_HOST");
     }
 
     [Theory]

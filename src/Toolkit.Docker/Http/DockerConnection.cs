@@ -226,7 +226,10 @@ internal sealed class DockerConnection : IDisposable
         }
         catch (HttpRequestException ex) when (IsConnectError(ex))
         {
-            throw new DockerNotReachableException(Endpoint, ex.InnerException ?? ex);
+            // "Cannot assign requested address" is what a missing socket file looks like; say it plainly.
+            var missingSocket = DockerClientOptions.IsUnix(_options.Endpoint) && !File.Exists(_options.Endpoint.AbsolutePath);
+            throw new DockerNotReachableException(
+                Endpoint, ex.InnerException ?? ex, missingSocket ? $"the socket {_options.Endpoint.AbsolutePath} does not exist" : null);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -104,6 +104,11 @@ internal sealed class ImageOperations(DockerConnection connection) : IImageOpera
             }
 
             var trimmed = text.TrimEnd('\n', '\r');
+            if (trimmed.Length == 0)
+            {
+                continue;
+            }
+
             var hit = false;
             if (trimmed.StartsWith(StepPrefix, StringComparison.Ordinal))
             {
