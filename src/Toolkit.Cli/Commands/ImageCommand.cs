@@ -72,7 +72,7 @@ internal static class ImageCommand
             var build = await image.BuildAsync(
                 parse.GetValue(repository)!,
                 parse.GetValue(baseImage)!,
-                new Progress<BuildProgress>(p => context.Error.WriteLine(p.Message)),
+                new LineProgress(context.Error),
                 ct);
             IReadOnlyList<string> pushed = [];
             if (parse.GetValue(push) is { } registry)
@@ -161,5 +161,11 @@ internal static class ImageCommand
         }
 
         throw new UsageException($"no {ComponentsImage.Dockerfile} above {Environment.CurrentDirectory}; run from the repository or pass --root.");
+    }
+
+    /// <summary>Writes each build line at once, in order (Progress&lt;T&gt; would post them to the thread pool).</summary>
+    private sealed class LineProgress(TextWriter writer) : IProgress<BuildProgress>
+    {
+        public void Report(BuildProgress value) => writer.WriteLine(value.Message);
     }
 }
