@@ -6,7 +6,7 @@ using Toolkit.Docker.Containers;
 namespace Toolkit.Docker.Tests.Containers;
 
 [Collection(DockerCollection.Name)]
-public sealed class ContainerTests(DockerFixture fixture)
+public sealed class ContainerIntegrationTests(DockerFixture fixture)
 {
     [DockerFact]
     public async Task Run_BindsEnvWorkdir_WritesThroughTheMountAndSplitsTheLogStreams()
@@ -127,21 +127,6 @@ public sealed class ContainerTests(DockerFixture fixture)
         (await fixture.Client.Containers.ListAsync($"{DockerFixture.TestLabel}={label}")).Should().BeEmpty();
         var again = () => fixture.Client.Containers.StartAsync(id);
         await again.Should().ThrowAsync<DockerContainerNotFoundException>();
-    }
-
-    [Fact]
-    public async Task Demultiplex_FramesOfBothStreams_SplitsThemAndJoinsUtf8AcrossFrames()
-    {
-        // Frames by hand: [stream, 0, 0, 0, big-endian length] + payload; "é" split over two stdout frames.
-        var e = "\u00e9"u8.ToArray();
-        byte[] bytes = [1, 0, 0, 0, 0, 0, 0, 3, (byte)'a', (byte)'b', e[0], 2, 0, 0, 0, 0, 0, 0, 4, (byte)'e', (byte)'r', (byte)'r', (byte)'\n', 1, 0, 0, 0, 0, 0, 0, 1, e[1]];
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        await ContainerOperations.Demultiplex(new MemoryStream(bytes), stdout, stderr, CancellationToken.None);
-
-        stdout.ToString().Should().Be("ab\u00e9");
-        stderr.ToString().Should().Be("err\n");
     }
 
     private async Task<(long Exit, ContainerLogs Logs)> RunAsync(ContainerCreateRequest request)

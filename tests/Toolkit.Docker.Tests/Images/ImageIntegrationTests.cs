@@ -4,7 +4,7 @@ using Toolkit.Docker.Images;
 namespace Toolkit.Docker.Tests.Images;
 
 [Collection(DockerCollection.Name)]
-public sealed class ImageTests(DockerFixture fixture)
+public sealed class ImageIntegrationTests(DockerFixture fixture)
 {
     [DockerFact]
     public async Task Build_Twice_SecondBuildTakesEveryStepFromTheCache()
