@@ -11,8 +11,11 @@ public sealed record DockerClientOptions
     /// <summary>The default Linux socket of dockerd.</summary>
     public const string DefaultSocketPath = "/var/run/docker.sock";
 
-    /// <summary>The newest Engine API version this client speaks; the daemon's version caps it.</summary>
-    public const string MaxApiVersion = "1.43";
+    /// <summary>
+    /// The newest Engine API version this client speaks (Docker 27); the daemon's version caps it. What it sends and
+    /// reads is the same from 1.41 (Debian 12's Docker 20.10) on.
+    /// </summary>
+    public const string MaxApiVersion = "1.47";
 
     private readonly Uri _endpoint = new("unix://" + DefaultSocketPath);
 

@@ -5,11 +5,13 @@ namespace Toolkit.Docker.Tests;
 public sealed class DockerClientTests
 {
     [Theory]
-    [InlineData("1.43", "1.41", "1.41")]
-    [InlineData("1.43", "1.45", "1.43")]
-    [InlineData("1.43", "1.9", "1.9")]
-    public void Negotiate_TwoVersions_TakesTheLowerNumerically(string ours, string daemon, string expected) =>
-        DockerConnection.Negotiate(ours, daemon).Should().Be(expected);
+    [InlineData("1.47", "1.41", "1.12", "1.41")]
+    [InlineData("1.47", "1.51", "1.24", "1.47")]
+    [InlineData("1.47", "1.9", null, "1.9")]
+    [InlineData("1.10", "1.9", null, "1.9")]
+    [InlineData("1.47", "1.52", "1.50", "1.50")]
+    public void Negotiate_OursAndTheDaemons_TakesTheLowerNumericallyButNotBelowTheDaemonMinimum(string ours, string daemon, string? minimum, string expected) =>
+        DockerConnection.Negotiate(ours, daemon, minimum).Should().Be(expected);
 
     [Fact]
     public async Task Ping_SocketDoesNotExist_SaysHowToStartDockerOrSetDockerHost()

@@ -31,8 +31,9 @@ internal sealed class DockerConnection : IDisposable
         (HttpStatusCode.NotFound, DockerResource.Container, (message, body) => new DockerContainerNotFoundException(message, body)),
     ];
 
+    // Not 500: dockerd answers 500 for many lasting errors, where retrying only delays the message.
     private static readonly HashSet<HttpStatusCode> TransientStatuses =
-        [HttpStatusCode.InternalServerError, HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable, HttpStatusCode.GatewayTimeout];
+        [HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable, HttpStatusCode.GatewayTimeout];
 
     private readonly HttpClient _http;
     private readonly DockerClientOptions _options;
@@ -106,8 +107,9 @@ internal sealed class DockerConnection : IDisposable
             if (_apiVersion is null)
             {
                 using var doc = await GetJsonUnversionedAsync("version", cancellationToken);
-                var daemon = doc.RootElement.GetProperty("ApiVersion").GetString() ?? DockerClientOptions.MaxApiVersion;
-                _apiVersion = Negotiate(DockerClientOptions.MaxApiVersion, daemon);
+                var daemon = doc.RootElement.Str("ApiVersion") is { Length: > 0 } v ? v : DockerClientOptions.MaxApiVersion;
+                var minimum = doc.RootElement.Str("MinAPIVersion") is { Length: > 0 } m ? m : null;
+                _apiVersion = Negotiate(DockerClientOptions.MaxApiVersion, daemon, minimum);
             }
 
             return _apiVersion;
@@ -118,8 +120,15 @@ internal sealed class DockerConnection : IDisposable
         }
     }
 
-    internal static string Negotiate(string ours, string daemon) =>
-        Version.Parse(daemon) < Version.Parse(ours) ? daemon : ours;
+    /// <summary>
+    /// The lower of ours and the daemon's newest, compared as numbers ("1.9" &lt; "1.10"), but never below the
+    /// daemon's oldest: newer daemons (Docker 29: 1.44) refuse older versions outright.
+    /// </summary>
+    internal static string Negotiate(string ours, string daemon, string? daemonMinimum = null)
+    {
+        var chosen = Version.Parse(daemon) < Version.Parse(ours) ? daemon : ours;
+        return daemonMinimum is not null && Version.Parse(chosen) < Version.Parse(daemonMinimum) ? daemonMinimum : chosen;
+    }
 
     /// <summary>GET without version prefix (/_ping, /version), used before negotiation.</summary>
     public async Task<JsonDocument> GetJsonUnversionedAsync(string path, CancellationToken cancellationToken)
