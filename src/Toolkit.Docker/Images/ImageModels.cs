@@ -39,3 +39,6 @@ public sealed record RegistryCredentials(string Username, string Password, strin
 
 /// <summary>One line of pull or push progress.</summary>
 public sealed record TransferProgress(string Status, string? Id, string? Progress);
+
+/// <summary>A local image as listed by <c>GET /images/json</c>.</summary>
+public sealed record ImageSummary(string Id, IReadOnlyList<string> RepoTags, long Size, IReadOnlyDictionary<string, string> Labels);

@@ -34,6 +34,9 @@ public interface IImageOperations
 
     /// <summary>Removes a local image (or one of its names).</summary>
     Task RemoveAsync(string image, bool force = false, CancellationToken cancellationToken = default);
+
+    /// <summary>Local images, all layers included, optionally only those with a label <c>key=value</c> (or <c>key</c>).</summary>
+    Task<IReadOnlyList<ImageSummary>> ListAsync(string? label = null, CancellationToken cancellationToken = default);
 }
 
 internal sealed class ImageOperations(DockerConnection connection) : IImageOperations
@@ -171,6 +174,20 @@ internal sealed class ImageOperations(DockerConnection connection) : IImageOpera
     {
         using var _ = await connection.SendJsonAsync(
             HttpMethod.Delete, $"images/{image}?force={(force ? "true" : "false")}", null, DockerResource.Image, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ImageSummary>> ListAsync(string? label = null, CancellationToken cancellationToken = default)
+    {
+        var path = "images/json?all=true";
+        if (label is not null)
+        {
+            path += "&filters=" + Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]> { ["label"] = [label] }));
+        }
+
+        using var doc = await connection.SendJsonAsync(HttpMethod.Get, path, null, DockerResource.None, cancellationToken);
+        return doc is null
+            ? []
+            : doc.RootElement.EnumerateArray().Select(i => new ImageSummary(i.Str("Id"), i.Strings("RepoTags"), i.Long("Size"), i.Map("Labels"))).ToList();
     }
 
     /// <summary>The daemon wants the header even without credentials (as <c>{}</c>); base64url of the JSON otherwise.</summary>

@@ -41,14 +41,26 @@ public sealed class ImageIntegrationTests(DockerFixture fixture)
     public async Task Build_FailingRun_SurfacesTheInstructionAndTheMessage()
     {
         using var ctx = new TestFolder();
-        ctx.File("Dockerfile", $"FROM {DockerFixture.BaseImage}\nRUN echo fine\nRUN sh -c 'echo boom >&2; exit 3'\nRUN echo never\n");
+        var label = "failing-" + Guid.NewGuid().ToString("N");
 
-        var act = () => fixture.Client.Images.BuildAsync(new ImageBuildRequest { ContextDirectory = ctx.Path });
+        // The label marks the layers the failed build leaves behind, so the test can remove them.
+        ctx.File("Dockerfile", $"FROM {DockerFixture.BaseImage}\nLABEL {DockerFixture.TestLabel}={label}\nRUN sh -c 'echo boom >&2; exit 3'\nRUN echo never\n");
+        try
+        {
+            var act = () => fixture.Client.Images.BuildAsync(new ImageBuildRequest { ContextDirectory = ctx.Path });
 
-        var error = (await act.Should().ThrowAsync<DockerBuildFailedException>()).Which;
-        error.Step.Should().StartWith("Step 3/4 : RUN sh -c 'echo boom >&2; exit 3'");
-        error.Error.Should().Contain("returned a non-zero code: 3");
-        error.Message.Should().Contain("Step 3/4").And.Contain("non-zero code: 3");
+            var error = (await act.Should().ThrowAsync<DockerBuildFailedException>()).Which;
+            error.Step.Should().StartWith("Step 3/4 : RUN sh -c 'echo boom >&2; exit 3'");
+            error.Error.Should().Contain("returned a non-zero code: 3");
+            error.Message.Should().Contain("Step 3/4").And.Contain("non-zero code: 3");
+        }
+        finally
+        {
+            foreach (var image in await fixture.Client.Images.ListAsync($"{DockerFixture.TestLabel}={label}"))
+            {
+                await fixture.Client.Images.RemoveAsync(image.Id, force: true);
+            }
+        }
     }
 
     [DockerFact]
