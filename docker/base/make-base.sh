@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the local base image toolkit/base:bookworm without any registry: a minimal Debian rootfs
+# (debootstrap, from the Debian mirror) plus the .NET runtime of this machine, imported with
+# `docker import`. The rootfs tarball is kept in artifacts/base/ and reused, so only the first
+# run needs the mirror; an existing image with the same runtime is kept (FORCE=1 remakes it).
+# Needs root (debootstrap). Usage: docker/base/make-base.sh [TAG]
+set -euo pipefail
+
+tag="${1:-toolkit/base:bookworm}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cache="$root/artifacts/base"
+rootfs_tar="$cache/bookworm-rootfs.tar"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+dotnet_root="${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")}"
+
+runtime_version="$(ls "$dotnet_root/shared/Microsoft.NETCore.App" | sort -V | tail -1)"
+
+# docker import stamps a new image ID each time, which would invalidate every image built on it:
+# keep an existing base with the same runtime unless FORCE=1.
+if [[ "${FORCE:-0}" != 1 ]] && existing="$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$tag" 2>/dev/null)" \
+   && grep -qx "DOTNET_VERSION=$runtime_version" <<<"$existing"; then
+  echo "$tag exists with .NET $runtime_version (FORCE=1 to remake it)"
+  exit 0
+fi
+
+mkdir -p "$cache"
+if [[ ! -s "$rootfs_tar" ]]; then
+  work="$(mktemp -d)"
+  # minbase = essential + apt; .NET with InvariantGlobalization needs only libc, libstdc++, libgcc,
+  # zlib and (for HTTPS) libssl + ca-certificates.
+  debootstrap --variant=minbase --include=ca-certificates,libssl3,zlib1g,libstdc++6 bookworm "$work/rootfs" "$mirror"
+  # Trim what a runtime image never uses: apt lists and caches, docs, man pages, locales.
+  rm -rf "$work"/rootfs/var/lib/apt/lists/* "$work"/rootfs/var/cache/apt/* \
+         "$work"/rootfs/usr/share/doc/* "$work"/rootfs/usr/share/man/* "$work"/rootfs/usr/share/locale/* \
+         "$work"/rootfs/usr/share/info/*
+  tar --numeric-owner -C "$work/rootfs" -cf "$rootfs_tar.tmp" .
+  mv "$rootfs_tar.tmp" "$rootfs_tar"
+  rm -rf "$work"
+fi
+
+# Layer the .NET runtime (host + Microsoft.NETCore.App only, not the SDK) on top of the rootfs,
+# at the same place the official runtime image has it, so the components Dockerfile is the same
+# for both bases.
+stage="$(mktemp -d)"
+combined="$(mktemp -d)"
+trap 'rm -rf "$stage" "$stage.runtime.tar" "$combined"' EXIT
+mkdir -p "$stage/usr/share/dotnet/shared/Microsoft.NETCore.App" "$stage/usr/bin"
+cp "$dotnet_root/dotnet" "$stage/usr/share/dotnet/"
+cp -r "$dotnet_root/host" "$stage/usr/share/dotnet/"
+cp -r "$dotnet_root/shared/Microsoft.NETCore.App/$runtime_version" "$stage/usr/share/dotnet/shared/Microsoft.NETCore.App/"
+ln -s /usr/share/dotnet/dotnet "$stage/usr/bin/dotnet"
+
+# The import is one layer: rootfs + runtime. ENV lines match mcr.microsoft.com/dotnet/runtime.
+tar --numeric-owner -C "$stage" -cf "$stage.runtime.tar" .
+tar --numeric-owner -C "$combined" -xf "$rootfs_tar"
+tar --numeric-owner -C "$combined" -xf "$stage.runtime.tar"
+tar --numeric-owner -C "$combined" -c . | docker import \
+  --change 'ENV DOTNET_RUNNING_IN_CONTAINER=true' \
+  --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=true' \
+  --change "ENV DOTNET_VERSION=$runtime_version" \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'CMD ["/bin/bash"]' \
+  - "$tag"
+echo "$tag (.NET $runtime_version): $(docker image inspect -f '{{.Size}}' "$tag") bytes"

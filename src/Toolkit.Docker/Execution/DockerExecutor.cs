@@ -1,0 +1,320 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Toolkit.Docker.Containers;
+using Toolkit.Pipelines.Components;
+using Toolkit.Pipelines.Execution;
+using Toolkit.Pipelines.Spec;
+
+namespace Toolkit.Docker.Execution;
+
+/// <summary>Settings of <see cref="DockerExecutor"/>.</summary>
+public sealed record DockerExecutorOptions
+{
+    /// <summary>The image component steps run in (entry point <c>mlops component run</c>); also used by <c>run:</c> steps without <c>image:</c>.</summary>
+    public string ComponentsImage { get; init; } = "toolkit/components:latest";
+
+    /// <summary><c>uid:gid</c> containers run as; null = the invoking user, so outputs belong to them.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Extra labels on every container (e.g. to find a test's containers).</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>How long removing a container may take after the step ended (also after cancellation).</summary>
+    public TimeSpan CleanupTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Runs each step attempt in a fresh container: components in the components image
+/// (<c>mlops component run NAME --input k=/in/k/0/file ... --output k=/out/k/file --values /out/_values.json</c>),
+/// <c>run:</c> commands through <c>/bin/sh -c</c> with the same <c>TOOLKIT_*</c> variables as
+/// <see cref="LocalExecutor"/> but container paths. Inputs are mounted read-only, the output folder
+/// writable; there is no network unless the step asks for it; <c>resources:</c> become limits.
+/// The container is removed whatever happens (failure, cancellation, timeout).
+/// </summary>
+public sealed class DockerExecutor : IStepExecutor
+{
+    /// <summary>Label on every container this executor makes.</summary>
+    public const string ExecutorLabel = "io.toolkit.executor";
+
+    public const string RunIdLabel = "io.toolkit.run-id";
+
+    public const string StepLabel = "io.toolkit.step";
+
+    private const string OutRoot = "/out";
+    private const string InRoot = "/in";
+    private const string WorkRoot = "/work";
+    private const string ValuesPath = "/out/_values.json";
+
+    private readonly IDockerClient _docker;
+    private readonly DockerExecutorOptions _options;
+    private readonly ConcurrentDictionary<string, string> _imageIds = new(StringComparer.Ordinal);
+
+    public DockerExecutor(IDockerClient docker, DockerExecutorOptions? options = null)
+    {
+        _docker = docker ?? throw new ArgumentNullException(nameof(docker));
+        _options = options ?? new DockerExecutorOptions();
+    }
+
+    public string Name => "docker";
+
+    /// <summary>The ID (content digest) of the step's image: a rebuilt image gives new cache keys.</summary>
+    public string? CacheIdentity(StepSpec step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var image = ImageOf(step);
+
+        // The contract is synchronous; the answer is asked once per image and kept for the run.
+        return "docker-image:" + _imageIds.GetOrAdd(
+            image, name => _docker.Images.InspectAsync(name).ConfigureAwait(false).GetAwaiter().GetResult().Id);
+    }
+
+    public async Task<StepExecution> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        var plan = Plan(invocation);
+        var outDirectory = Path.Combine(Path.GetFullPath(invocation.WorkDirectory), "container-out");
+        if (Directory.Exists(outDirectory))
+        {
+            Directory.Delete(outDirectory, recursive: true);
+        }
+
+        foreach (var name in invocation.Outputs.Keys)
+        {
+            Directory.CreateDirectory(Path.Combine(outDirectory, name));
+        }
+
+        Directory.CreateDirectory(outDirectory);
+        var binds = plan.Binds
+            .Append(new BindMount(Path.GetFullPath(invocation.WorkDirectory), WorkRoot, ReadOnly: false))
+            .Append(new BindMount(outDirectory, OutRoot, ReadOnly: false))
+            .ToList();
+        foreach (var b in binds.Where(b => b.HostPath.Contains(':', StringComparison.Ordinal)))
+        {
+            throw new StepFailedException($"cannot mount '{b.HostPath}' into a container: the path contains ':'.");
+        }
+
+        var labels = new Dictionary<string, string>(_options.Labels, StringComparer.Ordinal)
+        {
+            [ExecutorLabel] = Name,
+            [RunIdLabel] = invocation.RunId,
+            [StepLabel] = invocation.Step.Name,
+        };
+        var resources = invocation.Step.Resources;
+        var request = new ContainerCreateRequest
+        {
+            Image = plan.Image,
+            Entrypoint = plan.Entrypoint,
+            Command = plan.Command,
+            Environment = plan.Environment,
+            WorkingDirectory = WorkRoot,
+            User = _options.User ?? CurrentUser(),
+            Labels = labels,
+            Binds = binds,
+            NetworkMode = invocation.Step.Network ? null : "none",
+            NanoCpus = resources?.Cpu is { } cpu ? (long)Math.Round(cpu * 1e9) : null,
+            MemoryBytes = resources?.MemoryBytes,
+        };
+
+        string? id = null;
+        try
+        {
+            id = await _docker.Containers.CreateAsync(request, cancellationToken);
+            await _docker.Containers.StartAsync(id, cancellationToken);
+            var log = TextWriter.Synchronized(invocation.Log);
+            var logs = _docker.Containers.FollowLogsAsync(id, log, log, cancellationToken);
+            var exitCode = await _docker.Containers.WaitAsync(id, cancellationToken);
+            await logs;
+            if (exitCode != 0)
+            {
+                var hint = exitCode == 137 && request.MemoryBytes is not null ? " (killed: over its memory limit?)" : string.Empty;
+                throw new StepFailedException(
+                    string.Create(CultureInfo.InvariantCulture, $"container exited with code {exitCode}{hint}"), (int)exitCode);
+            }
+        }
+        finally
+        {
+            if (id is not null)
+            {
+                // Not the step's token: a cancelled or timed-out step must still leave no container behind.
+                using var cleanup = new CancellationTokenSource(_options.CleanupTimeout);
+                await _docker.Containers.RemoveAsync(id, force: true, cleanup.Token);
+            }
+        }
+
+        foreach (var (name, hostPath) in invocation.Outputs)
+        {
+            var produced = Path.Combine(outDirectory, name, Path.GetFileName(hostPath));
+            if (!File.Exists(produced))
+            {
+                throw new StepFailedException($"the container did not write its output '{name}' ({OutRoot}/{name}/{Path.GetFileName(hostPath)})", 0);
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(hostPath))!);
+            File.Move(produced, hostPath, overwrite: true);
+        }
+
+        var values = ReadValues(Path.Combine(outDirectory, "_values.json"));
+        Directory.Delete(outDirectory, recursive: true);
+        return new StepExecution(values, 0);
+    }
+
+    private string ImageOf(StepSpec step) => step.Image ?? _options.ComponentsImage;
+
+    /// <summary>What to run, where the files go and the environment, with host paths turned into container paths.</summary>
+    internal ContainerPlan Plan(StepInvocation invocation)
+    {
+        var binds = new List<BindMount>();
+        var inputPaths = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var rewrites = new List<(string Host, string Container)>();
+        foreach (var (name, paths) in invocation.Inputs)
+        {
+            var list = inputPaths[name] = [];
+            for (var i = 0; i < paths.Count; i++)
+            {
+                var host = Path.GetFullPath(paths[i]);
+                var container = string.Create(CultureInfo.InvariantCulture, $"{InRoot}/{name}/{i}/{Path.GetFileName(host)}");
+                binds.Add(new BindMount(host, container, ReadOnly: true));
+                list.Add(container);
+                rewrites.Add((paths[i], container));
+            }
+        }
+
+        var outputPaths = invocation.Outputs.ToDictionary(
+            o => o.Key, o => $"{OutRoot}/{o.Key}/{Path.GetFileName(o.Value)}", StringComparer.Ordinal);
+        rewrites.AddRange(invocation.Outputs.Select(o => (o.Value, outputPaths[o.Key])));
+        rewrites.Add((invocation.WorkDirectory, WorkRoot));
+
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["HOME"] = "/tmp",
+            ["TOOLKIT_VALUES"] = ValuesPath,
+            ["TOOLKIT_RUN_ID"] = invocation.RunId,
+            ["TOOLKIT_STEP"] = invocation.Step.Name,
+            ["DOTNET_gcServer"] = "0",
+        };
+        var image = ImageOf(invocation.Step);
+        if (invocation.Component is { } component)
+        {
+            var args = new List<string> { component.Descriptor.Name };
+            foreach (var (name, paths) in inputPaths)
+            {
+                args.AddRange(paths.SelectMany(p => new[] { "--input", $"{name}={p}" }));
+            }
+
+            foreach (var (name, value) in invocation.Parameters)
+            {
+                args.Add("--param");
+                args.Add($"{name}={value}");
+            }
+
+            foreach (var (name, path) in outputPaths)
+            {
+                args.Add("--output");
+                args.Add($"{name}={path}");
+            }
+
+            args.Add("--values");
+            args.Add(ValuesPath);
+            return new ContainerPlan(image, null, args, environment, binds);
+        }
+
+        var command = invocation.Command ?? throw new StepFailedException($"step '{invocation.Step.Name}' has neither a component nor a command.");
+
+        // The command was rendered with host paths; longest first so a folder does not eat a file under it.
+        foreach (var (host, container) in rewrites.Where(r => r.Host.Length > 0).OrderByDescending(r => r.Host.Length))
+        {
+            command = command.Replace(host, container, StringComparison.Ordinal);
+        }
+
+        foreach (var (name, paths) in inputPaths)
+        {
+            environment["TOOLKIT_INPUT_" + EnvName(name)] = string.Join(':', paths);
+        }
+
+        foreach (var (name, path) in outputPaths)
+        {
+            environment["TOOLKIT_OUTPUT_" + EnvName(name)] = path;
+        }
+
+        foreach (var (name, value) in invocation.Parameters)
+        {
+            environment["TOOLKIT_PARAM_" + EnvName(name)] = value;
+        }
+
+        return new ContainerPlan(image, ["/bin/sh", "-c"], [command], environment, binds);
+    }
+
+    internal static string EnvName(string name) => name.ToUpperInvariant().Replace('-', '_');
+
+    /// <summary>The invoking user as <c>uid:gid</c>, read from /proc (no native calls needed); null off Linux.</summary>
+    internal static string? CurrentUser()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            return null;
+        }
+
+        string? uid = null, gid = null;
+        foreach (var line in File.ReadLines(status))
+        {
+            // "Uid:\treal\teffective\tsaved\tfs": the effective ID decides file ownership.
+            if (line.StartsWith("Uid:", StringComparison.Ordinal))
+            {
+                uid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];
+            }
+            else if (line.StartsWith("Gid:", StringComparison.Ordinal))
+            {
+                gid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];
+            }
+        }
+
+        return uid is null || gid is null ? null : $"{uid}:{gid}";
+    }
+
+    /// <summary>The values file: a JSON object of numbers, booleans (1/0) and strings (labels).</summary>
+    internal static ComponentResult ReadValues(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return ComponentResult.Empty;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var values = new Dictionary<string, double>(StringComparer.Ordinal);
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Value.ValueKind == JsonValueKind.Number)
+                {
+                    values[p.Name] = p.Value.GetDouble();
+                }
+                else if (p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    values[p.Name] = p.Value.GetBoolean() ? 1 : 0;
+                }
+                else if (p.Value.ValueKind == JsonValueKind.String)
+                {
+                    labels[p.Name] = p.Value.GetString()!;
+                }
+            }
+
+            return new ComponentResult { Values = values, Labels = labels };
+        }
+        catch (JsonException ex)
+        {
+            throw new StepFailedException($"the values file the container wrote is not a JSON object: {ex.Message}", 0, ex);
+        }
+    }
+}
+
+/// <summary>The container side of one invocation.</summary>
+internal sealed record ContainerPlan(
+    string Image,
+    IReadOnlyList<string>? Entrypoint,
+    IReadOnlyList<string> Command,
+    IReadOnlyDictionary<string, string> Environment,
+    IReadOnlyList<BindMount> Binds);

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Toolkit.Docker.Images;
+
+/// <summary>What a components image build produced: its ID and every name it got.</summary>
+public sealed record ComponentsImageBuild(string ImageId, string Repository, string ContentTag, IReadOnlyList<string> Tags, int Steps, int CachedSteps);
+
+/// <summary>
+/// Builds the components image (<c>docker/components/Dockerfile</c>) from the repository root:
+/// publishes <c>mlops</c>, then builds with OCI labels and a tag made from the content
+/// (<c>&lt;git commit&gt;-&lt;context digest&gt;</c>), plus <c>latest</c>. The same sources give the
+/// same tag and, through the layer cache, the same image.
+/// </summary>
+internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoot)
+{
+    public const string DefaultRepository = "toolkit/components";
+    public const string DefaultBaseImage = "toolkit/base:bookworm";
+    public const string Dockerfile = "docker/components/Dockerfile";
+    public const string PublishFolder = "artifacts/publish/mlops";
+    private const string DefaultSource = "https://github.com/toolkit/toolkit";
+
+    public string RepositoryRoot { get; } = Path.GetFullPath(repositoryRoot);
+
+    /// <summary>Publishes the CLI framework-dependent for linux-x64 (the runtime comes from the base image).</summary>
+    public async Task PublishAsync(TextWriter log, CancellationToken cancellationToken = default)
+    {
+        var output = Path.Combine(RepositoryRoot, PublishFolder);
+        if (Directory.Exists(output))
+        {
+            // Stale files (a removed dependency) would otherwise stay in the image.
+            Directory.Delete(output, recursive: true);
+        }
+
+        var exit = await RunAsync(
+            "dotnet",
+            ["publish", "src/Toolkit.Cli", "-c", "Release", "-r", "linux-x64", "--no-self-contained", "-p:UseAppHost=false", "-p:SatelliteResourceLanguages=en", "-o", PublishFolder, "-v", "q", "--nologo"],
+            log,
+            cancellationToken);
+        if (exit.Code != 0)
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"dotnet publish failed with exit code {exit.Code}."));
+        }
+    }
+
+    /// <summary>SHA-256 over the context's file names and contents (what the daemon will see).</summary>
+    public string ContextDigest()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var relative in BuildContext.Files(RepositoryRoot, Dockerfile))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(relative + "\n"));
+            hash.AppendData(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepositoryRoot, relative))));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    public async Task<ComponentsImageBuild> BuildAsync(
+        string repository = DefaultRepository,
+        string baseImage = DefaultBaseImage,
+        IProgress<BuildProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(Path.Combine(RepositoryRoot, PublishFolder)))
+        {
+            throw new InvalidOperationException($"'{PublishFolder}' is missing: publish the CLI first.");
+        }
+
+        var commit = (await GitAsync(["rev-parse", "HEAD"], cancellationToken)) ?? "unknown";
+        var contentTag = $"{commit[..Math.Min(12, commit.Length)]}-{ContextDigest()[..12]}";
+
+        // The commit's own time, not the clock: an unchanged tree must give an identical image (cache hit).
+        var created = (await GitAsync(["log", "-1", "--format=%cI"], cancellationToken)) ?? "1970-01-01T00:00:00Z";
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["org.opencontainers.image.source"] = NormalizeSource(await GitAsync(["config", "--get", "remote.origin.url"], cancellationToken)),
+            ["org.opencontainers.image.revision"] = commit,
+            ["org.opencontainers.image.created"] = created,
+            ["org.opencontainers.image.title"] = "toolkit-components",
+            ["org.opencontainers.image.base.name"] = baseImage,
+        };
+        var tags = new[] { $"{repository}:{contentTag}", $"{repository}:latest" };
+        var result = await docker.Images.BuildAsync(
+            new ImageBuildRequest
+            {
+                ContextDirectory = RepositoryRoot,
+                Dockerfile = Dockerfile,
+                Tags = tags,
+                Labels = labels,
+                BuildArgs = new Dictionary<string, string>(StringComparer.Ordinal) { ["BASE_IMAGE"] = baseImage },
+            },
+            progress,
+            cancellationToken);
+        return new ComponentsImageBuild(result.ImageId, repository, contentTag, tags, result.Steps, result.CachedSteps);
+    }
+
+    /// <summary>Names the image <c>registry/repository:tag</c> for each tag and pushes them; returns the pushed names.</summary>
+    public async Task<IReadOnlyList<string>> PushAsync(
+        ComponentsImageBuild build, string registry, RegistryCredentials? credentials, IProgress<TransferProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        var target = $"{registry.TrimEnd('/')}/{build.Repository}";
+        var pushed = new List<string>();
+        foreach (var tag in new[] { build.ContentTag, "latest" })
+        {
+            await docker.Images.TagAsync(build.ImageId, target, tag, cancellationToken);
+            await docker.Images.PushAsync(target, tag, credentials, progress, cancellationToken);
+            pushed.Add($"{target}:{tag}");
+        }
+
+        return pushed;
+    }
+
+    /// <summary>Runs docker/base/make-base.sh (debootstrap + docker import); output goes to the log.</summary>
+    public async Task<int> MakeBaseAsync(string tag, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        var script = Path.Combine(RepositoryRoot, "docker", "base", "make-base.sh");
+        return (await RunAsync("bash", [script, tag], log, cancellationToken)).Code;
+    }
+
+    private static string NormalizeSource(string? remote)
+    {
+        if (string.IsNullOrWhiteSpace(remote) || !remote.StartsWith("http", StringComparison.Ordinal))
+        {
+            // Local clones (file paths) or SSH remotes are no public source address.
+            return remote is not null && remote.StartsWith("git@github.com:", StringComparison.Ordinal)
+                ? "https://github.com/" + remote["git@github.com:".Length..].Replace(".git", string.Empty, StringComparison.Ordinal)
+                : DefaultSource;
+        }
+
+        return remote.EndsWith(".git", StringComparison.Ordinal) ? remote[..^4] : remote;
+    }
+
+    private async Task<string?> GitAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (code, stdout) = await RunAsync("git", args, TextWriter.Null, cancellationToken);
+            return code == 0 && stdout.Trim().Length > 0 ? stdout.Trim() : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    private async Task<(int Code, string Output)> RunAsync(string file, IReadOnlyList<string> args, TextWriter log, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}.");
+        var stdout = new StringBuilder();
+        var sync = TextWriter.Synchronized(log);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                stdout.AppendLine(e.Data);
+                sync.WriteLine(e.Data);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                sync.WriteLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        process.WaitForExit();
+        return (process.ExitCode, stdout.ToString());
+    }
+}
