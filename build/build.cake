@@ -38,10 +38,34 @@ Task("Check.Workflows")
     });
 
 Task("Test")
-    .Description("Runs the unit tests; TRX results and coverage under artifacts/test-results.")
+    .Description("Runs every test (unit and integration; Docker tests skip with the reason when no daemon runs). TRX and coverage under artifacts/test-results.")
     .IsDependentOn("Build")
     .IsDependentOn("Check.Workflows")
-    .Does<BuildData>((ctx, data) => RunTests(ctx, data, "FullyQualifiedName!~IntegrationTests"));
+    .Does<BuildData>((ctx, data) => RunTests(ctx, data, null, "all"));
+
+Task("Test.Unit")
+    .Description("Runs the unit tests only (no services needed).")
+    .IsDependentOn("Build")
+    .Does<BuildData>((ctx, data) => RunTests(ctx, data, "FullyQualifiedName!~IntegrationTests", "unit"));
+
+Task("Test.Integration")
+    .Description("Tests against real services: dockerd, a registry on 127.0.0.1 (TOOLKIT_REQUIRE_DOCKER=1 turns 'no daemon' from skipped into failed).")
+    .IsDependentOn("Build")
+    .Does<BuildData>((ctx, data) => RunTests(ctx, data, "FullyQualifiedName~IntegrationTests", "integration"));
+
+Task("Images.Base")
+    .Description("Makes the base image toolkit/base:bookworm locally (debootstrap + docker import); no registry needed.")
+    .Does<BuildData>((ctx, data) => Run(data, "bash", "docker/base/make-base.sh"));
+
+Task("Images")
+    .Description("Builds the components image (mlops image build); tags from the commit and content, OCI labels.")
+    .IsDependentOn("Build")
+    .Does<BuildData>((ctx, data) => Mlops(data, "image build"));
+
+Task("Images.Push")
+    .Description("Pushes the components image to --registry (default 127.0.0.1:5000).")
+    .IsDependentOn("Images")
+    .Does<BuildData>((ctx, data) => Mlops(data, $"image push {ctx.Argument("registry", "127.0.0.1:5000")}"));
 
 Task("Pipeline")
     .Description("Runs a reference pipeline end to end with mlops (--pipeline=diabetes|housing, --no-cache).")

@@ -1,8 +1,9 @@
 // Runs dotnet test with TRX results and coverage, then prints one line of totals across projects
-// ("Tests: N passed, N failed, N skipped") that CI logs and humans both read.
-public static void RunTests(ICakeContext ctx, BuildData data, string filter)
+// ("Tests: N passed, N failed, N skipped") that CI logs and humans both read. A null filter runs all.
+public static void RunTests(ICakeContext ctx, BuildData data, string filter, string kind)
 {
-    ctx.CleanDirectory(data.TestResults);
+    var results = data.TestResults.Combine(kind);
+    ctx.CleanDirectory(results);
     Exception failure = null;
     try
     {
@@ -14,7 +15,7 @@ public static void RunTests(ICakeContext ctx, BuildData data, string filter)
             Filter = filter,
             Loggers = new[] { "trx" },
             Collectors = new[] { "XPlat Code Coverage" },
-            ResultsDirectory = data.TestResults,
+            ResultsDirectory = results,
         });
     }
     catch (Exception ex)
@@ -23,7 +24,7 @@ public static void RunTests(ICakeContext ctx, BuildData data, string filter)
     }
 
     long passed = 0, failed = 0, skipped = 0;
-    foreach (var trx in ctx.GetFiles(data.TestResults.FullPath + "/**/*.trx"))
+    foreach (var trx in ctx.GetFiles(results.FullPath + "/**/*.trx"))
     {
         var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
         passed += (long)counters.Attribute("passed");

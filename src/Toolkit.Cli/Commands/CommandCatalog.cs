@@ -18,6 +18,7 @@ internal static class CommandCatalog
         RunsCommand.CreateLineage(context),
         ArtifactsCommand.Create(context),
         ComponentCommand.Create(context),
+        ImageCommand.Create(context),
         GateCommand.Create(context),
     ];
 }

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Toolkit.Components;
+using Toolkit.Docker;
+using Toolkit.Docker.Execution;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Planning;
 using Toolkit.Pipelines.Project;
@@ -141,12 +143,20 @@ internal static class PipelineCommand
         var param = ParamOption();
         var noCache = new Option<bool>("--no-cache") { Description = "Run every step even when its outputs are cached." };
         var maxParallel = new Option<int?>("--max-parallel") { Description = "At most this many steps at once (default: toolkit.yaml, else the number of cores)." };
-        var executor = new Option<string?>("--executor") { Description = "Where steps run: local (in-process; run: steps as processes)." };
-        executor.AcceptOnlyFromAmong("local");
+        var executor = new Option<string?>("--executor")
+        {
+            Description = "Where steps run: local (in-process; run: steps as processes) or docker (each step in a container). Default: toolkit.yaml, else local.",
+        };
+        executor.AcceptOnlyFromAmong("local", "docker");
+        var image = new Option<string>("--image")
+        {
+            Description = "The components image for --executor docker (see 'mlops image build').",
+            DefaultValueFactory = _ => "toolkit/components:latest",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: run_id, status and per step its status, cached, duration and outputs with digests." };
         var command = new Command("run", "Runs a pipeline: parallel steps, cache, retries, timeouts; records runs, artifacts and lineage.")
         {
-            file, param, noCache, maxParallel, executor, json,
+            file, param, noCache, maxParallel, executor, image, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -168,7 +178,16 @@ internal static class PipelineCommand
 
             _ = PipelineRunner.ResolveParams(spec, options.Params); // bad --param: exit 2 before anything is recorded
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), new LocalExecutor());
+            using var docker = (parse.GetValue(executor) ?? settings.Executor) == "docker" ? DockerClientOptions.FromEnvironment().CreateClient() : null;
+            if (docker is not null)
+            {
+                await docker.System.PingAsync(ct); // no daemon: say so before any step starts
+            }
+
+            IStepExecutor stepExecutor = docker is null
+                ? new LocalExecutor()
+                : new DockerExecutor(docker, new DockerExecutorOptions { ComponentsImage = parse.GetValue(image)! });
+            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), stepExecutor);
             var result = await RunProgress.ShowAsync(context, [.. spec.Steps.Select(s => s.Name)],
                 events => runner.RunAsync(spec, options with { Events = events }, ct));
             await TrackAsync(context, settings, spec, options, result);

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using Toolkit.Docker.Containers;
-using Toolkit.Pipelines.Components;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Spec;
 
@@ -44,6 +42,8 @@ public sealed class DockerExecutor : IStepExecutor
     private const string OutRoot = "/out";
     private const string InRoot = "/in";
     private const string WorkRoot = "/work";
+
+    private const string ProjectRoot = "/project";
     private const string ValuesPath = "/out/_values.json";
 
     private readonly IDockerClient _docker;
@@ -89,6 +89,14 @@ public sealed class DockerExecutor : IStepExecutor
             .Append(new BindMount(Path.GetFullPath(invocation.WorkDirectory), WorkRoot, ReadOnly: false))
             .Append(new BindMount(outDirectory, OutRoot, ReadOnly: false))
             .ToList();
+
+        // The project, read-only, as the working directory: relative paths in parameters and commands
+        // (a policy file, a script) resolve as they do in-process; scratch space is TOOLKIT_WORK.
+        var project = Directory.Exists(invocation.ProjectDirectory) ? Path.GetFullPath(invocation.ProjectDirectory) : null;
+        if (project is not null)
+        {
+            binds.Add(new BindMount(project, ProjectRoot, ReadOnly: true));
+        }
         foreach (var b in binds.Where(b => b.HostPath.Contains(':', StringComparison.Ordinal)))
         {
             throw new StepFailedException($"cannot mount '{b.HostPath}' into a container: the path contains ':'.");
@@ -106,8 +114,8 @@ public sealed class DockerExecutor : IStepExecutor
             Image = plan.Image,
             Entrypoint = plan.Entrypoint,
             Command = plan.Command,
-            Environment = plan.Environment,
-            WorkingDirectory = WorkRoot,
+            Environment = new Dictionary<string, string>(plan.Environment, StringComparer.Ordinal) { ["TOOLKIT_WORK"] = WorkRoot },
+            WorkingDirectory = project is null ? WorkRoot : ProjectRoot,
             User = _options.User ?? CurrentUser(),
             Labels = labels,
             Binds = binds,
@@ -154,7 +162,7 @@ public sealed class DockerExecutor : IStepExecutor
             File.Move(produced, hostPath, overwrite: true);
         }
 
-        var values = ReadValues(Path.Combine(outDirectory, "_values.json"));
+        var values = StepValues.Read(Path.Combine(outDirectory, "_values.json"));
         Directory.Delete(outDirectory, recursive: true);
         return new StepExecution(values, 0);
     }
@@ -271,43 +279,6 @@ public sealed class DockerExecutor : IStepExecutor
         }
 
         return uid is null || gid is null ? null : $"{uid}:{gid}";
-    }
-
-    /// <summary>The values file: a JSON object of numbers, booleans (1/0) and strings (labels).</summary>
-    internal static ComponentResult ReadValues(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return ComponentResult.Empty;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var values = new Dictionary<string, double>(StringComparer.Ordinal);
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                if (p.Value.ValueKind == JsonValueKind.Number)
-                {
-                    values[p.Name] = p.Value.GetDouble();
-                }
-                else if (p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
-                {
-                    values[p.Name] = p.Value.GetBoolean() ? 1 : 0;
-                }
-                else if (p.Value.ValueKind == JsonValueKind.String)
-                {
-                    labels[p.Name] = p.Value.GetString()!;
-                }
-            }
-
-            return new ComponentResult { Values = values, Labels = labels };
-        }
-        catch (JsonException ex)
-        {
-            throw new StepFailedException($"the values file the container wrote is not a JSON object: {ex.Message}", 0, ex);
-        }
     }
 }
 

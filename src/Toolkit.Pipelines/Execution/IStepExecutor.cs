@@ -26,8 +26,14 @@ public sealed record StepInvocation
 
     public required IReadOnlyDictionary<string, string> Outputs { get; init; }
 
-    /// <summary>A scratch folder for this attempt (the working directory of processes).</summary>
+    /// <summary>A scratch folder for this attempt (<c>TOOLKIT_WORK</c> for commands).</summary>
     public required string WorkDirectory { get; init; }
+
+    /// <summary>
+    /// The project folder: the working directory of steps, so relative paths in parameters and
+    /// commands (<c>models/diabetes/model.yaml</c>, <c>python score.py</c>) mean the same everywhere.
+    /// </summary>
+    public string ProjectDirectory { get; init; } = Environment.CurrentDirectory;
 
     public required TextWriter Log { get; init; }
 

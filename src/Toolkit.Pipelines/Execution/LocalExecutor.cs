@@ -1,21 +1,21 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Toolkit.Pipelines.Components;
 
 namespace Toolkit.Pipelines.Execution;
 
 /// <summary>
 /// The default executor: components run in this process (fastest); <c>run:</c> steps run as child
-/// processes through <c>/bin/sh -c</c> (or <c>cmd /c</c> on Windows) in the step's work folder.
+/// processes through <c>/bin/sh -c</c> (or <c>cmd /c</c> on Windows) in the project folder.
 /// </summary>
 /// <remarks>
 /// A <c>run:</c> command sees its inputs, outputs and parameters as environment variables:
 /// <c>TOOLKIT_INPUT_&lt;NAME&gt;</c> (a path; several paths are separated by the path separator),
 /// <c>TOOLKIT_OUTPUT_&lt;NAME&gt;</c> (the path to write), <c>TOOLKIT_PARAM_&lt;NAME&gt;</c>, names upper-cased
 /// with dashes as underscores, and <c>TOOLKIT_VALUES</c>: a file where it may write a JSON object
-/// of scalar values (e.g. <c>{"auc": 0.91}</c>) that later steps read as <c>steps.X.outputs.auc</c>.
+/// of scalar values (e.g. <c>{"auc": 0.91}</c>) that later steps read as <c>steps.X.outputs.auc</c>;
+/// <c>TOOLKIT_WORK</c>, a scratch folder of the attempt.
 /// The same paths are available inside the command as <c>${{ inputs.x }}</c> and <c>${{ outputs.y }}</c>.
 /// </remarks>
 public sealed class LocalExecutor : IStepExecutor
@@ -53,7 +53,7 @@ public sealed class LocalExecutor : IStepExecutor
         var start = OperatingSystem.IsWindows()
             ? new ProcessStartInfo("cmd.exe") { ArgumentList = { "/c", command } }
             : new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", command } };
-        start.WorkingDirectory = invocation.WorkDirectory;
+        start.WorkingDirectory = invocation.ProjectDirectory;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
@@ -73,6 +73,7 @@ public sealed class LocalExecutor : IStepExecutor
         }
 
         start.Environment["TOOLKIT_VALUES"] = valuesFile;
+        start.Environment["TOOLKIT_WORK"] = invocation.WorkDirectory;
         start.Environment["TOOLKIT_RUN_ID"] = invocation.RunId;
         start.Environment["TOOLKIT_STEP"] = invocation.Step.Name;
 
@@ -140,44 +141,8 @@ public sealed class LocalExecutor : IStepExecutor
             }
         }
 
-        return new StepExecution(ReadValues(valuesFile), 0);
+        return new StepExecution(StepValues.Read(valuesFile), 0);
     }
 
     internal static string EnvName(string name) => name.ToUpperInvariant().Replace('-', '_');
-
-    internal static ComponentResult ReadValues(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return ComponentResult.Empty;
-        }
-
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var values = new Dictionary<string, double>(StringComparer.Ordinal);
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var p in doc.RootElement.EnumerateObject())
-            {
-                switch (p.Value.ValueKind)
-                {
-                    case JsonValueKind.Number:
-                        values[p.Name] = p.Value.GetDouble();
-                        break;
-                    case JsonValueKind.String:
-                        labels[p.Name] = p.Value.GetString()!;
-                        break;
-                    case JsonValueKind.True or JsonValueKind.False:
-                        values[p.Name] = p.Value.GetBoolean() ? 1 : 0;
-                        break;
-                }
-            }
-
-            return new ComponentResult { Values = values, Labels = labels };
-        }
-        catch (JsonException ex)
-        {
-            throw new StepFailedException($"the values file '{path}' is not a JSON object: {ex.Message}", 0, ex);
-        }
-    }
 }
