@@ -70,6 +70,7 @@ Task("Images.Push")
 Task("Pipeline")
     .Description("Runs a reference pipeline end to end with mlops (--pipeline=diabetes|housing, --no-cache).")
     .IsDependentOn("Build")
+    .WithCriteria<BuildData>((ctx, data) => data.Version == 0 && data.RunId is null, "a --version or --run was given: nothing to train")
     .Does<BuildData>((ctx, data) =>
     {
         var run = MlopsJson(data, $"pipeline run pipelines/{data.Pipeline}.yaml --json{(data.NoCache ? " --no-cache" : "")}");
@@ -81,22 +82,31 @@ Task("Pipeline")
 Task("Gate")
     .Description("Checks the pipeline run's model against models/<model>/model.yaml; fails (exit 3) when a gate fails. Report in artifacts/gate/.")
     .IsDependentOn("Pipeline")
+    .WithCriteria<BuildData>((ctx, data) => data.Version == 0, "promoting a registered --version: its gates ran when it was registered")
     .Does<BuildData>((ctx, data) => Mlops(data, $"gate check --model {data.Model} --run {data.RunId} --markdown artifacts/gate/{data.Model}.md"));
 
 Task("Register")
     .Description("Registers the pipeline run's model as a version (idempotent), with lineage and the gate report.")
     .IsDependentOn("Gate")
+    .WithCriteria<BuildData>((ctx, data) => data.Version == 0, "a --version was given: already registered")
     .Does<BuildData>((ctx, data) =>
     {
         var registered = MlopsJson(data, $"model register --model {data.Model} --run {data.RunId} --card artifacts/gate/{data.Model}-card.md --json");
         data.Version = registered.GetProperty("version").GetInt32();
         string line = $"registered {data.Model} v{data.Version} {registered.GetProperty("digest").GetString()}";
         Information(line);
+        if (ctx.EnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } outputs)
+        {
+            System.IO.File.AppendAllText(outputs, $"version={data.Version}\n"); // for the release workflow's next jobs
+        }
     });
 
 Task("Promote")
     .Description("Promotes a version to a stage (--stage=dev|preprod|prod, --version=N; approver from --approver or GITHUB_ACTOR).")
     .IsDependentOn("Register")
+    .WithCriteria<BuildData>(
+        (ctx, data) => data.Stage == "dev" || !data.InGitHubActions || data.HasMlflow,
+        "no MLFLOW_TRACKING_URI secret: each GitHub job has its own embedded registry, so preprod/prod promotion needs MLflow")
     .Does<BuildData>((ctx, data) =>
     {
         var approver = data.Approver is null ? "" : $" --approved-by {data.Approver}";

@@ -13,6 +13,8 @@ public sealed class BuildData
     public string Stage { get; init; }
     public string Approver { get; init; }
     public string Reason { get; init; }
+    public bool InGitHubActions { get; init; }
+    public bool HasMlflow { get; init; }
 
     // Filled as tasks run: the pipeline run and the registered version they pass along.
     public string RunId { get; set; }
@@ -39,6 +41,8 @@ public sealed class BuildData
             Approver = ctx.Argument<string>("approver", null) ?? (ctx.EnvironmentVariable("GITHUB_ACTOR") is { Length: > 0 } actor ? actor : null),
             Reason = ctx.Argument("reason", "build " + (ctx.EnvironmentVariable("GITHUB_RUN_ID") ?? "local")),
             RunId = ctx.Argument<string>("run", null),
+            InGitHubActions = ctx.EnvironmentVariable("GITHUB_ACTIONS") == "true",
+            HasMlflow = ctx.EnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 },
             Version = ctx.Argument("version", 0),
             Context = ctx,
         };
