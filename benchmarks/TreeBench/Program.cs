@@ -214,6 +214,7 @@ static void Memory(string dataDir)
     var extra = process.PeakWorkingSet64 - before;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"GBM 1M x 20, 20 rounds: {seconds:0.00} s; data {dataBytes / 1e6:0} MB float32 (+{dataBytes / 4e6:0} MB binned); peak working set above the loaded data: {extra / 1e6:0} MB ({(double)extra / dataBytes:0.00}x data)"));
+    GC.Collect();
     var forest = new RandomForestAlgorithm();
     var fp = HyperParameters.Resolve(forest.Name, forest.Parameters, new Dictionary<string, string> { ["trees"] = "10", ["max_depth"] = "12" });
     sw.Restart();

@@ -225,7 +225,7 @@ internal sealed class GradientBoostingTrainer
     {
         var classification = _task == ModelTask.BinaryClassification;
         var chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
-        Parallel.For(0, chunks, _parallel, c =>
+        For(chunks, rows.Length, c =>
         {
             var end = Math.Min(rows.Length, (c + 1) * ChunkRows);
             for (var i = c * ChunkRows; i < end; i++)
@@ -343,7 +343,7 @@ internal sealed class GradientBoostingTrainer
             }
 
             var pairs = new (GrowNode Parent, GrowNode Left, GrowNode Right)[toSplit.Count];
-            Parallel.For(0, toSplit.Count, _parallel, k => Partition(toSplit[k]));
+            For(toSplit.Count, toSplit.Sum(t => (long)(t.End - t.Begin)), k => Partition(toSplit[k]));
             for (var k = 0; k < toSplit.Count; k++)
             {
                 var p = toSplit[k];
@@ -357,6 +357,19 @@ internal sealed class GradientBoostingTrainer
                 leaves.Remove(p);
                 leaves.Add(left);
                 leaves.Add(right);
+            }
+
+            // Children that can never split (at max depth, or the leaf budget is spent) need no histograms.
+            var childDepth = toSplit[0].Depth + 1;
+            if ((!leafWise && _options.MaxDepth > 0 && childDepth >= _options.MaxDepth) || (leafWise && leaves.Count >= _options.NumLeaves))
+            {
+                foreach (var (p, _, _) in pairs)
+                {
+                    _histPool.Push(p.Hist!);
+                    p.Hist = null;
+                }
+
+                break;
             }
 
             var work = new (GrowNode, GrowNode?, double[]?)[pairs.Length];
@@ -385,6 +398,26 @@ internal sealed class GradientBoostingTrainer
 
         leaves.Sort((a, b) => a.Id.CompareTo(b.Id));
         return leaves;
+    }
+
+    /// <summary>
+    /// Parallel.For, unless the work (roughly, memory touches) is too small to pay for waking other
+    /// threads: each barrier costs real time on a busy machine. Results are the same either way.
+    /// </summary>
+    private void For(int count, long work, Action<int> body)
+    {
+        if (count == 1 || work < 200_000 || _parallel.MaxDegreeOfParallelism == 1)
+        {
+            _context.CancellationToken.ThrowIfCancellationRequested();
+            for (var i = 0; i < count; i++)
+            {
+                body(i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, count, _parallel, body);
+        }
     }
 
     private bool CanSplit(GrowNode node) =>
@@ -424,7 +457,7 @@ internal sealed class GradientBoostingTrainer
 
         var offsets = features.Select(f => f * BinStride).ToArray();
         var lengths = features.Select(f => (_binCounts[f] + 1) * 2).ToArray();
-        Parallel.For(0, items.Count, _parallel, k =>
+        For(items.Count, items.Sum(i => (long)(i.End - i.Begin)) * features.Length, k =>
         {
             var (target, begin, end) = items[k];
             for (var fi = 0; fi < features.Length; fi++)
@@ -437,7 +470,7 @@ internal sealed class GradientBoostingTrainer
 
         if (merges.Count > 0)
         {
-            Parallel.For(0, merges.Count * features.Length, _parallel, k =>
+            For(merges.Count * features.Length, 0, k =>
             {
                 var (target, parts) = merges[k / features.Length];
                 var fi = k % features.Length;
@@ -462,7 +495,7 @@ internal sealed class GradientBoostingTrainer
         }
 
         var candidates = new SplitInfo[work.Length * 2, features.Length];
-        Parallel.For(0, work.Length * features.Length, _parallel, k =>
+        For(work.Length * features.Length, work.Length * features.Length * 2048L, k =>
         {
             var (small, large, _) = work[k / features.Length];
             var fi = k % features.Length;
