@@ -20,7 +20,7 @@ if (!File.Exists(Path.Combine(dataDir, "big_train.bin")))
 
 if (args.Contains("--memory"))
 {
-    Memory(dataDir);
+    Memory(dataDir, args.Contains("--rf"));
     return;
 }
 
@@ -109,13 +109,8 @@ rows.Add(["  test AUC", F4(Auc(Predict(gl, xte), yte)), "", "", ""]);
 var (big, _) = BinaryData.Load(Path.Combine(dataDir, "pred_1m.bin"));
 var output = new double[big.RowCount];
 gb.Predict(big, output);
-var watch = Stopwatch.StartNew();
-gb.Predict(big, output);
-var predTime = watch.Elapsed.TotalSeconds;
-rows.Add(Row("predict 1M rows (GBM, 100 trees depth 6)", predTime, peers, "xgb_predict_1m", "XGBoost"));
-watch.Restart();
-rf.Predict(big, output);
-rows.Add(["predict 1M rows (RF, 100 trees depth 12)", Sec(watch.Elapsed.TotalSeconds), "", "", ""]);
+rows.Add(Row("predict 1M rows (GBM, 100 trees depth 6)", BestOf3(() => gb.Predict(big, output)), peers, "xgb_predict_1m", "XGBoost"));
+rows.Add(["predict 1M rows (RF, 100 trees depth 12)", Sec(BestOf3(() => rf.Predict(big, output))), "", "", ""]);
 
 var (rtr, rytr) = BinaryData.Load(Path.Combine(dataDir, "reg_train.bin"));
 var (rte, ryte) = BinaryData.Load(Path.Combine(dataDir, "reg_test.bin"));
@@ -137,10 +132,31 @@ foreach (var r in rows)
 
 (IPredictor Predictor, double Seconds) Fit(IAlgorithm algorithm, FeatureMatrix x, double[] y, ModelTask task, Dictionary<string, string> given)
 {
+    // Fastest of three fits (the machine is shared; the peers are timed the same way).
     var parameters = HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given);
-    var sw = Stopwatch.StartNew();
-    var predictor = algorithm.Fit(new TrainingData(x, y, task), parameters, context);
-    return (predictor, sw.Elapsed.TotalSeconds);
+    IPredictor? predictor = null;
+    var best = double.MaxValue;
+    for (var rep = 0; rep < 3; rep++)
+    {
+        var sw = Stopwatch.StartNew();
+        predictor = algorithm.Fit(new TrainingData(x, y, task), parameters, context);
+        best = Math.Min(best, sw.Elapsed.TotalSeconds);
+    }
+
+    return (predictor!, best);
+}
+
+static double BestOf3(Action action)
+{
+    var best = double.MaxValue;
+    for (var rep = 0; rep < 3; rep++)
+    {
+        var sw = Stopwatch.StartNew();
+        action();
+        best = Math.Min(best, sw.Elapsed.TotalSeconds);
+    }
+
+    return best;
 }
 
 static double[] Predict(IPredictor predictor, FeatureMatrix x)
@@ -161,7 +177,7 @@ static string Peer(Dictionary<string, double> peers, string key) =>
     peers.TryGetValue(key, out var v) ? v.ToString("0.0000", CultureInfo.InvariantCulture) : "-";
 
 static string Diff(double ours, Dictionary<string, double> peers, string key) =>
-    peers.TryGetValue(key, out var v) ? (ours - v).ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture) : "";
+    peers.TryGetValue(key, out var v) ? (ours >= v ? "+" : "-") + Math.Abs(ours - v).ToString("0.0000", CultureInfo.InvariantCulture) : "";
 
 static string Ratio(double ours, Dictionary<string, double> peers, string key) =>
     peers.TryGetValue(key, out var v) ? (ours / v).ToString("0.000x", CultureInfo.InvariantCulture) : "";
@@ -197,33 +213,43 @@ static double Auc(double[] score, double[] label)
     return (rankSum - (positives * (positives + 1) / 2)) / (positives * negatives);
 }
 
-static void Memory(string dataDir)
+static void Memory(string dataDir, bool forest)
 {
+    // One algorithm per process (--memory for GBM, --memory --rf for RF): the peak is process-wide.
     var process = Process.GetCurrentProcess();
     var (x, y) = BinaryData.Load(Path.Combine(dataDir, "big_train.bin"));
     GC.Collect();
     process.Refresh();
     var before = process.WorkingSet64;
     var dataBytes = (long)x.RowCount * x.ColumnCount * sizeof(float);
+    if (forest)
+    {
+        MemoryForest(x, y, process, before, dataBytes);
+        return;
+    }
+
     var algorithm = new GradientBoostingAlgorithm();
-    var parameters = HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, new Dictionary<string, string> { ["rounds"] = "20" });
+    var parameters = HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, new Dictionary<string, string> { ["rounds"] = Environment.GetEnvironmentVariable("ROUNDS") ?? "20" });
     var sw = Stopwatch.StartNew();
     algorithm.Fit(new TrainingData(x, y, ModelTask.BinaryClassification), parameters, new TrainContext { Seed = 0 });
     var seconds = sw.Elapsed.TotalSeconds;
     process.Refresh();
     var extra = process.PeakWorkingSet64 - before;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"GBM 1M x 20, 20 rounds: {seconds:0.00} s; data {dataBytes / 1e6:0} MB float32 (+{dataBytes / 4e6:0} MB binned); peak working set above the loaded data: {extra / 1e6:0} MB ({(double)extra / dataBytes:0.00}x data)"));
-    GC.Collect();
+        $"GBM 1M x 20, {parameters.GetInt("rounds")} rounds: {seconds:0.00} s; data {dataBytes / 1e6:0} MB float32 (+{dataBytes / 4e6:0} MB binned); peak working set above the loaded data: {extra / 1e6:0} MB ({(double)extra / dataBytes:0.00}x data)"));
+}
+
+static void MemoryForest(FeatureMatrix x, double[] y, Process process, long before, long dataBytes)
+{
     var forest = new RandomForestAlgorithm();
     var fp = HyperParameters.Resolve(forest.Name, forest.Parameters, new Dictionary<string, string> { ["trees"] = "10", ["max_depth"] = "12" });
-    sw.Restart();
+    var sw = Stopwatch.StartNew();
     forest.Fit(new TrainingData(x, y, ModelTask.BinaryClassification), fp, new TrainContext { Seed = 0 });
-    seconds = sw.Elapsed.TotalSeconds;
+    var seconds = sw.Elapsed.TotalSeconds;
     process.Refresh();
-    extra = process.PeakWorkingSet64 - before;
+    var extra = process.PeakWorkingSet64 - before;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"RF 1M x 20, 10 trees depth 12: {seconds:0.00} s; peak working set above the loaded data so far: {extra / 1e6:0} MB ({(double)extra / dataBytes:0.00}x data)"));
+        $"RF 1M x 20, 10 trees depth 12: {seconds:0.00} s; peak working set above the loaded data: {extra / 1e6:0} MB ({(double)extra / dataBytes:0.00}x data)"));
 }
 
 static string Run(string file, string arguments)

@@ -65,6 +65,18 @@ def timed(fn):
     return r, time.perf_counter() - t
 
 
+REPEATS = 3
+
+
+def best(fn, repeats=REPEATS):
+    """Fastest of several runs: the machine is shared, the minimum is the least disturbed figure."""
+    times = []
+    for _ in range(repeats):
+        r, t = timed(fn)
+        times.append(t)
+    return r, min(times)
+
+
 def run(dirname, threads):
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomForestClassifier
     from sklearn.metrics import roc_auc_score, mean_squared_error
@@ -74,12 +86,12 @@ def run(dirname, threads):
     xte, yte = load(dirname, "clf_test")
     out["read_csv"] = read
 
-    def fit(key, model, x, y):
-        _, t = timed(lambda: model.fit(x, y))
+    def fit(key, model, x, y, repeats=REPEATS):
+        _, t = best(lambda: model.fit(x, y), repeats)
         out[key + "_fit"] = t
         return model
 
-    m = fit("rf", RandomForestClassifier(n_estimators=100, max_depth=12, n_jobs=threads, random_state=0), xtr, ytr)
+    m = fit("rf", RandomForestClassifier(n_estimators=100, max_depth=12, n_jobs=threads, random_state=0), xtr, ytr, 2)
     out["rf_auc"] = roc_auc_score(yte, m.predict_proba(xte)[:, 1])
     m = fit("hgb", HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=0), xtr, ytr)
     out["hgb_auc"] = roc_auc_score(yte, m.predict_proba(xte)[:, 1])
@@ -88,7 +100,7 @@ def run(dirname, threads):
     out["xgb_auc"] = roc_auc_score(yte, m.predict_proba(xte)[:, 1])
     big = np.load(os.path.join(dirname, "pred_1m.npy"))
     m.predict_proba(big[:1000])
-    _, out["xgb_predict_1m"] = timed(lambda: m.predict_proba(big))
+    _, out["xgb_predict_1m"] = best(lambda: m.predict_proba(big))
 
     xtr, ytr = load(dirname, "reg_train")
     xte, yte = load(dirname, "reg_test")

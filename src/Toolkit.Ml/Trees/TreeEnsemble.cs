@@ -284,7 +284,8 @@ internal sealed class TreeEnsemble
                 continue;
             }
 
-            if (feature[i] >= featureCount || (uint)left[i] >= (uint)count || right[i] != left[i] + 1)
+            // Prediction walks nodes without bounds checks: every link must stay inside the model.
+            if (feature[i] >= featureCount || left[i] < 0 || left[i] >= count - 1 || right[i] != left[i] + 1)
             {
                 throw new FormatException($"Tree node {i} in the model payload points outside the model (or its children are not adjacent).");
             }
@@ -292,9 +293,9 @@ internal sealed class TreeEnsemble
             nodes[i] = new FlatNode(feature[i] | (missingLeft[i] != 0 ? MissingLeftFlag : 0), threshold[i], left[i], right[i]);
         }
 
-        foreach (var r in roots)
+        for (var t = 0; t < roots.Length; t++)
         {
-            if ((uint)r >= (uint)count)
+            if ((uint)roots[t] >= (uint)count || depths[t] < 0)
             {
                 throw new FormatException("A tree root in the model payload points outside the model.");
             }

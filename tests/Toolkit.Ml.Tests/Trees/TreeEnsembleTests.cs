@@ -141,6 +141,27 @@ public sealed class TreeEnsembleTests
         loaded.FeatureCount.Should().Be(8);
     }
 
+    [Fact]
+    public void Read_LinkOutsideTheModel_Throws()
+    {
+        var (x, target, _) = Friedmanish(0, 200);
+        var algorithm = Algorithm("gradient-boosting");
+        var model = Fit(algorithm, x, target, ModelTask.Regression, new() { ["rounds"] = "2", ["max_depth"] = "2" });
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Serialize(model))!.AsObject();
+        using var document = System.Text.Json.JsonDocument.Parse(json.ToJsonString());
+        var left = PayloadArrays.ReadInts(document.RootElement, "left");
+        var right = PayloadArrays.ReadInts(document.RootElement, "right");
+        left[0] = left.Length - 1;
+        right[0] = left.Length;
+        json["left"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(left.AsSpan()));
+        json["right"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(right.AsSpan()));
+        using var corrupted = System.Text.Json.JsonDocument.Parse(json.ToJsonString());
+
+        var act = () => algorithm.Read(corrupted.RootElement, ModelTask.Regression);
+
+        act.Should().Throw<FormatException>().WithMessage("*outside the model*");
+    }
+
     [Theory]
     [MemberData(nameof(Algorithms))]
     public void Fit_MissingMeansPositive_MissingRowsPredictedPositive(string name)
