@@ -142,6 +142,22 @@ public sealed class TreeEnsembleTests
         loaded.FeatureCount.Should().Be(8);
     }
 
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void Predict_BatchAndRowByRow_Agree(string name)
+    {
+        // Batches take the vectorized path (16 or 8 rows at a time), single rows the scalar one.
+        var (x, target, _) = Friedmanish(0, 1000);
+        var model = Fit(Algorithm(name), x, target, ModelTask.Regression,
+            name == "random-forest" ? new() { ["trees"] = "10" } : new() { ["rounds"] = "20" });
+        var test = Friedmanish(2000, 600).Features;
+
+        var batch = Predict(model, test);
+        var single = Enumerable.Range(0, test.RowCount).Select(i => Predict(model, test.Take([i]))[0]).ToArray();
+
+        batch.Should().Equal(single);
+    }
+
     [Fact]
     public void Read_LinkOutsideTheModel_Throws()
     {
