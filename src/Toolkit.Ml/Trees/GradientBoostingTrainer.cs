@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Toolkit.Ml.Training;
 
 namespace Toolkit.Ml.Trees;
@@ -59,11 +60,10 @@ internal sealed class GradientBoostingTrainer
     private int[] _binCounts = [];
     private int _featureCount;
     private int[] _rows = [];
-    private float[] _orderedG = [];
-    private float[] _orderedH = [];
+    /// <summary>Gradient and hessian of the i-th row of <see cref="_rows"/>, interleaved (moved as one 8-byte unit).</summary>
+    private float[] _orderedGH = [];
     private int[] _scratchRows = [];
-    private float[] _scratchG = [];
-    private float[] _scratchH = [];
+    private float[] _scratchGH = [];
 
     public GradientBoostingTrainer(GradientBoostingOptions options, ModelTask task, TrainContext context)
     {
@@ -129,11 +129,9 @@ internal sealed class GradientBoostingTrainer
         var grad = new float[n];
         var hess = new float[n];
         _rows = new int[trainRows.Length];
-        _orderedG = new float[trainRows.Length];
-        _orderedH = new float[trainRows.Length];
+        _orderedGH = new float[2 * trainRows.Length];
         _scratchRows = new int[trainRows.Length];
-        _scratchG = new float[trainRows.Length];
-        _scratchH = new float[trainRows.Length];
+        _scratchGH = new float[2 * trainRows.Length];
 
         var trees = new List<TreeBuild>();
         var bestLoss = double.PositiveInfinity;
@@ -147,8 +145,8 @@ internal sealed class GradientBoostingTrainer
             for (var i = 0; i < active; i++)
             {
                 var r = _rows[i];
-                _orderedG[i] = grad[r];
-                _orderedH[i] = hess[r];
+                _orderedGH[2 * i] = grad[r];
+                _orderedGH[(2 * i) + 1] = hess[r];
             }
 
             var tree = new TreeBuild();
@@ -305,8 +303,8 @@ internal sealed class GradientBoostingTrainer
         double g = 0, h = 0;
         for (var i = 0; i < active; i++)
         {
-            g += _orderedG[i];
-            h += _orderedH[i];
+            g += _orderedGH[2 * i];
+            h += _orderedGH[(2 * i) + 1];
         }
 
         var root = new GrowNode(tree.AddLeaf(0, 0), 0, active, g, h, 0) { Hist = RentHist() };
@@ -467,7 +465,7 @@ internal sealed class GradientBoostingTrainer
                 target.AsSpan(offsets[fi], lengths[fi]).Clear();
             }
 
-            Accumulate(_codes, _featureCount, _rows, _orderedG, _orderedH, begin, end, offsets, target);
+            Accumulate(_codes, _featureCount, _rows, _orderedGH, begin, end, offsets, target);
         });
 
         if (merges.Count > 0)
@@ -531,12 +529,12 @@ internal sealed class GradientBoostingTrainer
     /// every selected feature (<paramref name="offsets"/> = feature × 512).
     /// </summary>
     private static unsafe void Accumulate(
-        byte[] codes, int stride, int[] rows, float[] g, float[] h, int begin, int end, int[] offsets, double[] hist)
+        byte[] codes, int stride, int[] rows, float[] gradHess, int begin, int end, int[] offsets, double[] hist)
     {
         var all = offsets.Length == stride;
         fixed (byte* binned = codes)
         fixed (int* row = rows, offset = offsets)
-        fixed (float* gp = g, hp = h)
+        fixed (float* ghp = gradHess)
         fixed (double* sums = hist)
         {
             var nf = offsets.Length;
@@ -545,7 +543,9 @@ internal sealed class GradientBoostingTrainer
                 var codesOfRow = binned + ((long)row[i] * stride);
 
                 // One 16-byte add per (feature, bin): gradient and hessian sums sit side by side.
-                var gh = Vector128.Create((double)gp[i], hp[i]);
+                var gh = Sse2.IsSupported
+                    ? Sse2.ConvertToVector128Double(Vector128.CreateScalarUnsafe(*(double*)(ghp + (2 * i))).AsSingle())
+                    : Vector128.Create((double)ghp[2 * i], ghp[(2 * i) + 1]);
                 if (all)
                 {
                     for (var f = 0; f < nf; f++)
@@ -695,9 +695,11 @@ internal sealed class GradientBoostingTrainer
         var stride = (long)_featureCount;
         fixed (byte* codes = _codes)
         fixed (int* rows = _rows, spillRows = _scratchRows)
-        fixed (float* g = _orderedG, h = _orderedH, spillG = _scratchG, spillH = _scratchH)
+        fixed (float* orderedGH = _orderedGH, scratchGH = _scratchGH)
         {
             var feature = s.Feature;
+            var gh = (ulong*)orderedGH;
+            var spillGH = (ulong*)scratchGH;
             for (var i = node.Begin; i < node.End; i++)
             {
                 // Branch-free: write the row to both sides and advance only the side it belongs to
@@ -705,13 +707,11 @@ internal sealed class GradientBoostingTrainer
                 var r = rows[i];
                 int c = codes[(r * stride) + feature];
                 var left = (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? 1 : 0;
-                float gi = g[i], hi = h[i];
+                var pair = gh[i];
                 rows[write] = r;
-                g[write] = gi;
-                h[write] = hi;
+                gh[write] = pair;
                 spillRows[spill] = r;
-                spillG[spill] = gi;
-                spillH[spill] = hi;
+                spillGH[spill] = pair;
                 write += left;
                 spill += 1 - left;
             }
@@ -719,8 +719,7 @@ internal sealed class GradientBoostingTrainer
 
         var rightCount = spill - node.Begin;
         Array.Copy(_scratchRows, node.Begin, _rows, write, rightCount);
-        Array.Copy(_scratchG, node.Begin, _orderedG, write, rightCount);
-        Array.Copy(_scratchH, node.Begin, _orderedH, write, rightCount);
+        Array.Copy(_scratchGH, 2 * node.Begin, _orderedGH, 2 * write, 2 * rightCount);
         node.Split = write;
     }
 
