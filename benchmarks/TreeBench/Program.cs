@@ -128,7 +128,7 @@ foreach (var (label, o, p, kind, name) in table)
         "diff" => string.Create(CultureInfo.InvariantCulture,
             $"{label,-46} {Value(ours, o, "0.0000"),9} {Value(peers, p, "0.0000"),9} {(peers.TryGetValue(p, out var pv) ? (ours[o] - pv).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture) : ""),7}  {"",9} {"",9} {"",7}  {name}"),
         "ratio" => string.Create(CultureInfo.InvariantCulture,
-            $"{label,-46} {Value(ours, o, "0.0000"),9} {Value(peers, p, "0.0000"),9} {Ratio(ours, o, peers, p),7}  {"",9} {"",9} {"",7}  {name}"),
+            $"{label,-46} {Value(ours, o, "0.0000"),9} {Value(peers, p, "0.0000"),9} {Ratio(ours, o, peers, p, "0.000x"),7}  {"",9} {"",9} {"",7}  {name}"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{label,-46} {Value(ours, o, "0.0000"),9}"),
     };
     Console.WriteLine(line.TrimEnd());
@@ -186,8 +186,8 @@ static double[] Predict(IPredictor predictor, FeatureMatrix x)
 static string Value(Dictionary<string, double> values, string key, string format) =>
     values.TryGetValue(key, out var v) ? v.ToString(format, CultureInfo.InvariantCulture) : "";
 
-static string Ratio(Dictionary<string, double> ours, string key, Dictionary<string, double> peers, string peerKey) =>
-    ours.TryGetValue(key, out var o) && peers.TryGetValue(peerKey, out var p) ? (o / p).ToString("0.00x", CultureInfo.InvariantCulture) : "";
+static string Ratio(Dictionary<string, double> ours, string key, Dictionary<string, double> peers, string peerKey, string format = "0.00x") =>
+    ours.TryGetValue(key, out var o) && peers.TryGetValue(peerKey, out var p) ? (o / p).ToString(format, CultureInfo.InvariantCulture) : "";
 
 static double Rmse(double[] p, double[] y) => Math.Sqrt(p.Zip(y, (a, b) => (a - b) * (a - b)).Average());
 
