@@ -46,6 +46,9 @@ internal sealed class GradientBoostingTrainer
     private const double MinGain = 1e-6;
     private const int ChunkRows = 16_384;
 
+    /// <summary>Rows per chunk when one large node is partitioned in parallel.</summary>
+    private const int PartitionChunk = 8192;
+
     /// <summary>Rows per histogram block; fixed so that the summation order never depends on threads.</summary>
     private const int BlockRows = 8192;
 
@@ -155,7 +158,7 @@ internal sealed class GradientBoostingTrainer
 
             // Training scores: rows in the sample by their leaf ranges, the others by walking the tree.
             // Leaves hold disjoint rows, so they can be updated in parallel.
-            For(leaves.Count, active, k =>
+            For(leaves.Count, active * 5L, k =>
             {
                 var leaf = leaves[k];
                 var value = tree.Value[leaf.Id];
@@ -225,7 +228,7 @@ internal sealed class GradientBoostingTrainer
     {
         var classification = _task == ModelTask.BinaryClassification;
         var chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
-        For(chunks, rows.Length, c =>
+        For(chunks, rows.Length * 20L, c =>
         {
             var end = Math.Min(rows.Length, (c + 1) * ChunkRows);
             for (var i = c * ChunkRows; i < end; i++)
@@ -343,7 +346,7 @@ internal sealed class GradientBoostingTrainer
             }
 
             var pairs = new (GrowNode Parent, GrowNode Left, GrowNode Right)[toSplit.Count];
-            For(toSplit.Count, toSplit.Sum(t => (long)(t.End - t.Begin)), k => Partition(toSplit[k]));
+            For(toSplit.Count, toSplit.Sum(t => (long)(t.End - t.Begin)) * 10, k => Partition(toSplit[k]));
             for (var k = 0; k < toSplit.Count; k++)
             {
                 var p = toSplit[k];
@@ -685,13 +688,60 @@ internal sealed class GradientBoostingTrainer
         }
     }
 
-    /// <summary>Stable partition of a node's rows (and their gradients) by its best split.</summary>
-    private unsafe void Partition(GrowNode node)
+    /// <summary>
+    /// Stable partition of a node's rows (and their gradients) by its best split. A large node is
+    /// cut into fixed chunks partitioned in parallel, then the chunks' left and right parts are
+    /// gathered in order: the same result as one pass, whatever the thread count.
+    /// </summary>
+    private void Partition(GrowNode node)
     {
-        var s = node.Best;
+        var count = node.End - node.Begin;
+        if (count <= 2 * PartitionChunk || _parallel.MaxDegreeOfParallelism == 1)
+        {
+            node.Split = PartitionRange(node.Best, node.Begin, node.End);
+            return;
+        }
+
+        var chunks = (count + PartitionChunk - 1) / PartitionChunk;
+        var lefts = new int[chunks];
+        Parallel.For(0, chunks, _parallel, c =>
+        {
+            var begin = node.Begin + (c * PartitionChunk);
+            lefts[c] = PartitionRange(node.Best, begin, Math.Min(node.End, begin + PartitionChunk)) - begin;
+        });
+
+        var totalLeft = lefts.Sum();
+        var leftAt = new int[chunks];
+        var rightAt = new int[chunks];
+        for (int c = 1, l = 0, r = 0; c < chunks; c++)
+        {
+            l += lefts[c - 1];
+            r += PartitionChunk - lefts[c - 1];
+            leftAt[c] = l;
+            rightAt[c] = r;
+        }
+
+        Parallel.For(0, chunks, _parallel, c =>
+        {
+            var begin = node.Begin + (c * PartitionChunk);
+            var size = Math.Min(node.End, begin + PartitionChunk) - begin;
+            var left = lefts[c];
+            Array.Copy(_rows, begin, _scratchRows, node.Begin + leftAt[c], left);
+            Array.Copy(_orderedGH, 2 * begin, _scratchGH, 2 * (node.Begin + leftAt[c]), 2 * left);
+            Array.Copy(_rows, begin + left, _scratchRows, node.Begin + totalLeft + rightAt[c], size - left);
+            Array.Copy(_orderedGH, 2 * (begin + left), _scratchGH, 2 * (node.Begin + totalLeft + rightAt[c]), 2 * (size - left));
+        });
+        Array.Copy(_scratchRows, node.Begin, _rows, node.Begin, count);
+        Array.Copy(_scratchGH, 2 * node.Begin, _orderedGH, 2 * node.Begin, 2 * count);
+        node.Split = node.Begin + totalLeft;
+    }
+
+    /// <summary>Stable in-place partition of rows [begin, end) (right rows pass through the scratch range); returns where the right part starts.</summary>
+    private unsafe int PartitionRange(SplitInfo s, int begin, int end)
+    {
         var bin = s.Bin;
         var missingLeft = s.MissingLeft;
-        int write = node.Begin, spill = node.Begin;
+        int write = begin, spill = begin;
         var stride = (long)_featureCount;
         fixed (byte* codes = _codes)
         fixed (int* rows = _rows, spillRows = _scratchRows)
@@ -700,7 +750,7 @@ internal sealed class GradientBoostingTrainer
             var feature = s.Feature;
             var gh = (ulong*)orderedGH;
             var spillGH = (ulong*)scratchGH;
-            for (var i = node.Begin; i < node.End; i++)
+            for (var i = begin; i < end; i++)
             {
                 // Branch-free: write the row to both sides and advance only the side it belongs to
                 // (left/right is close to random, so a branch would mispredict half the time).
@@ -717,10 +767,10 @@ internal sealed class GradientBoostingTrainer
             }
         }
 
-        var rightCount = spill - node.Begin;
-        Array.Copy(_scratchRows, node.Begin, _rows, write, rightCount);
-        Array.Copy(_scratchGH, 2 * node.Begin, _orderedGH, 2 * write, 2 * rightCount);
-        node.Split = write;
+        var rightCount = spill - begin;
+        Array.Copy(_scratchRows, begin, _rows, write, rightCount);
+        Array.Copy(_scratchGH, 2 * begin, _orderedGH, 2 * write, 2 * rightCount);
+        return write;
     }
 
     private readonly record struct SplitInfo(double Gain, int Feature, int Bin, bool MissingLeft, double LeftG, double LeftH)
