@@ -145,12 +145,16 @@ internal sealed class GradientBoostingTrainer
             _context.CancellationToken.ThrowIfCancellationRequested();
             Gradients(label, scores, grad, hess, trainRows);
             var active = SampleRows(trainRows, round, inSample);
-            for (var i = 0; i < active; i++)
+            For((active + ChunkRows - 1) / ChunkRows, active * 4L, c =>
             {
-                var r = _rows[i];
-                _orderedGH[2 * i] = grad[r];
-                _orderedGH[(2 * i) + 1] = hess[r];
-            }
+                var end = Math.Min(active, (c + 1) * ChunkRows);
+                for (var i = c * ChunkRows; i < end; i++)
+                {
+                    var r = _rows[i];
+                    _orderedGH[2 * i] = grad[r];
+                    _orderedGH[(2 * i) + 1] = hess[r];
+                }
+            });
 
             var tree = new TreeBuild();
             var leaves = GrowTree(tree, active, SampleFeatures(round));
@@ -303,11 +307,26 @@ internal sealed class GradientBoostingTrainer
 
     private List<GrowNode> GrowTree(TreeBuild tree, int active, int[] features)
     {
-        double g = 0, h = 0;
-        for (var i = 0; i < active; i++)
+        // Root sums by fixed chunks, added in chunk order (deterministic, and parallel).
+        var chunks = (active + ChunkRows - 1) / ChunkRows;
+        var partial = new (double G, double H)[chunks];
+        For(chunks, active * 2L, c =>
         {
-            g += _orderedGH[2 * i];
-            h += _orderedGH[(2 * i) + 1];
+            double pg = 0, ph = 0;
+            var end = Math.Min(active, (c + 1) * ChunkRows);
+            for (var i = c * ChunkRows; i < end; i++)
+            {
+                pg += _orderedGH[2 * i];
+                ph += _orderedGH[(2 * i) + 1];
+            }
+
+            partial[c] = (pg, ph);
+        });
+        double g = 0, h = 0;
+        foreach (var (pg, ph) in partial)
+        {
+            g += pg;
+            h += ph;
         }
 
         var root = new GrowNode(tree.AddLeaf(0, 0), 0, active, g, h, 0) { Hist = RentHist() };
