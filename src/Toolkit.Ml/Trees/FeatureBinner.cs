@@ -141,10 +141,7 @@ internal sealed class FeatureBinner
         var temp = new uint[n];
         for (var i = 0; i < n; i++)
         {
-            // -0 and +0 compare equal as floats; give them one key so ties stay ties.
-            var v = values[i] == 0 ? 0f : values[i];
-            var bits = BitConverter.SingleToUInt32Bits(v);
-            keys[i] = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+            keys[i] = Key(values[i]);
         }
 
         var counts = new int[2048];
@@ -196,11 +193,11 @@ internal sealed class FeatureBinner
         Parallel.For(0, _edges.Length, options, f =>
         {
             var col = features.Columns[f];
-            var edges = _edges[f];
+            var lookup = new Lookup(_edges[f]);
             var dst = new byte[col.Length];
             for (var i = 0; i < col.Length; i++)
             {
-                dst[i] = Code(edges, col[i]);
+                dst[i] = lookup.Code(col[i]);
             }
 
             codes[f] = dst;
@@ -221,45 +218,73 @@ internal sealed class FeatureBinner
         var stride = _edges.Length;
         var codes = new byte[(long)n * stride];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, maxThreads) };
+        var lookups = new Lookup[stride];
+        Parallel.For(0, stride, options, f => lookups[f] = new Lookup(_edges[f]));
         Parallel.For(0, (n + Block - 1) / Block, options, b =>
         {
             var end = Math.Min(n, (b + 1) * Block);
             for (var f = 0; f < stride; f++)
             {
                 var col = features.Columns[f];
-                var edges = _edges[f];
+                var lookup = lookups[f];
                 for (var r = b * Block; r < end; r++)
                 {
-                    codes[((long)r * stride) + f] = Code(edges, col[r]);
+                    codes[((long)r * stride) + f] = lookup.Code(col[r]);
                 }
             }
         });
         return codes;
     }
 
-    private static byte Code(float[] edges, float x)
+    /// <summary>Order-preserving unsigned key of a non-NaN float (-0 and +0 share a key, as they compare equal).</summary>
+    private static uint Key(float x)
     {
-        if (float.IsNaN(x))
+        var bits = BitConverter.SingleToUInt32Bits(x == 0 ? 0f : x);
+        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+    }
+
+    /// <summary>
+    /// Value-to-code mapping through a table over the top 16 bits of the float's key: the table
+    /// says how many edges lie below each bucket, so usually no search is needed at all.
+    /// </summary>
+    private sealed class Lookup
+    {
+        private readonly uint[] _edgeKeys;
+        private readonly ushort[] _below;
+
+        public Lookup(float[] edges)
         {
-            return MissingBin;
+            _edgeKeys = [.. edges.Select(Key)];
+            _below = new ushort[(1 << 16) + 1];
+            var j = 0;
+            for (var b = 0; b <= 1 << 16; b++)
+            {
+                var start = (ulong)b << 16;
+                while (j < _edgeKeys.Length && _edgeKeys[j] < start)
+                {
+                    j++;
+                }
+
+                _below[b] = (ushort)j;
+            }
         }
 
-        // Lower bound (number of edges strictly below x), branch-free: the range halves each step.
-        var n = edges.Length;
-        if (n == 0)
+        public byte Code(float x)
         {
-            return 1;
-        }
+            if (float.IsNaN(x))
+            {
+                return MissingBin;
+            }
 
-        var lo = 0;
-        while (n > 1)
-        {
-            var half = n >> 1;
-            lo = edges[lo + half] < x ? lo + half : lo;
-            n -= half;
-        }
+            var key = Key(x);
+            var bucket = (int)(key >> 16);
+            int count = _below[bucket], end = _below[bucket + 1];
+            while (count < end && _edgeKeys[count] < key)
+            {
+                count++;
+            }
 
-        lo += edges[lo] < x ? 1 : 0;
-        return (byte)(lo + 1);
+            return (byte)(count + 1);
+        }
     }
 }

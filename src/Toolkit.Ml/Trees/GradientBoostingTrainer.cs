@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Toolkit.Ml.Training;
 
 namespace Toolkit.Ml.Trees;
@@ -45,6 +46,9 @@ internal sealed class GradientBoostingTrainer
     private const double MinGain = 1e-6;
     private const int ChunkRows = 16_384;
 
+    /// <summary>Rows per chunk when one large node is partitioned in parallel.</summary>
+    private const int PartitionChunk = 8192;
+
     /// <summary>Rows per histogram block; fixed so that the summation order never depends on threads.</summary>
     private const int BlockRows = 8192;
 
@@ -59,11 +63,10 @@ internal sealed class GradientBoostingTrainer
     private int[] _binCounts = [];
     private int _featureCount;
     private int[] _rows = [];
-    private float[] _orderedG = [];
-    private float[] _orderedH = [];
+    /// <summary>Gradient and hessian of the i-th row of <see cref="_rows"/>, interleaved (moved as one 8-byte unit).</summary>
+    private float[] _orderedGH = [];
     private int[] _scratchRows = [];
-    private float[] _scratchG = [];
-    private float[] _scratchH = [];
+    private float[] _scratchGH = [];
 
     public GradientBoostingTrainer(GradientBoostingOptions options, ModelTask task, TrainContext context)
     {
@@ -129,11 +132,9 @@ internal sealed class GradientBoostingTrainer
         var grad = new float[n];
         var hess = new float[n];
         _rows = new int[trainRows.Length];
-        _orderedG = new float[trainRows.Length];
-        _orderedH = new float[trainRows.Length];
+        _orderedGH = new float[2 * trainRows.Length];
         _scratchRows = new int[trainRows.Length];
-        _scratchG = new float[trainRows.Length];
-        _scratchH = new float[trainRows.Length];
+        _scratchGH = new float[2 * trainRows.Length];
 
         var trees = new List<TreeBuild>();
         var bestLoss = double.PositiveInfinity;
@@ -144,26 +145,32 @@ internal sealed class GradientBoostingTrainer
             _context.CancellationToken.ThrowIfCancellationRequested();
             Gradients(label, scores, grad, hess, trainRows);
             var active = SampleRows(trainRows, round, inSample);
-            for (var i = 0; i < active; i++)
+            For((active + ChunkRows - 1) / ChunkRows, active * 4L, c =>
             {
-                var r = _rows[i];
-                _orderedG[i] = grad[r];
-                _orderedH[i] = hess[r];
-            }
+                var end = Math.Min(active, (c + 1) * ChunkRows);
+                for (var i = c * ChunkRows; i < end; i++)
+                {
+                    var r = _rows[i];
+                    _orderedGH[2 * i] = grad[r];
+                    _orderedGH[(2 * i) + 1] = hess[r];
+                }
+            });
 
             var tree = new TreeBuild();
             var leaves = GrowTree(tree, active, SampleFeatures(round));
             trees.Add(tree);
 
             // Training scores: rows in the sample by their leaf ranges, the others by walking the tree.
-            foreach (var leaf in leaves)
+            // Leaves hold disjoint rows, so they can be updated in parallel.
+            For(leaves.Count, active * 5L, k =>
             {
+                var leaf = leaves[k];
                 var value = tree.Value[leaf.Id];
                 for (var i = leaf.Begin; i < leaf.End; i++)
                 {
                     scores[_rows[i]] += value;
                 }
-            }
+            });
 
             if (inSample is not null)
             {
@@ -225,7 +232,7 @@ internal sealed class GradientBoostingTrainer
     {
         var classification = _task == ModelTask.BinaryClassification;
         var chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
-        Parallel.For(0, chunks, _parallel, c =>
+        For(chunks, rows.Length * 20L, c =>
         {
             var end = Math.Min(rows.Length, (c + 1) * ChunkRows);
             for (var i = c * ChunkRows; i < end; i++)
@@ -300,11 +307,26 @@ internal sealed class GradientBoostingTrainer
 
     private List<GrowNode> GrowTree(TreeBuild tree, int active, int[] features)
     {
-        double g = 0, h = 0;
-        for (var i = 0; i < active; i++)
+        // Root sums by fixed chunks, added in chunk order (deterministic, and parallel).
+        var chunks = (active + ChunkRows - 1) / ChunkRows;
+        var partial = new (double G, double H)[chunks];
+        For(chunks, active * 2L, c =>
         {
-            g += _orderedG[i];
-            h += _orderedH[i];
+            double pg = 0, ph = 0;
+            var end = Math.Min(active, (c + 1) * ChunkRows);
+            for (var i = c * ChunkRows; i < end; i++)
+            {
+                pg += _orderedGH[2 * i];
+                ph += _orderedGH[(2 * i) + 1];
+            }
+
+            partial[c] = (pg, ph);
+        });
+        double g = 0, h = 0;
+        foreach (var (pg, ph) in partial)
+        {
+            g += pg;
+            h += ph;
         }
 
         var root = new GrowNode(tree.AddLeaf(0, 0), 0, active, g, h, 0) { Hist = RentHist() };
@@ -343,7 +365,7 @@ internal sealed class GradientBoostingTrainer
             }
 
             var pairs = new (GrowNode Parent, GrowNode Left, GrowNode Right)[toSplit.Count];
-            Parallel.For(0, toSplit.Count, _parallel, k => Partition(toSplit[k]));
+            For(toSplit.Count, toSplit.Sum(t => (long)(t.End - t.Begin)) * 10, k => Partition(toSplit[k]));
             for (var k = 0; k < toSplit.Count; k++)
             {
                 var p = toSplit[k];
@@ -357,6 +379,19 @@ internal sealed class GradientBoostingTrainer
                 leaves.Remove(p);
                 leaves.Add(left);
                 leaves.Add(right);
+            }
+
+            // Children that can never split (at max depth, or the leaf budget is spent) need no histograms.
+            var childDepth = toSplit[0].Depth + 1;
+            if ((!leafWise && _options.MaxDepth > 0 && childDepth >= _options.MaxDepth) || (leafWise && leaves.Count >= _options.NumLeaves))
+            {
+                foreach (var (p, _, _) in pairs)
+                {
+                    _histPool.Push(p.Hist!);
+                    p.Hist = null;
+                }
+
+                break;
             }
 
             var work = new (GrowNode, GrowNode?, double[]?)[pairs.Length];
@@ -385,6 +420,26 @@ internal sealed class GradientBoostingTrainer
 
         leaves.Sort((a, b) => a.Id.CompareTo(b.Id));
         return leaves;
+    }
+
+    /// <summary>
+    /// Parallel.For, unless the work (roughly, memory touches) is too small to pay for waking other
+    /// threads: each barrier costs real time on a busy machine. Results are the same either way.
+    /// </summary>
+    private void For(int count, long work, Action<int> body)
+    {
+        if (count == 1 || work < 200_000 || _parallel.MaxDegreeOfParallelism == 1)
+        {
+            _context.CancellationToken.ThrowIfCancellationRequested();
+            for (var i = 0; i < count; i++)
+            {
+                body(i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, count, _parallel, body);
+        }
     }
 
     private bool CanSplit(GrowNode node) =>
@@ -424,7 +479,7 @@ internal sealed class GradientBoostingTrainer
 
         var offsets = features.Select(f => f * BinStride).ToArray();
         var lengths = features.Select(f => (_binCounts[f] + 1) * 2).ToArray();
-        Parallel.For(0, items.Count, _parallel, k =>
+        For(items.Count, items.Sum(i => (long)(i.End - i.Begin)) * features.Length, k =>
         {
             var (target, begin, end) = items[k];
             for (var fi = 0; fi < features.Length; fi++)
@@ -432,12 +487,12 @@ internal sealed class GradientBoostingTrainer
                 target.AsSpan(offsets[fi], lengths[fi]).Clear();
             }
 
-            Accumulate(_codes, _featureCount, _rows, _orderedG, _orderedH, begin, end, offsets, target);
+            Accumulate(_codes, _featureCount, _rows, _orderedGH, begin, end, offsets, target);
         });
 
         if (merges.Count > 0)
         {
-            Parallel.For(0, merges.Count * features.Length, _parallel, k =>
+            For(merges.Count * features.Length, 0, k =>
             {
                 var (target, parts) = merges[k / features.Length];
                 var fi = k % features.Length;
@@ -462,7 +517,7 @@ internal sealed class GradientBoostingTrainer
         }
 
         var candidates = new SplitInfo[work.Length * 2, features.Length];
-        Parallel.For(0, work.Length * features.Length, _parallel, k =>
+        For(work.Length * features.Length, work.Length * features.Length * 20_000L, k =>
         {
             var (small, large, _) = work[k / features.Length];
             var fi = k % features.Length;
@@ -496,12 +551,12 @@ internal sealed class GradientBoostingTrainer
     /// every selected feature (<paramref name="offsets"/> = feature × 512).
     /// </summary>
     private static unsafe void Accumulate(
-        byte[] codes, int stride, int[] rows, float[] g, float[] h, int begin, int end, int[] offsets, double[] hist)
+        byte[] codes, int stride, int[] rows, float[] gradHess, int begin, int end, int[] offsets, double[] hist)
     {
         var all = offsets.Length == stride;
         fixed (byte* binned = codes)
         fixed (int* row = rows, offset = offsets)
-        fixed (float* gp = g, hp = h)
+        fixed (float* ghp = gradHess)
         fixed (double* sums = hist)
         {
             var nf = offsets.Length;
@@ -510,7 +565,9 @@ internal sealed class GradientBoostingTrainer
                 var codesOfRow = binned + ((long)row[i] * stride);
 
                 // One 16-byte add per (feature, bin): gradient and hessian sums sit side by side.
-                var gh = Vector128.Create((double)gp[i], hp[i]);
+                var gh = Sse2.IsSupported
+                    ? Sse2.ConvertToVector128Double(Vector128.CreateScalarUnsafe(*(double*)(ghp + (2 * i))).AsSingle())
+                    : Vector128.Create((double)ghp[2 * i], ghp[(2 * i) + 1]);
                 if (all)
                 {
                     for (var f = 0; f < nf; f++)
@@ -553,37 +610,42 @@ internal sealed class GradientBoostingTrainer
         var parentScore = totalG * totalG / (totalH + lambda);
         double missG = hist[0], missH = hist[1];
         var hasMissing = missH > 0;
-        var best = SplitInfo.None;
-        double gl = 0, hl = 0;
         var bins = hist.Length / 2;
+
+        // Left sums for every threshold t (codes 1..t go left), then the gains of all thresholds
+        // (missing values to the right) four at a time; the divisions dominate otherwise.
+        Span<double> gls = stackalloc double[256];
+        Span<double> hls = stackalloc double[256];
+        Span<double> gains = stackalloc double[256];
+        double gl = 0, hl = 0;
         for (var t = 1; t < bins; t++)
         {
-            var binH = hist[(2 * t) + 1];
-            if (binH == 0 && t + 1 < bins)
+            gl += hist[2 * t];
+            hl += hist[(2 * t) + 1];
+            gls[t] = gl;
+            hls[t] = hl;
+        }
+
+        Gains(gls[..bins], hls[..bins], gains[..bins], totalG, totalH, lambda, minChild, parentScore);
+
+        var best = SplitInfo.None;
+        for (var t = 1; t < bins; t++)
+        {
+            if (hist[(2 * t) + 1] == 0 && t + 1 < bins)
             {
                 // An empty bin gives the same partition as the previous threshold.
                 continue;
             }
 
-            gl += hist[2 * t];
-            hl += binH;
-
-            // Missing values to the right.
-            var hr = totalH - hl;
-            if (hl >= minChild && hr >= minChild)
+            if (gains[t] > best.Gain)
             {
-                var gr = totalG - gl;
-                var gain = (gl * gl / (hl + lambda)) + (gr * gr / (hr + lambda)) - parentScore;
-                if (gain > best.Gain)
-                {
-                    best = new SplitInfo(gain, feature, t, false, gl, hl);
-                }
+                best = new SplitInfo(gains[t], feature, t, false, gls[t], hls[t]);
             }
 
             if (hasMissing)
             {
-                var glm = gl + missG;
-                var hlm = hl + missH;
+                var glm = gls[t] + missG;
+                var hlm = hls[t] + missH;
                 var hrm = totalH - hlm;
                 if (hlm >= minChild && hrm >= minChild)
                 {
@@ -606,43 +668,128 @@ internal sealed class GradientBoostingTrainer
         return best;
     }
 
-    /// <summary>Stable partition of a node's rows (and their gradients) by its best split.</summary>
-    private unsafe void Partition(GrowNode node)
+    /// <summary>
+    /// gain[t] = GL²/(HL+λ) + GR²/(HR+λ) - parent, or -∞ where a child is lighter than the minimum.
+    /// Vector and scalar lanes use the same operations in the same order, so the values are identical.
+    /// </summary>
+    private static void Gains(
+        ReadOnlySpan<double> gls, ReadOnlySpan<double> hls, Span<double> gains,
+        double totalG, double totalH, double lambda, double minChild, double parentScore)
     {
-        var s = node.Best;
+        var t = 1;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var g = Vector256.Create(totalG);
+            var h = Vector256.Create(totalH);
+            var l2 = Vector256.Create(lambda);
+            var min = Vector256.Create(minChild);
+            var parent = Vector256.Create(parentScore);
+            var none = Vector256.Create(double.NegativeInfinity);
+            for (; t + 4 <= gls.Length; t += 4)
+            {
+                var gl = Vector256.Create(gls.Slice(t, 4));
+                var hl = Vector256.Create(hls.Slice(t, 4));
+                var gr = g - gl;
+                var hr = h - hl;
+                var gain = (gl * gl / (hl + l2)) + (gr * gr / (hr + l2)) - parent;
+                var ok = Vector256.GreaterThanOrEqual(hl, min) & Vector256.GreaterThanOrEqual(hr, min);
+                Vector256.ConditionalSelect(ok, gain, none).CopyTo(gains.Slice(t, 4));
+            }
+        }
+
+        for (; t < gls.Length; t++)
+        {
+            double gl = gls[t], hl = hls[t];
+            double gr = totalG - gl, hr = totalH - hl;
+            gains[t] = hl >= minChild && hr >= minChild
+                ? (gl * gl / (hl + lambda)) + (gr * gr / (hr + lambda)) - parentScore
+                : double.NegativeInfinity;
+        }
+    }
+
+    /// <summary>
+    /// Stable partition of a node's rows (and their gradients) by its best split. A large node is
+    /// cut into fixed chunks partitioned in parallel, then the chunks' left and right parts are
+    /// gathered in order: the same result as one pass, whatever the thread count.
+    /// </summary>
+    private void Partition(GrowNode node)
+    {
+        var count = node.End - node.Begin;
+        if (count <= 2 * PartitionChunk || _parallel.MaxDegreeOfParallelism == 1)
+        {
+            node.Split = PartitionRange(node.Best, node.Begin, node.End);
+            return;
+        }
+
+        var chunks = (count + PartitionChunk - 1) / PartitionChunk;
+        var lefts = new int[chunks];
+        Parallel.For(0, chunks, _parallel, c =>
+        {
+            var begin = node.Begin + (c * PartitionChunk);
+            lefts[c] = PartitionRange(node.Best, begin, Math.Min(node.End, begin + PartitionChunk)) - begin;
+        });
+
+        var totalLeft = lefts.Sum();
+        var leftAt = new int[chunks];
+        var rightAt = new int[chunks];
+        for (int c = 1, l = 0, r = 0; c < chunks; c++)
+        {
+            l += lefts[c - 1];
+            r += PartitionChunk - lefts[c - 1];
+            leftAt[c] = l;
+            rightAt[c] = r;
+        }
+
+        Parallel.For(0, chunks, _parallel, c =>
+        {
+            var begin = node.Begin + (c * PartitionChunk);
+            var size = Math.Min(node.End, begin + PartitionChunk) - begin;
+            var left = lefts[c];
+            Array.Copy(_rows, begin, _scratchRows, node.Begin + leftAt[c], left);
+            Array.Copy(_orderedGH, 2 * begin, _scratchGH, 2 * (node.Begin + leftAt[c]), 2 * left);
+            Array.Copy(_rows, begin + left, _scratchRows, node.Begin + totalLeft + rightAt[c], size - left);
+            Array.Copy(_orderedGH, 2 * (begin + left), _scratchGH, 2 * (node.Begin + totalLeft + rightAt[c]), 2 * (size - left));
+        });
+        Array.Copy(_scratchRows, node.Begin, _rows, node.Begin, count);
+        Array.Copy(_scratchGH, 2 * node.Begin, _orderedGH, 2 * node.Begin, 2 * count);
+        node.Split = node.Begin + totalLeft;
+    }
+
+    /// <summary>Stable in-place partition of rows [begin, end) (right rows pass through the scratch range); returns where the right part starts.</summary>
+    private unsafe int PartitionRange(SplitInfo s, int begin, int end)
+    {
         var bin = s.Bin;
         var missingLeft = s.MissingLeft;
-        int write = node.Begin, spill = node.Begin;
+        int write = begin, spill = begin;
         var stride = (long)_featureCount;
         fixed (byte* codes = _codes)
         fixed (int* rows = _rows, spillRows = _scratchRows)
-        fixed (float* g = _orderedG, h = _orderedH, spillG = _scratchG, spillH = _scratchH)
+        fixed (float* orderedGH = _orderedGH, scratchGH = _scratchGH)
         {
             var feature = s.Feature;
-            for (var i = node.Begin; i < node.End; i++)
+            var gh = (ulong*)orderedGH;
+            var spillGH = (ulong*)scratchGH;
+            for (var i = begin; i < end; i++)
             {
                 // Branch-free: write the row to both sides and advance only the side it belongs to
                 // (left/right is close to random, so a branch would mispredict half the time).
                 var r = rows[i];
                 int c = codes[(r * stride) + feature];
                 var left = (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? 1 : 0;
-                float gi = g[i], hi = h[i];
+                var pair = gh[i];
                 rows[write] = r;
-                g[write] = gi;
-                h[write] = hi;
+                gh[write] = pair;
                 spillRows[spill] = r;
-                spillG[spill] = gi;
-                spillH[spill] = hi;
+                spillGH[spill] = pair;
                 write += left;
                 spill += 1 - left;
             }
         }
 
-        var rightCount = spill - node.Begin;
-        Array.Copy(_scratchRows, node.Begin, _rows, write, rightCount);
-        Array.Copy(_scratchG, node.Begin, _orderedG, write, rightCount);
-        Array.Copy(_scratchH, node.Begin, _orderedH, write, rightCount);
-        node.Split = write;
+        var rightCount = spill - begin;
+        Array.Copy(_scratchRows, begin, _rows, write, rightCount);
+        Array.Copy(_scratchGH, 2 * begin, _orderedGH, 2 * write, 2 * rightCount);
+        return write;
     }
 
     private readonly record struct SplitInfo(double Gain, int Feature, int Bin, bool MissingLeft, double LeftG, double LeftH)

@@ -66,12 +66,15 @@ internal sealed class RandomForestTrainer
             MaxDegreeOfParallelism = Math.Max(1, _context.MaxThreads),
             CancellationToken = _context.CancellationToken,
         };
-        Parallel.For(
-            0,
-            _options.Trees,
-            parallel,
-            () => new Worker(this, n, features.ColumnCount),
-            (t, _, worker) =>
+        // One worker (scratch buffers) per thread; threads take the next tree index until none are
+        // left. Which thread builds a tree does not matter: a tree depends only on its index.
+        var next = -1;
+        var workers = Math.Max(1, Math.Min(parallel.MaxDegreeOfParallelism, _options.Trees));
+        Parallel.For(0, workers, parallel, _ =>
+        {
+            var worker = new Worker(this, n, features.ColumnCount);
+            int t;
+            while ((t = Interlocked.Increment(ref next)) < _options.Trees)
             {
                 _context.CancellationToken.ThrowIfCancellationRequested();
                 trees[t] = worker.Build(t, out var bag);
@@ -81,9 +84,8 @@ internal sealed class RandomForestTrainer
                 }
 
                 _context.Progress?.Report(new TrainingProgress("tree", Interlocked.Increment(ref done), _options.Trees));
-                return worker;
-            },
-            _ => { });
+            }
+        });
 
         double? oob = inBag is null ? null : OobScore(trees, inBag, parallel);
         return new ForestResult(TreeEnsemble.FromTrees(trees, binner), TreeBuild.Importance(trees, features.ColumnCount), oob);

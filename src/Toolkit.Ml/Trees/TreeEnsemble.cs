@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Toolkit.Ml.Training;
@@ -13,12 +14,21 @@ internal sealed class TreeEnsemble
 {
     private const int MissingLeftFlag = 1 << 30;
     private const int FeatureMask = MissingLeftFlag - 1;
-    private const int BlockRows = 512;
+    private const int BlockRows = 256;
+
+    /// <summary>Tree levels evaluated eight rows at a time by comparing against every node of the level (at most 8 nodes).</summary>
+    private const int VectorLevels = 4;
 
     private readonly FlatNode[] _nodes;
     private readonly double[] _values;
     private readonly int[] _roots;
     private readonly int[] _depths;
+
+    // For the vectorized top of each tree: the distinct nodes a row can be at on levels
+    // 0..VectorLevels-1 of tree t are _levelNodes[_levelStart[t * VectorLevels + k] ..
+    // _levelStart[t * VectorLevels + k + 1]).
+    private readonly int[] _levelStart;
+    private readonly int[] _levelNodes;
 
     private TreeEnsemble(FlatNode[] nodes, double[] values, int[] roots, int[] depths, int featureCount)
     {
@@ -27,6 +37,39 @@ internal sealed class TreeEnsemble
         _roots = roots;
         _depths = depths;
         FeatureCount = featureCount;
+        (_levelStart, _levelNodes) = TopLevels(nodes, roots);
+    }
+
+    /// <summary>Breadth-first sets of reachable nodes for the first <see cref="VectorLevels"/> levels of every tree.</summary>
+    private static (int[] Start, int[] Nodes) TopLevels(FlatNode[] nodes, int[] roots)
+    {
+        var start = new List<int>();
+        var list = new List<int>();
+        foreach (var root in roots)
+        {
+            var level = new List<int> { root };
+            for (var k = 0; k < VectorLevels; k++)
+            {
+                start.Add(list.Count);
+                list.AddRange(level);
+                var next = new List<int>();
+                foreach (var n in level)
+                {
+                    foreach (var child in nodes[n].Left == n ? [n] : new[] { nodes[n].Left, nodes[n].Left + 1 })
+                    {
+                        if (!next.Contains(child))
+                        {
+                            next.Add(child);
+                        }
+                    }
+                }
+
+                level = next;
+            }
+        }
+
+        start.Add(list.Count);
+        return ([.. start], [.. list]);
     }
 
     public int TreeCount => _roots.Length;
@@ -175,12 +218,48 @@ internal sealed class TreeEnsemble
                 // Left + goRight. NaN fails every comparison, so "v > threshold" already sends it
                 // left; it goes right only at nodes whose missing values go right. Leaves point to
                 // themselves with an infinite threshold and missing-left, so extra steps keep rows there.
-                for (var r = 0; r < count; r++)
+                var done = 0;
+                if (!hasMissing && Vector512.IsHardwareAccelerated)
                 {
-                    pos[r] = root;
+                    done = Math.Min(depth, VectorLevels);
+                    TopLevelsVector512(t, done, count & ~15, columns, nodes, pos);
+                    for (var r = count & ~15; r < count; r++)
+                    {
+                        var p = root;
+                        for (var d = 0; d < done; d++)
+                        {
+                            var node = nodes + p;
+                            p = node->Left + (columns[node->Feature & FeatureMask][r] > node->Threshold ? 1 : 0);
+                        }
+
+                        pos[r] = p;
+                    }
+                }
+                else if (!hasMissing && Vector256.IsHardwareAccelerated)
+                {
+                    done = Math.Min(depth, VectorLevels);
+                    TopLevelsVector(t, done, count & ~7, columns, nodes, pos);
+                    for (var r = count & ~7; r < count; r++)
+                    {
+                        var p = root;
+                        for (var d = 0; d < done; d++)
+                        {
+                            var node = nodes + p;
+                            p = node->Left + (columns[node->Feature & FeatureMask][r] > node->Threshold ? 1 : 0);
+                        }
+
+                        pos[r] = p;
+                    }
+                }
+                else
+                {
+                    for (var r = 0; r < count; r++)
+                    {
+                        pos[r] = root;
+                    }
                 }
 
-                for (var d = 0; d < depth; d++)
+                for (var d = done; d < depth; d++)
                 {
                     if (hasMissing)
                     {
@@ -209,6 +288,66 @@ internal sealed class TreeEnsemble
                     acc[r] += values[pos[r]];
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The first levels of tree <paramref name="tree"/> for rows [0, rows), eight at a time: a level
+    /// has few distinct nodes, so each row vector is compared against all of them and keeps the
+    /// result of the node it is at. Only for blocks without missing values.
+    /// </summary>
+    private unsafe void TopLevelsVector(int tree, int levels, int rows, float** columns, FlatNode* nodes, int* pos)
+    {
+        var root = Vector256.Create(_roots[tree]);
+        var first = tree * VectorLevels;
+        for (var r = 0; r < rows; r += 8)
+        {
+            var p = root;
+            for (var k = 0; k < levels; k++)
+            {
+                var next = Vector256<int>.Zero;
+                for (var i = _levelStart[first + k]; i < _levelStart[first + k + 1]; i++)
+                {
+                    var c = _levelNodes[i];
+                    var node = nodes + c;
+                    var at = Vector256.Equals(p, Vector256.Create(c));
+                    var v = Vector256.Load(columns[node->Feature & FeatureMask] + r);
+                    var goRight = Vector256.GreaterThan(v, Vector256.Create(node->Threshold)).AsInt32();
+                    next |= at & (Vector256.Create(node->Left) - goRight);
+                }
+
+                p = next;
+            }
+
+            p.Store(pos + r);
+        }
+    }
+
+    /// <summary>As <see cref="TopLevelsVector"/>, sixteen rows at a time where 512-bit vectors are fast.</summary>
+    private unsafe void TopLevelsVector512(int tree, int levels, int rows, float** columns, FlatNode* nodes, int* pos)
+    {
+        var root = Vector512.Create(_roots[tree]);
+        var first = tree * VectorLevels;
+        for (var r = 0; r < rows; r += 16)
+        {
+            var p = root;
+            for (var k = 0; k < levels; k++)
+            {
+                var next = Vector512<int>.Zero;
+                for (var i = _levelStart[first + k]; i < _levelStart[first + k + 1]; i++)
+                {
+                    var c = _levelNodes[i];
+                    var node = nodes + c;
+                    var at = Vector512.Equals(p, Vector512.Create(c));
+                    var v = Vector512.Load(columns[node->Feature & FeatureMask] + r);
+                    var goRight = Vector512.GreaterThan(v, Vector512.Create(node->Threshold)).AsInt32();
+                    next |= at & (Vector512.Create(node->Left) - goRight);
+                }
+
+                p = next;
+            }
+
+            p.Store(pos + r);
         }
     }
 
@@ -284,7 +423,8 @@ internal sealed class TreeEnsemble
                 continue;
             }
 
-            if (feature[i] >= featureCount || (uint)left[i] >= (uint)count || right[i] != left[i] + 1)
+            // Prediction walks nodes without bounds checks: every link must stay inside the model.
+            if (feature[i] >= featureCount || left[i] < 0 || left[i] >= count - 1 || right[i] != left[i] + 1)
             {
                 throw new FormatException($"Tree node {i} in the model payload points outside the model (or its children are not adjacent).");
             }
@@ -292,9 +432,9 @@ internal sealed class TreeEnsemble
             nodes[i] = new FlatNode(feature[i] | (missingLeft[i] != 0 ? MissingLeftFlag : 0), threshold[i], left[i], right[i]);
         }
 
-        foreach (var r in roots)
+        for (var t = 0; t < roots.Length; t++)
         {
-            if ((uint)r >= (uint)count)
+            if ((uint)roots[t] >= (uint)count || depths[t] < 0)
             {
                 throw new FormatException("A tree root in the model payload points outside the model.");
             }

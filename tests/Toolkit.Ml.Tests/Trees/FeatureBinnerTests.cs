@@ -22,6 +22,7 @@ public sealed class FeatureBinnerTests
         // Many distinct values (quantile edges): "code <= t" must be exactly "x <= Threshold(t)".
         var values = Enumerable.Range(0, 5000).Select(i => (float)((Uniform(i, 3) * 200) - 100)).ToArray();
         values[7] = float.NaN;
+        (values[8], values[9], values[10], values[11]) = (float.PositiveInfinity, float.NegativeInfinity, -0f, 0f);
         var x = Matrix(values);
         var binner = FeatureBinner.Fit(x, 16, 0, 2);
         var columnMajor = binner.Transform(x, 2)[0];

@@ -97,7 +97,8 @@ public sealed class TreeEnsembleTests
     [MemberData(nameof(Algorithms))]
     public void Fit_OneThreadOrFour_SamePredictionsAndBytes(string name)
     {
-        var (x, _, label) = Friedmanish(0, 1500);
+        // More rows than one histogram block (8192), so partial histograms are merged.
+        var (x, _, label) = Friedmanish(0, 20_000);
         WithMissing(x, 0, every: 7);
         var given = name == "random-forest"
             ? new Dictionary<string, string> { ["trees"] = "20", ["max_leaf_nodes"] = "40" }
@@ -139,6 +140,43 @@ public sealed class TreeEnsembleTests
         Predict(loaded, test).Should().Equal(Predict(model, test));
         Serialize(loaded).Should().Equal(Serialize(model));
         loaded.FeatureCount.Should().Be(8);
+    }
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void Predict_BatchAndRowByRow_Agree(string name)
+    {
+        // Batches take the vectorized path (16 or 8 rows at a time), single rows the scalar one.
+        var (x, target, _) = Friedmanish(0, 1000);
+        var model = Fit(Algorithm(name), x, target, ModelTask.Regression,
+            name == "random-forest" ? new() { ["trees"] = "10" } : new() { ["rounds"] = "20" });
+        var test = Friedmanish(2000, 600).Features;
+
+        var batch = Predict(model, test);
+        var single = Enumerable.Range(0, test.RowCount).Select(i => Predict(model, test.Take([i]))[0]).ToArray();
+
+        batch.Should().Equal(single);
+    }
+
+    [Fact]
+    public void Read_LinkOutsideTheModel_Throws()
+    {
+        var (x, target, _) = Friedmanish(0, 200);
+        var algorithm = Algorithm("gradient-boosting");
+        var model = Fit(algorithm, x, target, ModelTask.Regression, new() { ["rounds"] = "2", ["max_depth"] = "2" });
+        var json = System.Text.Json.Nodes.JsonNode.Parse(Serialize(model))!.AsObject();
+        using var document = System.Text.Json.JsonDocument.Parse(json.ToJsonString());
+        var left = PayloadArrays.ReadInts(document.RootElement, "left");
+        var right = PayloadArrays.ReadInts(document.RootElement, "right");
+        left[0] = left.Length - 1;
+        right[0] = left.Length;
+        json["left"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(left.AsSpan()));
+        json["right"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(right.AsSpan()));
+        using var corrupted = System.Text.Json.JsonDocument.Parse(json.ToJsonString());
+
+        var act = () => algorithm.Read(corrupted.RootElement, ModelTask.Regression);
+
+        act.Should().Throw<FormatException>().WithMessage("*outside the model*");
     }
 
     [Theory]
