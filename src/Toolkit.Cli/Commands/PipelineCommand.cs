@@ -98,7 +98,7 @@ internal static class PipelineCommand
         command.SetAction(async (parse, ct) =>
         {
             var spec = LoadValid(parse.GetValue(file)!, context);
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.EnterProject();
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
             var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), new LocalExecutor());
             var plan = await runner.PlanAsync(spec, new RunOptions
@@ -161,7 +161,7 @@ internal static class PipelineCommand
         command.SetAction(async (parse, ct) =>
         {
             var spec = LoadValid(parse.GetValue(file)!, context);
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.EnterProject();
             var (commit, branch) = ProjectContext.Git(settings.Root);
             var options = new RunOptions
             {

@@ -9,6 +9,17 @@ internal static class ProjectContext
 {
     public static ProjectSettings Settings() => ProjectSettings.Discover(Environment.CurrentDirectory);
 
+    /// <summary>
+    /// The project's settings, with the working directory moved to the project root: relative paths in
+    /// pipelines (a policy file, a CSV, a script) mean the same from any folder of the project.
+    /// </summary>
+    public static ProjectSettings EnterProject()
+    {
+        var settings = Settings();
+        Environment.CurrentDirectory = settings.Root;
+        return settings;
+    }
+
     public static async Task<Workspace> OpenWorkspaceAsync(ProjectSettings settings, CancellationToken cancellationToken)
     {
         var workspace = await Workspace.OpenAsync(settings.Store, cancellationToken: cancellationToken);

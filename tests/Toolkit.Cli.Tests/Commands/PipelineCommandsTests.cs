@@ -15,7 +15,16 @@ public sealed class PipelineCommandsTests : IDisposable
     public PipelineCommandsTests()
     {
         File.WriteAllText(_temp.File("toolkit.yaml"), "apiVersion: toolkit/v1\nkind: Project\nstore: .state\n");
-        Environment.CurrentDirectory = _temp.Path;
+
+        // The pipelines' gate steps read their policy from models/ in the project.
+        foreach (var model in new[] { "diabetes", "housing" })
+        {
+            Directory.CreateDirectory(_temp.File($"models/{model}"));
+            File.Copy(Path.Combine(RepositoryRoot(), "models", model, "model.yaml"), _temp.File($"models/{model}/model.yaml"));
+        }
+
+        Directory.CreateDirectory(_temp.File("sub"));
+        Environment.CurrentDirectory = _temp.File("sub"); // commands find the project (toolkit.yaml) from a subfolder
     }
 
     public void Dispose()
@@ -95,7 +104,7 @@ public sealed class PipelineCommandsTests : IDisposable
         var runId = root.GetProperty("run_id").GetString()!;
         var steps = root.GetProperty("steps").EnumerateArray().ToList();
         steps.Select(s => s.GetProperty("name").GetString()).Should().Equal(
-            "ingest", "validate", "split", "features", "train-forest", "train-boosting", "train-logistic", "evaluate", "select");
+            "ingest", "validate", "split", "features", "train-forest", "train-boosting", "train-logistic", "evaluate", "select", "gate");
         steps.Should().OnlyContain(s => s.GetProperty("cached").GetBoolean() == false && s.GetProperty("status").GetString() == "succeeded");
         var evaluate = steps.Single(s => s.GetProperty("name").GetString() == "evaluate");
         evaluate.GetProperty("values").GetProperty("auc").GetDouble().Should().BeGreaterThan(0.75);
