@@ -226,4 +226,48 @@ public sealed class RegistryCommandsTests : IDisposable
         using var show = await JsonAsync("model", "show", "prices", "--json");
         show.RootElement.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("digest").GetString()).Distinct().Should().HaveCount(8);
     }
+
+    [Fact]
+    public async Task Register_ProcessKilledAtAnyMoment_LeavesNoHalfVersion()
+    {
+        var data = _temp.File("k.csv");
+        (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
+        var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");
+        var random = new Random(5);
+        for (var i = 0; i < 6; i++)
+        {
+            var model = _temp.File($"k{i}.tkm");
+            var alpha = (0.5 * (i + 1)).ToString(CultureInfo.InvariantCulture);
+            (await CliRunner.RunAsync("train", "--data", data, "--label", "price", "--algorithm", "ridge", "--param", $"alpha={alpha}", "--out", model)).ExitCode.Should().Be(0);
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _temp.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { mlops, "model", "register", "--model", "killed", "--file", model })
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            // Kill at a different moment each time: before, during or after the registration.
+            using var process = Process.Start(start)!;
+            await Task.Delay(random.Next(20, 400));
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        // Whatever was cut short, every version that exists is whole: its file is there and matches.
+        using var show = await CliRunner.RunAsync("model", "show", "killed", "--json") is { ExitCode: 0 } ok
+            ? JsonDocument.Parse(ok.Output)
+            : JsonDocument.Parse("{\"versions\":[]}");
+        var versions = show.RootElement.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()).ToList();
+        versions.Should().Equal(Enumerable.Range(1, versions.Count), "version numbers have no holes");
+        foreach (var v in versions)
+        {
+            var target = _temp.File($"back{v}.tkm");
+            await using var registry = await Toolkit.Registry.Embedded.EmbeddedRegistry.OpenAsync(_temp.File(".toolkit/registry"));
+            await registry.DownloadModelAsync("killed", v, target);
+            File.Exists(target).Should().BeTrue();
+        }
+
+        // And the registry still works: the next registration gets the next number.
+        using var next = await JsonAsync("model", "register", "--model", "killed", "--file", _temp.File("k0.tkm"), "--json");
+        next.RootElement.GetProperty("version").GetInt32().Should().BeInRange(1, versions.Count + 1);
+    }
 }
