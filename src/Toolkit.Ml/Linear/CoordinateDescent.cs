@@ -88,7 +88,8 @@ internal static class CoordinateDescent
         double l2,
         int maxIter,
         double tol,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Action<int>? onIteration = null)
     {
         var p = xty.Length;
         var gapTolerance = tol * yNorm2;
@@ -124,6 +125,7 @@ internal static class CoordinateDescent
                 wMax = Math.Max(wMax, Math.Abs(updated));
             }
 
+            onIteration?.Invoke(iteration + 1);
             if (wMax == 0.0 || dwMax / wMax < tol || iteration == maxIter - 1)
             {
                 if (GramDualityGap(xty, yNorm2, w, h, l1, l2) <= gapTolerance)
