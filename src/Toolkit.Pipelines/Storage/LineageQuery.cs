@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 using static Toolkit.Pipelines.Storage.MetadataRows;
-using static Toolkit.Pipelines.Storage.MetadataSql;
+using static Toolkit.Storage.Sql;
 
 namespace Toolkit.Pipelines.Storage;
 

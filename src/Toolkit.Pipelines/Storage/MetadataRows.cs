@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using static Toolkit.Pipelines.Storage.MetadataSql;
+using static Toolkit.Storage.Sql;
 
 namespace Toolkit.Pipelines.Storage;
 

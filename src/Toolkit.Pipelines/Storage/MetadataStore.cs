@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Toolkit.Storage;
 using static Toolkit.Pipelines.Storage.MetadataRows;
-using static Toolkit.Pipelines.Storage.MetadataSql;
+using static Toolkit.Storage.Sql;
 
 namespace Toolkit.Pipelines.Storage;
 
@@ -16,23 +17,18 @@ namespace Toolkit.Pipelines.Storage;
 /// </summary>
 public sealed class MetadataStore : IAsyncDisposable, IDisposable
 {
-    /// <summary>How long a writer waits for another process's transaction before giving up.</summary>
-    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly SqliteConnection _connection;
+    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
     private readonly Random _random;
-    private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private MetadataStore(SqliteConnection connection, TimeProvider time, Random random, string path)
+    private MetadataStore(SqliteDatabase database, TimeProvider time, Random random)
     {
-        _connection = connection;
+        _database = database;
         _time = time;
         _random = random;
-        Path = path;
     }
 
-    public string Path { get; }
+    public string Path => _database.Path;
 
     /// <summary>Who owns runs created here (<c>host:pid</c>), used to tell abandoned runs from live ones.</summary>
     internal string Owner { get; set; } = Environment.MachineName + ":" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
@@ -49,33 +45,8 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
         string path, TimeProvider? time = null, Random? random = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var fullPath = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
-        var builder = new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-
-            // One long-lived connection per store; pooling would keep the file open after Dispose.
-            Pooling = false,
-            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
-        };
-        var connection = new SqliteConnection(builder.ToString());
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, null, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};", cancellationToken);
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", cancellationToken);
-            await ExecuteAsync(connection, null, "PRAGMA synchronous = NORMAL;", cancellationToken);
-            await ExecuteAsync(connection, null, "PRAGMA foreign_keys = ON;", cancellationToken);
-            await MigrateAsync(connection, cancellationToken);
-            return new MetadataStore(connection, time ?? TimeProvider.System, random ?? Random.Shared, fullPath);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
+        var database = await SqliteDatabase.OpenAsync(path, durable: false, MigrateAsync, cancellationToken);
+        return new MetadataStore(database, time ?? TimeProvider.System, random ?? Random.Shared);
     }
 
     /// <summary>The schema version of the open database.</summary>
@@ -483,17 +454,9 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
             },
             cancellationToken);
 
-    public void Dispose()
-    {
-        _connection.Dispose();
-        _gate.Dispose();
-    }
+    public void Dispose() => _database.Dispose();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _connection.DisposeAsync();
-        _gate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     private bool OwnerIsGone(string owner)
     {
@@ -527,39 +490,11 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
 
     private DateTimeOffset Now() => _time.GetUtcNow();
 
-    private async Task<T> WriteAsync<T>(Func<SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            // deferred: false issues BEGIN IMMEDIATE: take the write lock now, waiting out other writers.
-            await using var tx = _connection.BeginTransaction(deferred: false);
-            var result = await work(tx);
-            await tx.CommitAsync(cancellationToken);
-            return result;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private Task<T> WriteAsync<T>(Func<SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        _database.WriteAsync(work, cancellationToken);
 
-    private async Task<T> ReadAsync<T>(Func<SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            // A read transaction gives multi-query reads one consistent snapshot.
-            await using var tx = _connection.BeginTransaction(deferred: true);
-            var result = await work(tx);
-            await tx.CommitAsync(cancellationToken);
-            return result;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private Task<T> ReadAsync<T>(Func<SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        _database.ReadAsync(work, cancellationToken);
 
     private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {

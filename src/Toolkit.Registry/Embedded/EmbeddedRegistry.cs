@@ -1,8 +1,9 @@
+using Toolkit.Storage;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Toolkit.Registry.ModelCards;
 using Toolkit.Registry.Promotion;
-using static Toolkit.Registry.Embedded.RegistryDatabase;
+using static Toolkit.Storage.Sql;
 
 namespace Toolkit.Registry.Embedded;
 
@@ -20,11 +21,11 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     private const string VersionColumns =
         "model, version, digest, created_at, created_by, run_id, pipeline, data_digest, params_json, metrics_json, gate_passed, git_commit, git_branch";
 
-    private readonly RegistryDatabase _database;
+    private readonly SqliteDatabase _database;
     private readonly ModelStore _store;
     private readonly TimeProvider _time;
 
-    private EmbeddedRegistry(RegistryDatabase database, string root, TimeProvider time)
+    private EmbeddedRegistry(SqliteDatabase database, string root, TimeProvider time)
     {
         _database = database;
         _store = new ModelStore(root);
@@ -48,7 +49,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         var fullRoot = Path.GetFullPath(root);
-        var database = await RegistryDatabase.OpenAsync(Path.Combine(fullRoot, DatabaseFileName), cancellationToken);
+        var database = await SqliteDatabase.OpenAsync(Path.Combine(fullRoot, DatabaseFileName), durable: true, RegistrySchema.MigrateAsync, cancellationToken);
         return new EmbeddedRegistry(database, fullRoot, time ?? TimeProvider.System);
     }
 

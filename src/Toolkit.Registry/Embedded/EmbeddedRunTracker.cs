@@ -1,4 +1,5 @@
-using static Toolkit.Registry.Embedded.RegistryDatabase;
+using Toolkit.Storage;
+using static Toolkit.Storage.Sql;
 
 namespace Toolkit.Registry.Embedded;
 
@@ -8,10 +9,10 @@ namespace Toolkit.Registry.Embedded;
 /// </summary>
 public sealed class EmbeddedRunTracker : IRunTracker, IAsyncDisposable
 {
-    private readonly RegistryDatabase _database;
+    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
 
-    private EmbeddedRunTracker(RegistryDatabase database, TimeProvider time)
+    private EmbeddedRunTracker(SqliteDatabase database, TimeProvider time)
     {
         _database = database;
         _time = time;
@@ -21,7 +22,7 @@ public sealed class EmbeddedRunTracker : IRunTracker, IAsyncDisposable
     public static async Task<EmbeddedRunTracker> OpenAsync(string root, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
-        var database = await RegistryDatabase.OpenAsync(Path.Combine(Path.GetFullPath(root), EmbeddedRegistry.DatabaseFileName), cancellationToken);
+        var database = await SqliteDatabase.OpenAsync(Path.Combine(Path.GetFullPath(root), EmbeddedRegistry.DatabaseFileName), durable: true, RegistrySchema.MigrateAsync, cancellationToken);
         return new EmbeddedRunTracker(database, time ?? TimeProvider.System);
     }
 

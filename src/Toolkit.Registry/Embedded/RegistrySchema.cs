@@ -1,3 +1,4 @@
+using Toolkit.Storage;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
@@ -89,8 +90,8 @@ internal static class RegistrySchema
     {
         // BEGIN IMMEDIATE: two processes opening a fresh registry at once migrate it once, one after the other.
         await using var tx = connection.BeginTransaction(deferred: false);
-        await RegistryDatabase.ExecuteAsync(tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
-        var current = await RegistryDatabase.ScalarAsync(tx, "SELECT version FROM schema_version", cancellationToken);
+        await Sql.ExecuteAsync(tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
+        var current = await Sql.ScalarAsync(tx, "SELECT version FROM schema_version", cancellationToken);
         var version = current is null ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
         if (version > LatestVersion)
         {
@@ -100,16 +101,16 @@ internal static class RegistrySchema
 
         for (var next = version + 1; next <= LatestVersion; next++)
         {
-            await RegistryDatabase.ExecuteAsync(tx, Migrations[next - 1], cancellationToken);
+            await Sql.ExecuteAsync(tx, Migrations[next - 1], cancellationToken);
         }
 
         if (current is null)
         {
-            await RegistryDatabase.ExecuteAsync(tx, "INSERT INTO schema_version (version) VALUES ($v)", cancellationToken, ("$v", LatestVersion));
+            await Sql.ExecuteAsync(tx, "INSERT INTO schema_version (version) VALUES ($v)", cancellationToken, ("$v", LatestVersion));
         }
         else if (version != LatestVersion)
         {
-            await RegistryDatabase.ExecuteAsync(tx, "UPDATE schema_version SET version = $v", cancellationToken, ("$v", LatestVersion));
+            await Sql.ExecuteAsync(tx, "UPDATE schema_version SET version = $v", cancellationToken, ("$v", LatestVersion));
         }
 
         await tx.CommitAsync(cancellationToken);
