@@ -1,0 +1,58 @@
+using Toolkit.Pipelines.Project;
+
+namespace Toolkit.Pipelines.Tests.Project;
+
+public sealed class ProjectSettingsTests : IDisposable
+{
+    private readonly RunnerTempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Write(string yaml)
+    {
+        var path = Path.Combine(_temp.Path, ProjectSettings.FileName);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public void Discover_FromASubfolder_FindsTheFile_AndResolvesTheStoreAgainstIt()
+    {
+        Write("store: state\nexecutor: docker\nmax_parallel: 3\nregistry:\n  backend: mlflow\n  tracking_uri: http://127.0.0.1:5000\n");
+        var sub = Directory.CreateDirectory(Path.Combine(_temp.Path, "a", "b")).FullName;
+
+        var settings = ProjectSettings.Discover(sub);
+
+        settings.Root.Should().Be(_temp.Path);
+        settings.Store.Should().Be(Path.Combine(_temp.Path, "state"));
+        settings.Executor.Should().Be("docker");
+        settings.MaxParallel.Should().Be(3);
+        settings.RegistryBackend.Should().Be("mlflow");
+        settings.MlflowTrackingUri.Should().Be("http://127.0.0.1:5000");
+    }
+
+    [Fact]
+    public void Discover_NoFile_UsesDefaultsInTheWorkingFolder()
+    {
+        var settings = ProjectSettings.Discover(_temp.Path);
+
+        settings.File.Should().BeNull();
+        settings.Store.Should().Be(Path.Combine(_temp.Path, ".toolkit"));
+        settings.Executor.Should().Be("local");
+        settings.RegistryBackend.Should().Be("embedded");
+    }
+
+    [Theory]
+    [InlineData("stor: x\n", "1:1: unknown setting 'stor'; did you mean 'store'?")]
+    [InlineData("executor: kubernetes\n", "1:11: executor must be local or docker, not 'kubernetes'")]
+    [InlineData("max_parallel: 0\n", "1:15: max_parallel must be a positive integer")]
+    [InlineData("registry:\n  backend: s3\n", "2:12: registry backend must be embedded or mlflow, not 's3'")]
+    public void Load_BadSetting_NamesFileLineAndColumn(string yaml, string expected)
+    {
+        var path = Write(yaml);
+
+        var act = () => ProjectSettings.Load(path);
+
+        act.Should().Throw<ProjectSettingsException>().WithMessage($"{path}:{expected}*");
+    }
+}
