@@ -398,4 +398,27 @@ public sealed class PipelineRunnerTests : IAsyncLifetime
         var mistyped = () => PipelineRunner.ResolveParams(spec, new Dictionary<string, string> { ["times"] = "two" });
         mistyped.Should().Throw<PipelineParameterException>().WithMessage("*'times' must be a integer, not 'two'*");
     }
+
+    [Fact]
+    public async Task Plan_BeforeAndAfterARun_SaysWhatWouldRunAndRunsNothing()
+    {
+        var runner = Runner();
+        var spec = Spec(Chain);
+
+        var cold = await runner.PlanAsync(spec, new RunOptions());
+        cold.Select(p => (p.Name, p.Action)).Should().Equal(
+            ("left", PlannedAction.Run), ("right", PlannedAction.Run), ("join", PlannedAction.RunAfterUpstream), ("report", PlannedAction.RunAfterUpstream));
+        (_make.Runs + _concat.Runs).Should().Be(0, "planning runs nothing");
+
+        await runner.RunAsync(spec, new RunOptions());
+        var warm = await runner.PlanAsync(spec, new RunOptions());
+        warm.Should().OnlyContain(p => p.Action == PlannedAction.Cached);
+
+        var changed = await runner.PlanAsync(spec, new RunOptions { Params = new Dictionary<string, string> { ["word"] = "zz" } });
+        changed.Select(p => (p.Name, p.Action)).Should().Equal(
+            ("left", PlannedAction.Run), ("right", PlannedAction.Cached), ("join", PlannedAction.RunAfterUpstream), ("report", PlannedAction.RunAfterUpstream));
+
+        var skipped = await runner.PlanAsync(spec, new RunOptions { Params = new Dictionary<string, string> { ["times"] = "1" } });
+        skipped.Single(p => p.Name == "left").Action.Should().Be(PlannedAction.Run);
+    }
 }
