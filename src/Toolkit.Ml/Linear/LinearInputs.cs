@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Toolkit.Ml.Training;
 
 namespace Toolkit.Ml.Linear;
@@ -23,9 +25,7 @@ internal static class LinearInputs
                 var v = src[i];
                 if (!float.IsFinite(v))
                 {
-                    throw new InvalidOperationException(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"{algorithm}: feature '{features.Names[j]}' has a {(float.IsNaN(v) ? "missing (NaN)" : "non-finite")} value at row {i}; linear models need imputed, finite inputs (the feature pipeline imputes missing values)."));
+                    throw NotFinite(features, algorithm, j, i, v);
                 }
 
                 dst[i] = v;
@@ -35,6 +35,27 @@ internal static class LinearInputs
         }
 
         return columns;
+    }
+
+    /// <summary>
+    /// The feature columns as they are, single precision, after checking that every value is finite;
+    /// for solvers that widen block by block instead of holding a double copy of the whole matrix.
+    /// </summary>
+    public static float[][] FiniteColumns(FeatureMatrix features, string algorithm)
+    {
+        var source = features.Columns;
+        for (var j = 0; j < source.Length; j++)
+        {
+            var column = source[j];
+
+            if (!AllFinite(column))
+            {
+                var i = Array.FindIndex(column, v => !float.IsFinite(v));
+                throw NotFinite(features, algorithm, j, i, column[i]);
+            }
+        }
+
+        return source;
     }
 
     /// <summary>Checks the label: finite for regression, 0 or 1 for binary classification.</summary>
@@ -63,6 +84,30 @@ internal static class LinearInputs
             }
         }
     }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        // NaN and ±infinity are exactly the values whose product with zero is not zero (NaN).
+        var probe = Vector<float>.Zero;
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+        foreach (var v in vectors)
+        {
+            probe += v * Vector<float>.Zero;
+        }
+
+        var sum = Vector.Dot(probe, Vector<float>.One);
+        for (var i = vectors.Length * Vector<float>.Count; i < values.Length; i++)
+        {
+            sum += values[i] * 0f;
+        }
+
+        return float.IsFinite(sum);
+    }
+
+    private static InvalidOperationException NotFinite(FeatureMatrix features, string algorithm, int column, int row, float value) =>
+        new(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{algorithm}: feature '{features.Names[column]}' has a {(float.IsNaN(value) ? "missing (NaN)" : "non-finite")} value at row {row}; linear models need imputed, finite inputs (the feature pipeline imputes missing values)."));
 
     public static void CheckTask(IAlgorithm algorithm, ModelTask task)
     {

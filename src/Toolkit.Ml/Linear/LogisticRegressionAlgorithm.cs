@@ -34,15 +34,12 @@ internal sealed class LogisticRegressionAlgorithm : IAlgorithm
         ArgumentNullException.ThrowIfNull(context);
         LinearInputs.CheckTask(this, data.Task);
         LinearInputs.CheckLabel(data, Name);
-        var x = LinearInputs.Columns(data.Features, Name);
-        var (w, b) = NewtonSolver.Solve(
-            x,
+        var objective = new LogisticObjective(
+            LinearInputs.FiniteColumns(data.Features, Name),
             data.Label,
             parameters.GetDouble("c"),
-            parameters.GetBool("fit_intercept"),
-            parameters.GetInt("max_iter"),
-            parameters.GetDouble("tol"),
-            context);
+            parameters.GetBool("fit_intercept"));
+        var (w, b) = NewtonSolver.Solve(objective, parameters.GetInt("max_iter"), parameters.GetDouble("tol"), context);
         return new LinearPredictor(ModelTask.BinaryClassification, w, b);
     }
 
