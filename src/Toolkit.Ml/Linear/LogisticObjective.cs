@@ -92,13 +92,14 @@ internal sealed class LogisticObjective
             loss += BlockLoss(_y.AsSpan(start, length), z[..length], residual, _curvature);
             if (derivatives)
             {
+                var curvature = MemoryMarshal.Cast<double, Vector<double>>(_curvature.AsSpan(0, padded));
                 for (var a = 0; a < _m; a++)
                 {
-                    var column = _columns.AsSpan(a * Block, padded);
-                    var target = _weighted.AsSpan(a * Block, padded);
-                    for (var i = 0; i < padded; i++)
+                    var column = MemoryMarshal.Cast<double, Vector<double>>(_columns.AsSpan(a * Block, padded));
+                    var target = MemoryMarshal.Cast<double, Vector<double>>(_weighted.AsSpan(a * Block, padded));
+                    for (var k = 0; k < curvature.Length; k++)
                     {
-                        target[i] = _curvature[i] * column[i];
+                        target[k] = curvature[k] * column[k];
                     }
                 }
 
