@@ -56,7 +56,8 @@ public sealed class LogisticObjectiveTests
             objective.Gradient[a].Should().BeApproximately(gradient[a], 1e-9 * (1.0 + Math.Abs(gradient[a])));
             for (var b = 0; b <= a; b++)
             {
-                objective.Hessian[(a * m) + b].Should().BeApproximately(hessian[a, b], 1e-9 * (1.0 + Math.Abs(hessian[a, b])));
+                // The Hessian is summed in single precision within a block, by design.
+                objective.Hessian[(a * m) + b].Should().BeApproximately(hessian[a, b], 1e-5 * (1.0 + Math.Abs(hessian[a, b])));
             }
         }
     }
