@@ -89,14 +89,9 @@ internal sealed class LogisticObjective
         {
             var length = Math.Min(Block, _n - start);
             var padded = (length + lanes - 1) / lanes * lanes;
-            CopyBlock(start, length, padded, derivatives);
-
             var z = _z.AsSpan(0, padded);
             z.Fill(intercept);
-            for (var j = 0; j < _p; j++)
-            {
-                LinearAlgebra.Axpy(beta[j], _columns.AsSpan(j * Block, padded), z);
-            }
+            CopyBlock(start, length, padded, derivatives, beta, z);
 
             // Padding rows have zero columns (ones column included), so whatever their residual and
             // curvature, they add nothing to the sums below.
@@ -136,7 +131,8 @@ internal sealed class LogisticObjective
         return (0.5 * penalty) + (_c * loss);
     }
 
-    private void CopyBlock(int start, int length, int padded, bool singles)
+    /// <summary>Copies the block's columns into the buffers, adding each one's share to the scores z on the way.</summary>
+    private void CopyBlock(int start, int length, int padded, bool singles, double[] beta, Span<double> z)
     {
         for (var j = 0; j < _m; j++)
         {
@@ -145,7 +141,7 @@ internal sealed class LogisticObjective
             if (j < _p)
             {
                 var source = _x[j].AsSpan(start, length);
-                Widen(source, target);
+                WidenAndScore(source, target, beta[j], z);
                 if (singles)
                 {
                     source.CopyTo(single);
@@ -162,16 +158,23 @@ internal sealed class LogisticObjective
         }
     }
 
-    private static void Widen(ReadOnlySpan<float> source, Span<double> target)
+    /// <summary>target = (double)source and z += weight·target, in one pass while the column is in registers.</summary>
+    private static void WidenAndScore(ReadOnlySpan<float> source, Span<double> target, double weight, Span<double> z)
     {
         var i = 0;
         if (Vector.IsHardwareAccelerated && source.Length >= Vector<float>.Count)
         {
             var vs = MemoryMarshal.Cast<float, Vector<float>>(source);
             var vt = MemoryMarshal.Cast<double, Vector<double>>(target);
+            var vz = MemoryMarshal.Cast<double, Vector<double>>(z);
+            var w = new Vector<double>(weight);
             for (var k = 0; k < vs.Length; k++)
             {
-                Vector.Widen(vs[k], out vt[2 * k], out vt[(2 * k) + 1]);
+                Vector.Widen(vs[k], out var low, out var high);
+                vt[2 * k] = low;
+                vt[(2 * k) + 1] = high;
+                vz[2 * k] = Vector.FusedMultiplyAdd(w, low, vz[2 * k]);
+                vz[(2 * k) + 1] = Vector.FusedMultiplyAdd(w, high, vz[(2 * k) + 1]);
             }
 
             i = vs.Length * Vector<float>.Count;
@@ -180,6 +183,7 @@ internal sealed class LogisticObjective
         for (; i < source.Length; i++)
         {
             target[i] = source[i];
+            z[i] = Math.FusedMultiplyAdd(weight, source[i], z[i]);
         }
     }
 
