@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Toolkit.Ml.Linear;
@@ -12,6 +13,11 @@ namespace Toolkit.Ml.Linear;
 /// accumulated in single precision within a block (twice the lanes per instruction): an error of ~1e-6
 /// in it changes how fast Newton converges by a negligible amount, never where it converges to.
 /// </summary>
+/// <remarks>
+/// The kernels run a handful of times per fit, too few for tiered compilation to replace their first
+/// code (or the shared library's precompiled vector math they call) with fully optimized code, so they
+/// ask for it at once (CLI JIT settings, 100k x 20: one evaluation 3.5 -> 2.8 ms).
+/// </remarks>
 internal sealed class LogisticObjective
 {
     // Rows per block: the block buffers (~30 bytes per column and row) stay in a 512 KB L2 cache
@@ -78,6 +84,7 @@ internal sealed class LogisticObjective
     /// The objective at <paramref name="beta"/> (coefficients, then intercept); with
     /// <paramref name="derivatives"/> also <see cref="Gradient"/> and <see cref="Hessian"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(double[] beta, bool derivatives)
     {
         var lanes = Vector<float>.Count;
@@ -132,6 +139,7 @@ internal sealed class LogisticObjective
     }
 
     /// <summary>Copies the block's columns into the buffers, adding each one's share to the scores z on the way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyBlock(int start, int length, int padded, bool singles, double[] beta, Span<double> z)
     {
         for (var j = 0; j < _m; j++)
@@ -159,6 +167,7 @@ internal sealed class LogisticObjective
     }
 
     /// <summary>target = (double)source and z += weight·target, in one pass while the column is in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WidenAndScore(ReadOnlySpan<float> source, Span<double> target, double weight, Span<double> z)
     {
         var i = 0;
@@ -191,6 +200,7 @@ internal sealed class LogisticObjective
     /// Σ log(1 + e^z) - y·z over the block, and per row the residual σ(z) - y and curvature σ(z)(1 - σ(z)),
     /// all from one e^{-|z|} and one log per row (finite for any z).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double BlockLoss(ReadOnlySpan<double> y, ReadOnlySpan<double> z, Span<double> residual, Span<double> curvature)
     {
         var n = z.Length;
@@ -233,6 +243,7 @@ internal sealed class LogisticObjective
     }
 
     /// <summary>gradientSums[b] += Σᵢ residual[i]·column[b, i], four columns at a time, in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AccumulateGradient(int padded)
     {
         var vectors = padded / Vector<double>.Count;
@@ -263,6 +274,7 @@ internal sealed class LogisticObjective
     }
 
     /// <summary>weighted[a, i] = curvature[i]·column[a, i], rounded to single precision.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WeightColumns(int padded)
     {
         var curvature = MemoryMarshal.Cast<double, Vector<double>>(_curvature.AsSpan(0, padded));
@@ -282,6 +294,7 @@ internal sealed class LogisticObjective
     /// eight independent fused multiply-add chains per tile keep the FMA units busy instead of waiting on
     /// one sum. Single precision within the block; each block's sums are added in double.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AccumulateHessian(int padded)
     {
         var vectors = padded / Vector<float>.Count;
