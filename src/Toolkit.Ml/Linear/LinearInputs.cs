@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Numerics;
-using System.Runtime.InteropServices;
 using Toolkit.Ml.Training;
 
 namespace Toolkit.Ml.Linear;
@@ -38,24 +36,20 @@ internal static class LinearInputs
     }
 
     /// <summary>
-    /// The feature columns as they are, single precision, after checking that every value is finite;
-    /// for solvers that widen block by block instead of holding a double copy of the whole matrix.
+    /// Throws, naming feature and row, when a value is NaN or infinite; for solvers that widen the single
+    /// precision columns block by block instead of holding a checked double copy of the whole matrix.
     /// </summary>
-    public static float[][] FiniteColumns(FeatureMatrix features, string algorithm)
+    public static void CheckFinite(FeatureMatrix features, string algorithm)
     {
         var source = features.Columns;
         for (var j = 0; j < source.Length; j++)
         {
-            var column = source[j];
-
-            if (!AllFinite(column))
+            var i = Array.FindIndex(source[j], v => !float.IsFinite(v));
+            if (i >= 0)
             {
-                var i = Array.FindIndex(column, v => !float.IsFinite(v));
-                throw NotFinite(features, algorithm, j, i, column[i]);
+                throw NotFinite(features, algorithm, j, i, source[j][i]);
             }
         }
-
-        return source;
     }
 
     /// <summary>Checks the label: finite for regression, 0 or 1 for binary classification.</summary>
@@ -83,25 +77,6 @@ internal static class LinearInputs
                     $"{algorithm}: label at row {i} is {y}; {(data.Task == ModelTask.BinaryClassification ? "binary labels must be 0 or 1" : "regression targets must be finite")}."));
             }
         }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        // NaN and ±infinity are exactly the values whose product with zero is not zero (NaN).
-        var probe = Vector<float>.Zero;
-        var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
-        foreach (var v in vectors)
-        {
-            probe += v * Vector<float>.Zero;
-        }
-
-        var sum = Vector.Dot(probe, Vector<float>.One);
-        for (var i = vectors.Length * Vector<float>.Count; i < values.Length; i++)
-        {
-            sum += values[i] * 0f;
-        }
-
-        return float.IsFinite(sum);
     }
 
     private static InvalidOperationException NotFinite(FeatureMatrix features, string algorithm, int column, int row, float value) =>

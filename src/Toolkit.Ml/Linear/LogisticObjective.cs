@@ -74,19 +74,21 @@ internal sealed class LogisticObjective
     /// <summary>Number of parameters: the coefficients, then the intercept when it is fitted.</summary>
     public int Size => _m;
 
-    /// <summary>The penalized gradient at the last point evaluated with derivatives.</summary>
+    /// <summary>The penalized gradient at the last point evaluated with the gradient.</summary>
     public double[] Gradient { get; }
 
-    /// <summary>The lower triangle (row-major, Size x Size) of the penalized Hessian at that point.</summary>
+    /// <summary>The lower triangle (row-major, Size x Size) of the penalized Hessian at the last point evaluated with it.</summary>
     public double[] Hessian { get; }
 
     /// <summary>
     /// The objective at <paramref name="beta"/> (coefficients, then intercept); with
-    /// <paramref name="derivatives"/> also <see cref="Gradient"/> and <see cref="Hessian"/>.
+    /// <paramref name="gradient"/> also <see cref="Gradient"/>, with <paramref name="hessian"/> also
+    /// <see cref="Hessian"/> (left as it was otherwise).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public double Evaluate(double[] beta, bool derivatives)
+    public double Evaluate(double[] beta, bool gradient, bool hessian)
     {
+        hessian &= gradient;
         var lanes = Vector<float>.Count;
         var intercept = _m > _p ? beta[_p] : 0.0;
         Array.Clear(_products);
@@ -98,14 +100,18 @@ internal sealed class LogisticObjective
             var padded = (length + lanes - 1) / lanes * lanes;
             var z = _z.AsSpan(0, padded);
             z.Fill(intercept);
-            CopyBlock(start, length, padded, derivatives, beta, z);
+            CopyBlock(start, length, padded, hessian, beta, z);
 
             // Padding rows have zero columns (ones column included), so whatever their residual and
             // curvature, they add nothing to the sums below.
             loss += BlockLoss(_y.AsSpan(start, length), z[..length], _residual, _curvature);
-            if (derivatives)
+            if (gradient)
             {
                 AccumulateGradient(padded);
+            }
+
+            if (hessian)
+            {
                 WeightColumns(padded);
                 AccumulateHessian(padded);
             }
@@ -117,11 +123,15 @@ internal sealed class LogisticObjective
             penalty += beta[j] * beta[j];
         }
 
-        if (derivatives)
+        for (var a = 0; a < _m && gradient; a++)
+        {
+            Gradient[a] = (a < _p ? beta[a] : 0.0) + (_c * _gradientSums[a]);
+        }
+
+        if (hessian)
         {
             for (var a = 0; a < _m; a++)
             {
-                Gradient[a] = (a < _p ? beta[a] : 0.0) + (_c * _gradientSums[a]);
                 for (var b = 0; b <= a; b++)
                 {
                     Hessian[(a * _m) + b] = _c * _products[(a * _right) + b];

@@ -35,11 +35,18 @@ internal sealed class LogisticRegressionAlgorithm : IAlgorithm
         LinearInputs.CheckTask(this, data.Task);
         LinearInputs.CheckLabel(data, Name);
         var objective = new LogisticObjective(
-            LinearInputs.FiniteColumns(data.Features, Name),
+            data.Features.Columns,
             data.Label,
             parameters.GetDouble("c"),
             parameters.GetBool("fit_intercept"));
-        var (w, b) = NewtonSolver.Solve(objective, parameters.GetInt("max_iter"), parameters.GetDouble("tol"), context);
+
+        // The data is scanned for NaN and infinity only when the first pass shows there is one.
+        var (w, b) = NewtonSolver.Solve(
+            objective,
+            parameters.GetInt("max_iter"),
+            parameters.GetDouble("tol"),
+            context,
+            () => LinearInputs.CheckFinite(data.Features, Name));
         return new LinearPredictor(ModelTask.BinaryClassification, w, b);
     }
 

@@ -18,8 +18,13 @@ internal static class NewtonSolver
     // Relative change of the objective that is indistinguishable from rounding at the optimum.
     private const double RoundingNoise = 1e-12;
 
+    /// <summary>
+    /// Minimizes <paramref name="objective"/> from zero. <paramref name="checkInputs"/> runs (and is
+    /// expected to throw) when the objective at zero is not finite: with 0/1 labels that happens only
+    /// when a feature value is NaN or infinite, so clean data is never scanned separately.
+    /// </summary>
     public static (double[] Coefficients, double Intercept) Solve(
-        LogisticObjective objective, int maxIter, double tol, TrainContext context)
+        LogisticObjective objective, int maxIter, double tol, TrainContext context, Action checkInputs)
     {
         var m = objective.Size;
         var beta = new double[m];
@@ -28,9 +33,15 @@ internal static class NewtonSolver
         var hessian = new double[m * m];
         var step = new double[m];
         context.CancellationToken.ThrowIfCancellationRequested();
-        var f = objective.Evaluate(beta, derivatives: true);
+        var f = objective.Evaluate(beta, gradient: true, hessian: true);
+        if (!double.IsFinite(f))
+        {
+            checkInputs();
+        }
+
         Array.Copy(objective.Gradient, gradient, m);
         Array.Copy(objective.Hessian, hessian, hessian.Length);
+        var previousGradMax = double.NaN;
         for (var iteration = 0; iteration < maxIter; iteration++)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
@@ -40,10 +51,16 @@ internal static class NewtonSolver
                 break;
             }
 
+            // Newton's gradients shrink quadratically, g' ≈ K·g² with K ≈ g / g_prev². When that predicts
+            // convergence, the next point is the last one: its Hessian would never be used, so skip it (a
+            // wrong prediction only means one step on the previous Hessian, which still converges).
+            var predicted = gradMax * gradMax * gradMax / (previousGradMax * previousGradMax);
+            var wantHessian = !(predicted <= tol);
+            previousGradMax = gradMax;
             var slope = LinearAlgebra.Dot(gradient, step);
             var t = 1.0;
             var accepted = false;
-            var haveDerivatives = false;
+            var haveGradient = false;
             var ft = f;
             for (var h = 0; h < MaxHalvings && !accepted; h++, t *= 0.5)
             {
@@ -53,25 +70,29 @@ internal static class NewtonSolver
                 }
 
                 // The full step is almost always taken near the optimum: get its derivatives in the same pass.
-                haveDerivatives = h == 0;
-                ft = objective.Evaluate(trial, haveDerivatives);
+                haveGradient = h == 0;
+                ft = objective.Evaluate(trial, haveGradient, haveGradient && wantHessian);
                 accepted = ft <= f + (Armijo * t * slope)
 
                     // At the optimum the decrease drowns in rounding; a step that still shrinks the gradient is progress.
-                    || (haveDerivatives && ft - f <= RoundingNoise * Math.Abs(f) && MaxAbs(objective.Gradient) < gradMax);
+                    || (haveGradient && ft - f <= RoundingNoise * Math.Abs(f) && MaxAbs(objective.Gradient) < gradMax);
             }
 
             if (accepted)
             {
                 f = ft;
                 (beta, trial) = (trial, beta);
-                if (!haveDerivatives)
+                if (!haveGradient)
                 {
-                    objective.Evaluate(beta, derivatives: true);
+                    wantHessian = true;
+                    objective.Evaluate(beta, gradient: true, hessian: true);
                 }
 
                 Array.Copy(objective.Gradient, gradient, m);
-                Array.Copy(objective.Hessian, hessian, hessian.Length);
+                if (wantHessian)
+                {
+                    Array.Copy(objective.Hessian, hessian, hessian.Length);
+                }
             }
 
             context.Progress?.Report(new TrainingProgress("newton", iteration + 1, maxIter));

@@ -22,7 +22,7 @@ public sealed class LogisticObjectiveTests
         var beta = Enumerable.Range(0, m).Select(j => 0.4 - (0.15 * j)).ToArray();
         var objective = new LogisticObjective(x, y, C, fitIntercept);
 
-        var value = objective.Evaluate(beta, derivatives: true);
+        var value = objective.Evaluate(beta, gradient: true, hessian: true);
 
         // Direct sums: z = x·w + b, loss = log(1 + e^z) - y·z, gradient and Hessian of the penalized objective.
         var expectedValue = 0.5 * beta.Take(Features).Sum(w => w * w);
@@ -69,8 +69,8 @@ public sealed class LogisticObjectiveTests
         var objective = new LogisticObjective(x, y, 2.0, fitIntercept: true);
         var beta = new[] { 0.3, -0.2, 0.1, 0.5, -0.4, 0.25 };
 
-        var full = objective.Evaluate(beta, derivatives: true);
-        var valueOnly = objective.Evaluate(beta, derivatives: false);
+        var full = objective.Evaluate(beta, gradient: true, hessian: true);
+        var valueOnly = objective.Evaluate(beta, gradient: false, hessian: false);
 
         valueOnly.Should().Be(full);
     }
@@ -83,7 +83,7 @@ public sealed class LogisticObjectiveTests
         var y = new[] { 1.0, 0.0, 0.0, 1.0, 1.0 };
         var objective = new LogisticObjective(x, y, 1.0, fitIntercept: false);
 
-        var value = objective.Evaluate([2.0], derivatives: true);
+        var value = objective.Evaluate([2.0], gradient: true, hessian: true);
 
         // Rows 3 and 4 are wrong by |z| = 800 each; row 5: log(1 + e^-2); penalty 0.5·2².
         value.Should().BeApproximately(2.0 + 1600.0 + Math.Log(1.0 + Math.Exp(-2.0)), 1e-9);
