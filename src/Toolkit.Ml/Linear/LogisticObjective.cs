@@ -20,8 +20,8 @@ namespace Toolkit.Ml.Linear;
 /// </remarks>
 internal sealed class LogisticObjective
 {
-    // Rows per block: the block buffers (~30 bytes per column and row) stay in a 512 KB L2 cache
-    // for up to ~30 features and in L3 beyond; a multiple of every vector width.
+    // Rows per block: the block buffers (16 bytes per column and row, 8 KB per column) stay in a
+    // 512 KB L2 cache for up to ~60 features and in L3 beyond; a multiple of every vector width.
     private const int Block = 512;
 
     private readonly float[][] _x;
