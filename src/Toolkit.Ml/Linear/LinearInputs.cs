@@ -23,9 +23,7 @@ internal static class LinearInputs
                 var v = src[i];
                 if (!float.IsFinite(v))
                 {
-                    throw new InvalidOperationException(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"{algorithm}: feature '{features.Names[j]}' has a {(float.IsNaN(v) ? "missing (NaN)" : "non-finite")} value at row {i}; linear models need imputed, finite inputs (the feature pipeline imputes missing values)."));
+                    throw NotFinite(features, algorithm, j, i, v);
                 }
 
                 dst[i] = v;
@@ -35,6 +33,23 @@ internal static class LinearInputs
         }
 
         return columns;
+    }
+
+    /// <summary>
+    /// Throws, naming feature and row, when a value is NaN or infinite; for solvers that widen the single
+    /// precision columns block by block instead of holding a checked double copy of the whole matrix.
+    /// </summary>
+    public static void CheckFinite(FeatureMatrix features, string algorithm)
+    {
+        var source = features.Columns;
+        for (var j = 0; j < source.Length; j++)
+        {
+            var i = Array.FindIndex(source[j], v => !float.IsFinite(v));
+            if (i >= 0)
+            {
+                throw NotFinite(features, algorithm, j, i, source[j][i]);
+            }
+        }
     }
 
     /// <summary>Checks the label: finite for regression, 0 or 1 for binary classification.</summary>
@@ -63,6 +78,11 @@ internal static class LinearInputs
             }
         }
     }
+
+    private static InvalidOperationException NotFinite(FeatureMatrix features, string algorithm, int column, int row, float value) =>
+        new(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{algorithm}: feature '{features.Names[column]}' has a {(float.IsNaN(value) ? "missing (NaN)" : "non-finite")} value at row {row}; linear models need imputed, finite inputs (the feature pipeline imputes missing values)."));
 
     public static void CheckTask(IAlgorithm algorithm, ModelTask task)
     {

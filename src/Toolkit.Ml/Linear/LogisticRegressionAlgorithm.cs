@@ -34,15 +34,19 @@ internal sealed class LogisticRegressionAlgorithm : IAlgorithm
         ArgumentNullException.ThrowIfNull(context);
         LinearInputs.CheckTask(this, data.Task);
         LinearInputs.CheckLabel(data, Name);
-        var x = LinearInputs.Columns(data.Features, Name);
-        var (w, b) = NewtonSolver.Solve(
-            x,
+        var objective = new LogisticObjective(
+            data.Features.Columns,
             data.Label,
             parameters.GetDouble("c"),
-            parameters.GetBool("fit_intercept"),
+            parameters.GetBool("fit_intercept"));
+
+        // The data is scanned for NaN and infinity only when the first pass shows there is one.
+        var (w, b) = NewtonSolver.Solve(
+            objective,
             parameters.GetInt("max_iter"),
             parameters.GetDouble("tol"),
-            context);
+            context,
+            () => LinearInputs.CheckFinite(data.Features, Name));
         return new LinearPredictor(ModelTask.BinaryClassification, w, b);
     }
 

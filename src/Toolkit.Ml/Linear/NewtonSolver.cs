@@ -3,8 +3,11 @@ using Toolkit.Ml.Training;
 namespace Toolkit.Ml.Linear;
 
 /// <summary>
-/// Newton's method for L2-penalized logistic regression over column-major double data. The
-/// objective is sklearn's: 0.5·||w||² + C·Σᵢ [log(1 + e^{zᵢ}) - yᵢzᵢ], zᵢ = xᵢ·w + b.
+/// Newton's method for L2-penalized logistic regression, on <see cref="LogisticObjective"/>
+/// (sklearn's objective). Each full step is tried with the gradient and Hessian computed in the same
+/// pass as its objective value, so an accepted step costs one pass over the data and the next
+/// iteration starts from derivatives already in hand; only a rejected full step falls back to cheaper
+/// value-only passes while halving.
 /// </summary>
 internal static class NewtonSolver
 {
@@ -12,107 +15,83 @@ internal static class NewtonSolver
     private const double Armijo = 1e-4;
     private const int MaxHalvings = 60;
 
-    public static (double[] Coefficients, double Intercept) Solve(
-        double[][] x, double[] y, double c, bool fitIntercept, int maxIter, double tol, TrainContext context)
-    {
-        var p = x.Length;
-        var n = y.Length;
-        var m = p + (fitIntercept ? 1 : 0);
+    // Relative change of the objective that is indistinguishable from rounding at the optimum.
+    private const double RoundingNoise = 1e-12;
 
-        // The intercept is the coefficient of a column of ones, so one Gram call builds the Hessian.
-        var columns = fitIntercept ? [.. x, Ones(n)] : x;
+    /// <summary>
+    /// Minimizes <paramref name="objective"/> from zero. <paramref name="checkInputs"/> runs (and is
+    /// expected to throw) when the objective at zero is not finite: with 0/1 labels that happens only
+    /// when a feature value is NaN or infinite, so clean data is never scanned separately.
+    /// </summary>
+    public static (double[] Coefficients, double Intercept) Solve(
+        LogisticObjective objective, int maxIter, double tol, TrainContext context, Action checkInputs)
+    {
+        var m = objective.Size;
         var beta = new double[m];
-        var z = new double[n];
-        var trial = new double[n];
-        var residual = new double[n];
-        var curvature = new double[n];
-        var dz = new double[n];
+        var trial = new double[m];
         var gradient = new double[m];
         var hessian = new double[m * m];
         var step = new double[m];
-        var f = Objective(z, y, beta, p, c);
+        context.CancellationToken.ThrowIfCancellationRequested();
+        var f = objective.Evaluate(beta, gradient: true, hessian: true);
+        if (!double.IsFinite(f))
+        {
+            checkInputs();
+        }
+
+        Array.Copy(objective.Gradient, gradient, m);
+        Array.Copy(objective.Hessian, hessian, hessian.Length);
+        var previousGradMax = double.NaN;
         for (var iteration = 0; iteration < maxIter; iteration++)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            for (var i = 0; i < n; i++)
-            {
-                var prob = LinearPredictor.Sigmoid(z[i]);
-                residual[i] = prob - y[i];
-                curvature[i] = prob * (1.0 - prob);
-            }
-
-            var gradMax = 0.0;
-            for (var j = 0; j < m; j++)
-            {
-                gradient[j] = (j < p ? beta[j] : 0.0) + (c * LinearAlgebra.Dot(columns[j], residual));
-                gradMax = Math.Max(gradMax, Math.Abs(gradient[j]));
-            }
-
-            if (gradMax <= tol)
+            var gradMax = MaxAbs(gradient);
+            if (gradMax <= tol || !SolveDamped(hessian, m, step, gradient))
             {
                 break;
             }
 
-            LinearAlgebra.Gram(columns, curvature, hessian);
-            for (var a = 0; a < m; a++)
-            {
-                for (var b = 0; b <= a; b++)
-                {
-                    hessian[(a * m) + b] *= c;
-                }
-
-                // The penalty's Hessian: identity on the coefficients, nothing on the intercept.
-                if (a < p)
-                {
-                    hessian[(a * m) + a] += 1.0;
-                }
-            }
-
-            for (var j = 0; j < m; j++)
-            {
-                step[j] = -gradient[j];
-            }
-
-            if (!SolveDamped(hessian, m, step, gradient))
-            {
-                break;
-            }
-
-            // Change of every score along the step, for the line search.
-            Array.Clear(dz);
-            for (var j = 0; j < m; j++)
-            {
-                LinearAlgebra.Axpy(step[j], columns[j], dz);
-            }
-
+            // Newton's gradients shrink quadratically, g' ≈ K·g² with K ≈ g / g_prev². When that predicts
+            // convergence, the next point is the last one: its Hessian would never be used, so skip it (a
+            // wrong prediction only means one step on the previous Hessian, which still converges).
+            var predicted = gradMax * gradMax * gradMax / (previousGradMax * previousGradMax);
+            var wantHessian = !(predicted <= tol);
+            previousGradMax = gradMax;
             var slope = LinearAlgebra.Dot(gradient, step);
             var t = 1.0;
             var accepted = false;
+            var haveGradient = false;
+            var ft = f;
             for (var h = 0; h < MaxHalvings && !accepted; h++, t *= 0.5)
             {
-                for (var i = 0; i < n; i++)
+                for (var j = 0; j < m; j++)
                 {
-                    trial[i] = z[i] + (t * dz[i]);
+                    trial[j] = beta[j] + (t * step[j]);
                 }
 
-                var penalty = 0.0;
-                for (var j = 0; j < p; j++)
+                // The full step is almost always taken near the optimum: get its derivatives in the same pass.
+                haveGradient = h == 0;
+                ft = objective.Evaluate(trial, haveGradient, haveGradient && wantHessian);
+                accepted = ft <= f + (Armijo * t * slope)
+
+                    // At the optimum the decrease drowns in rounding; a step that still shrinks the gradient is progress.
+                    || (haveGradient && ft - f <= RoundingNoise * Math.Abs(f) && MaxAbs(objective.Gradient) < gradMax);
+            }
+
+            if (accepted)
+            {
+                f = ft;
+                (beta, trial) = (trial, beta);
+                if (!haveGradient)
                 {
-                    var v = beta[j] + (t * step[j]);
-                    penalty += v * v;
+                    wantHessian = true;
+                    objective.Evaluate(beta, gradient: true, hessian: true);
                 }
 
-                var ft = (0.5 * penalty) + (c * DataLoss(trial, y));
-                if (ft <= f + (Armijo * t * slope))
+                Array.Copy(objective.Gradient, gradient, m);
+                if (wantHessian)
                 {
-                    accepted = true;
-                    f = ft;
-                    for (var j = 0; j < m; j++)
-                    {
-                        beta[j] += t * step[j];
-                    }
-
-                    (z, trial) = (trial, z);
+                    Array.Copy(objective.Hessian, hessian, hessian.Length);
                 }
             }
 
@@ -125,7 +104,19 @@ internal static class NewtonSolver
             }
         }
 
-        return (beta[..p], fitIntercept ? beta[p] : 0.0);
+        var p = objective.Features;
+        return (beta[..p], m > p ? beta[p] : 0.0);
+    }
+
+    private static double MaxAbs(double[] values)
+    {
+        var max = 0.0;
+        foreach (var v in values)
+        {
+            max = Math.Max(max, Math.Abs(v));
+        }
+
+        return max;
     }
 
     /// <summary>
@@ -154,37 +145,5 @@ internal static class NewtonSolver
         }
 
         return false;
-    }
-
-    private static double Objective(double[] z, double[] y, double[] beta, int p, double c)
-    {
-        var penalty = 0.0;
-        for (var j = 0; j < p; j++)
-        {
-            penalty += beta[j] * beta[j];
-        }
-
-        return (0.5 * penalty) + (c * DataLoss(z, y));
-    }
-
-    /// <summary>Σ log(1 + e^z) - y·z, written to stay finite for large |z|.</summary>
-    private static double DataLoss(double[] z, double[] y)
-    {
-        var sum = 0.0;
-        for (var i = 0; i < z.Length; i++)
-        {
-            var v = z[i];
-            var softplus = v > 0 ? v + Math.Log(1.0 + Math.Exp(-v)) : Math.Log(1.0 + Math.Exp(v));
-            sum += softplus - (y[i] * v);
-        }
-
-        return sum;
-    }
-
-    private static double[] Ones(int n)
-    {
-        var ones = new double[n];
-        Array.Fill(ones, 1.0);
-        return ones;
     }
 }

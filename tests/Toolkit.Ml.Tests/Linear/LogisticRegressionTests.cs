@@ -36,6 +36,48 @@ public sealed class LogisticRegressionTests
         model.Intercept.Should().Be(0.0);
     }
 
+    /// <summary>
+    /// More rows than one block of the solver (512), with a partial last block. Reference: scikit-learn
+    /// 1.2.1 LogisticRegression(C=0.5, tol=1e-12, max_iter=100000) on the same formula-built data
+    /// (x[i, j] = float32(sin(0.37·i·(j+1) + j)), y = x0 - 0.8·x1 + 0.3·cos(1.7·i) > 0.1; 516 positives).
+    /// </summary>
+    [Theory]
+    [InlineData(true, new[] { 5.130382435025221, -3.472292830954785, -0.8318833407053806, 0.3129166689601595 }, -1.581732218676472)]
+    [InlineData(false, new[] { 6.028387424239075, -4.428266911261273, 0.7216143792374926, 0.11954161366126037 }, 0.0)]
+    public void Fit_ManyRows_MatchesSklearnLogisticRegression(bool fitIntercept, double[] coefficients, double intercept)
+    {
+        const int Rows = 1500;
+        var columns = Enumerable.Range(0, 4)
+            .Select(j => Enumerable.Range(0, Rows).Select(i => (float)Math.Sin((0.37 * i * (j + 1)) + j)).ToArray())
+            .ToArray();
+        var y = Enumerable.Range(0, Rows)
+            .Select(i => columns[0][i] - (0.8 * columns[1][i]) + (0.3 * Math.Cos(1.7 * i)) > 0.1 ? 1.0 : 0.0)
+            .ToArray();
+        y.Sum().Should().Be(516, "the data must be the one scikit-learn saw");
+        var data = new TrainingData(new FeatureMatrix(["x0", "x1", "x2", "x3"], columns), y, ModelTask.BinaryClassification);
+
+        var model = Fit(
+            new LogisticRegressionAlgorithm(),
+            data,
+            new() { ["c"] = "0.5", ["fit_intercept"] = fitIntercept ? "true" : "false" });
+
+        ShouldMatch(model.Coefficients, coefficients, CoefficientTolerance);
+        model.Intercept.Should().BeApproximately(intercept, CoefficientTolerance * Math.Abs(intercept));
+    }
+
+    [Fact]
+    public void Fit_InfiniteFeature_ThrowsNamingFeatureAndRow()
+    {
+        var columns = Enumerable.Range(0, 2).Select(j => Enumerable.Range(0, 1200).Select(i => (float)Math.Sin(i + j)).ToArray()).ToArray();
+        columns[1][1037] = float.NegativeInfinity;
+        var y = Enumerable.Range(0, 1200).Select(i => i % 3 == 0 ? 1.0 : 0.0).ToArray();
+        var data = new TrainingData(new FeatureMatrix(["a", "b"], columns), y, ModelTask.BinaryClassification);
+
+        var act = () => Fit(new LogisticRegressionAlgorithm(), data);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("logistic-regression: feature 'b' has a non-finite value at row 1037*");
+    }
+
     [Theory]
     [InlineData("1", 0.8375, 0.9423558897243108, 0.3435169927133588)]
     [InlineData("0.05", 0.8, 0.9348370927318295, 0.5667405327771018)]
