@@ -56,34 +56,6 @@ internal static class LinearAlgebra
         }
     }
 
-    /// <summary>Sum of w[i] * x[i] * y[i] (a weighted inner product, for Hessians).</summary>
-    public static double WeightedDot(ReadOnlySpan<double> w, ReadOnlySpan<double> x, ReadOnlySpan<double> y)
-    {
-        var n = x.Length;
-        var i = 0;
-        var acc = Vector<double>.Zero;
-        if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count)
-        {
-            var vw = MemoryMarshal.Cast<double, Vector<double>>(w[..n]);
-            var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
-            var vy = MemoryMarshal.Cast<double, Vector<double>>(y[..n]);
-            for (var k = 0; k < vx.Length; k++)
-            {
-                acc += vw[k] * vx[k] * vy[k];
-            }
-
-            i = vx.Length * Vector<double>.Count;
-        }
-
-        var sum = Vector.Sum(acc);
-        for (; i < n; i++)
-        {
-            sum += w[i] * x[i] * y[i];
-        }
-
-        return sum;
-    }
-
     /// <summary>
     /// The lower triangle of Xᵀ·diag(weight)·X (row-major m x m, m = columns), or XᵀX without
     /// weights. Rows are processed in blocks so that each block's columns stay in cache while every
