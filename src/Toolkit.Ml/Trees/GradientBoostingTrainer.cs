@@ -63,10 +63,10 @@ internal sealed class GradientBoostingTrainer
     private int[] _binCounts = [];
     private int _featureCount;
     private int[] _rows = [];
-    /// <summary>Gradient and hessian of the i-th row of <see cref="_rows"/>, interleaved (moved as one 8-byte unit).</summary>
-    private float[] _orderedGH = [];
+
+    /// <summary>Gradient and hessian of row r at 2r and 2r + 1 (one 8-byte load in the histogram kernel).</summary>
+    private float[] _gh = [];
     private int[] _scratchRows = [];
-    private float[] _scratchGH = [];
 
     public GradientBoostingTrainer(GradientBoostingOptions options, ModelTask task, TrainContext context)
     {
@@ -129,12 +129,9 @@ internal sealed class GradientBoostingTrainer
         var scores = new double[n];
         Array.Fill(scores, baseScore);
         validation?.Scores.AsSpan().Fill(baseScore);
-        var grad = new float[n];
-        var hess = new float[n];
+        _gh = new float[2 * n];
         _rows = new int[trainRows.Length];
-        _orderedGH = new float[2 * trainRows.Length];
         _scratchRows = new int[trainRows.Length];
-        _scratchGH = new float[2 * trainRows.Length];
 
         var trees = new List<TreeBuild>();
         var bestLoss = double.PositiveInfinity;
@@ -143,34 +140,17 @@ internal sealed class GradientBoostingTrainer
         for (var round = 0; round < _options.Rounds; round++)
         {
             _context.CancellationToken.ThrowIfCancellationRequested();
-            Gradients(label, scores, grad, hess, trainRows);
+            Gradients(label, scores, trainRows);
             var active = SampleRows(trainRows, round, inSample);
-            For((active + ChunkRows - 1) / ChunkRows, active * 4L, c =>
-            {
-                var end = Math.Min(active, (c + 1) * ChunkRows);
-                for (var i = c * ChunkRows; i < end; i++)
-                {
-                    var r = _rows[i];
-                    _orderedGH[2 * i] = grad[r];
-                    _orderedGH[(2 * i) + 1] = hess[r];
-                }
-            });
 
             var tree = new TreeBuild();
             var leaves = GrowTree(tree, active, SampleFeatures(round));
             trees.Add(tree);
 
-            // Training scores: rows in the sample by their leaf ranges, the others by walking the tree.
-            // Leaves hold disjoint rows, so they can be updated in parallel.
-            For(leaves.Count, active * 5L, k =>
-            {
-                var leaf = leaves[k];
-                var value = tree.Value[leaf.Id];
-                for (var i = leaf.Begin; i < leaf.End; i++)
-                {
-                    scores[_rows[i]] += value;
-                }
-            });
+            // Training scores: rows in the sample by their leaf ranges (or the last split of their
+            // range), the others by walking the tree. Ranges hold disjoint rows, so they can be
+            // updated in parallel.
+            For(leaves.Count, active * 5L, k => AddLeafValues(tree, leaves[k], scores));
 
             if (inSample is not null)
             {
@@ -228,8 +208,9 @@ internal sealed class GradientBoostingTrainer
         return Math.Log(p / (1 - p));
     }
 
-    private void Gradients(double[] label, double[] scores, float[] grad, float[] hess, int[] rows)
+    private void Gradients(double[] label, double[] scores, int[] rows)
     {
+        var gh = _gh;
         var classification = _task == ModelTask.BinaryClassification;
         var chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
         For(chunks, rows.Length * 20L, c =>
@@ -241,13 +222,13 @@ internal sealed class GradientBoostingTrainer
                 if (classification)
                 {
                     var p = 1.0 / (1.0 + Math.Exp(-scores[r]));
-                    grad[r] = (float)(p - label[r]);
-                    hess[r] = (float)Math.Max(p * (1 - p), 1e-16);
+                    gh[2 * r] = (float)(p - label[r]);
+                    gh[(2 * r) + 1] = (float)Math.Max(p * (1 - p), 1e-16);
                 }
                 else
                 {
-                    grad[r] = (float)(scores[r] - label[r]);
-                    hess[r] = 1f;
+                    gh[2 * r] = (float)(scores[r] - label[r]);
+                    gh[(2 * r) + 1] = 1f;
                 }
             }
         });
@@ -316,8 +297,9 @@ internal sealed class GradientBoostingTrainer
             var end = Math.Min(active, (c + 1) * ChunkRows);
             for (var i = c * ChunkRows; i < end; i++)
             {
-                pg += _orderedGH[2 * i];
-                ph += _orderedGH[(2 * i) + 1];
+                var r = _rows[i];
+                pg += _gh[2 * r];
+                ph += _gh[(2 * r) + 1];
             }
 
             partial[c] = (pg, ph);
@@ -332,6 +314,7 @@ internal sealed class GradientBoostingTrainer
         var root = new GrowNode(tree.AddLeaf(0, 0), 0, active, g, h, 0) { Hist = RentHist() };
         BuildHistograms([(root, null, null)], features);
         var leaves = new List<GrowNode> { root };
+        var routed = new List<GrowNode>();
         var leafWise = _options.NumLeaves > 0;
         while (true)
         {
@@ -364,8 +347,31 @@ internal sealed class GradientBoostingTrainer
                 break;
             }
 
+            // Children that can never split (at max depth, or the leaf budget is spent) need neither
+            // histograms nor their own row ranges: the score update routes the parent's rows.
+            var childDepth = toSplit[0].Depth + 1;
+            var last = (!leafWise && _options.MaxDepth > 0 && childDepth >= _options.MaxDepth)
+                || (leafWise && leaves.Count + toSplit.Count >= _options.NumLeaves);
             var pairs = new (GrowNode Parent, GrowNode Left, GrowNode Right)[toSplit.Count];
-            For(toSplit.Count, toSplit.Sum(t => (long)(t.End - t.Begin)) * 10, k => Partition(toSplit[k]));
+            if (last)
+            {
+                foreach (var p in toSplit)
+                {
+                    p.Split = p.Begin;
+                    routed.Add(p);
+                }
+            }
+            else
+            {
+                var rowCount = 0L;
+                foreach (var p in toSplit)
+                {
+                    rowCount += p.End - p.Begin;
+                }
+
+                For(toSplit.Count, rowCount * 10, k => Partition(toSplit[k]));
+            }
+
             for (var k = 0; k < toSplit.Count; k++)
             {
                 var p = toSplit[k];
@@ -373,17 +379,15 @@ internal sealed class GradientBoostingTrainer
                 var leftId = tree.AddLeaf(0, p.Depth + 1);
                 var rightId = tree.AddLeaf(0, p.Depth + 1);
                 tree.Split(p.Id, s.Feature, s.Bin, s.MissingLeft, leftId, rightId, s.Gain);
-                var left = new GrowNode(leftId, p.Begin, p.Split, s.LeftG, s.LeftH, p.Depth + 1);
-                var right = new GrowNode(rightId, p.Split, p.End, p.G - s.LeftG, p.H - s.LeftH, p.Depth + 1);
+                var left = new GrowNode(leftId, p.Begin, p.Split, s.LeftG, s.LeftH, p.Depth + 1) { Routed = last };
+                var right = new GrowNode(rightId, p.Split, p.End, p.G - s.LeftG, p.H - s.LeftH, p.Depth + 1) { Routed = last };
                 pairs[k] = (p, left, right);
                 leaves.Remove(p);
                 leaves.Add(left);
                 leaves.Add(right);
             }
 
-            // Children that can never split (at max depth, or the leaf budget is spent) need no histograms.
-            var childDepth = toSplit[0].Depth + 1;
-            if ((!leafWise && _options.MaxDepth > 0 && childDepth >= _options.MaxDepth) || (leafWise && leaves.Count >= _options.NumLeaves))
+            if (last)
             {
                 foreach (var (p, _, _) in pairs)
                 {
@@ -418,8 +422,56 @@ internal sealed class GradientBoostingTrainer
             }
         }
 
-        leaves.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return leaves;
+        // Score ranges: leaves that own their rows, and the last splits whose rows are routed.
+        var ranges = new List<GrowNode>(leaves.Count);
+        foreach (var leaf in leaves)
+        {
+            if (!leaf.Routed)
+            {
+                ranges.Add(leaf);
+            }
+        }
+
+        ranges.AddRange(routed);
+        return ranges;
+    }
+
+    /// <summary>
+    /// Adds this tree's output to the scores of the rows of <paramref name="node"/>: its value when it
+    /// is a leaf, otherwise (a last split) the value of the child each row goes to.
+    /// </summary>
+    private unsafe void AddLeafValues(TreeBuild tree, GrowNode node, double[] scores)
+    {
+        var id = node.Id;
+        var feature = tree.Feature[id];
+        if (feature < 0)
+        {
+            var value = tree.Value[id];
+            for (var i = node.Begin; i < node.End; i++)
+            {
+                scores[_rows[i]] += value;
+            }
+
+            return;
+        }
+
+        var bin = tree.Bin[id];
+        var missingLeft = tree.MissingLeft[id];
+        var leftValue = tree.Value[tree.Left[id]];
+        var rightValue = tree.Value[tree.Right[id]];
+        var stride = (long)_featureCount;
+        fixed (byte* codes = _codes)
+        fixed (int* rows = _rows)
+        fixed (double* score = scores)
+        {
+            var column = codes + feature;
+            for (var i = node.Begin; i < node.End; i++)
+            {
+                var r = rows[i];
+                int c = column[r * stride];
+                score[r] += (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? leftValue : rightValue;
+            }
+        }
     }
 
     /// <summary>
@@ -487,7 +539,7 @@ internal sealed class GradientBoostingTrainer
                 target.AsSpan(offsets[fi], lengths[fi]).Clear();
             }
 
-            Accumulate(_codes, _featureCount, _rows, _orderedGH, begin, end, offsets, target);
+            Accumulate(_codes, _featureCount, _rows, _gh, begin, end, offsets, target);
         });
 
         if (merges.Count > 0)
@@ -548,45 +600,65 @@ internal sealed class GradientBoostingTrainer
 
     /// <summary>
     /// The histogram kernel: for each row (in order) add its gradient and hessian to the bin of
-    /// every selected feature (<paramref name="offsets"/> = feature × 512).
+    /// every selected feature (<paramref name="offsets"/> = feature × 512). With all features
+    /// selected, four rows go through the feature loop together (more independent adds in flight);
+    /// each bin still receives its rows in row order, so the sums are the same as one row at a time.
     /// </summary>
     private static unsafe void Accumulate(
         byte[] codes, int stride, int[] rows, float[] gradHess, int begin, int end, int[] offsets, double[] hist)
     {
-        var all = offsets.Length == stride;
         fixed (byte* binned = codes)
         fixed (int* row = rows, offset = offsets)
         fixed (float* ghp = gradHess)
         fixed (double* sums = hist)
         {
             var nf = offsets.Length;
-            for (var i = begin; i < end; i++)
+            var i = begin;
+            if (nf == stride)
             {
-                var codesOfRow = binned + ((long)row[i] * stride);
-
-                // One 16-byte add per (feature, bin): gradient and hessian sums sit side by side.
-                var gh = Sse2.IsSupported
-                    ? Sse2.ConvertToVector128Double(Vector128.CreateScalarUnsafe(*(double*)(ghp + (2 * i))).AsSingle())
-                    : Vector128.Create((double)ghp[2 * i], ghp[(2 * i) + 1]);
-                if (all)
+                for (; i + 4 <= end; i += 4)
                 {
-                    for (var f = 0; f < nf; f++)
+                    var c0 = binned + ((long)row[i] * stride);
+                    var c1 = binned + ((long)row[i + 1] * stride);
+                    var c2 = binned + ((long)row[i + 2] * stride);
+                    var c3 = binned + ((long)row[i + 3] * stride);
+                    var g0 = PairOf(ghp, row[i]);
+                    var g1 = PairOf(ghp, row[i + 1]);
+                    var g2 = PairOf(ghp, row[i + 2]);
+                    var g3 = PairOf(ghp, row[i + 3]);
+                    var s = sums;
+                    for (var f = 0; f < nf; f++, s += BinStride)
                     {
-                        var d = sums + (f * BinStride) + (codesOfRow[f] << 1);
-                        Vector128.Store(Vector128.Load(d) + gh, d);
+                        var d0 = s + (c0[f] << 1);
+                        Vector128.Store(Vector128.Load(d0) + g0, d0);
+                        var d1 = s + (c1[f] << 1);
+                        Vector128.Store(Vector128.Load(d1) + g1, d1);
+                        var d2 = s + (c2[f] << 1);
+                        Vector128.Store(Vector128.Load(d2) + g2, d2);
+                        var d3 = s + (c3[f] << 1);
+                        Vector128.Store(Vector128.Load(d3) + g3, d3);
                     }
                 }
-                else
+            }
+
+            for (; i < end; i++)
+            {
+                var codesOfRow = binned + ((long)row[i] * stride);
+                var gh = PairOf(ghp, row[i]);
+                for (var k = 0; k < nf; k++)
                 {
-                    for (var k = 0; k < nf; k++)
-                    {
-                        var d = sums + offset[k] + (codesOfRow[offset[k] / BinStride] << 1);
-                        Vector128.Store(Vector128.Load(d) + gh, d);
-                    }
+                    var d = sums + offset[k] + (codesOfRow[offset[k] / BinStride] << 1);
+                    Vector128.Store(Vector128.Load(d) + gh, d);
                 }
             }
         }
     }
+
+    /// <summary>Gradient and hessian of row <paramref name="r"/> widened to one 16-byte pair (gradient, hessian).</summary>
+    private static unsafe Vector128<double> PairOf(float* gh, int r) =>
+        Sse2.IsSupported
+            ? Sse2.ConvertToVector128Double(Vector128.CreateScalarUnsafe(*(double*)(gh + (2 * r))).AsSingle())
+            : Vector128.Create(gh[2 * r], (double)gh[(2 * r) + 1]);
 
     private static SplitInfo Reduce(SplitInfo[,] candidates, int row, int count)
     {
@@ -746,12 +818,9 @@ internal sealed class GradientBoostingTrainer
             var size = Math.Min(node.End, begin + PartitionChunk) - begin;
             var left = lefts[c];
             Array.Copy(_rows, begin, _scratchRows, node.Begin + leftAt[c], left);
-            Array.Copy(_orderedGH, 2 * begin, _scratchGH, 2 * (node.Begin + leftAt[c]), 2 * left);
             Array.Copy(_rows, begin + left, _scratchRows, node.Begin + totalLeft + rightAt[c], size - left);
-            Array.Copy(_orderedGH, 2 * (begin + left), _scratchGH, 2 * (node.Begin + totalLeft + rightAt[c]), 2 * (size - left));
         });
         Array.Copy(_scratchRows, node.Begin, _rows, node.Begin, count);
-        Array.Copy(_scratchGH, 2 * node.Begin, _orderedGH, 2 * node.Begin, 2 * count);
         node.Split = node.Begin + totalLeft;
     }
 
@@ -764,31 +833,23 @@ internal sealed class GradientBoostingTrainer
         var stride = (long)_featureCount;
         fixed (byte* codes = _codes)
         fixed (int* rows = _rows, spillRows = _scratchRows)
-        fixed (float* orderedGH = _orderedGH, scratchGH = _scratchGH)
         {
-            var feature = s.Feature;
-            var gh = (ulong*)orderedGH;
-            var spillGH = (ulong*)scratchGH;
+            var column = codes + s.Feature;
             for (var i = begin; i < end; i++)
             {
                 // Branch-free: write the row to both sides and advance only the side it belongs to
                 // (left/right is close to random, so a branch would mispredict half the time).
                 var r = rows[i];
-                int c = codes[(r * stride) + feature];
+                int c = column[r * stride];
                 var left = (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? 1 : 0;
-                var pair = gh[i];
                 rows[write] = r;
-                gh[write] = pair;
                 spillRows[spill] = r;
-                spillGH[spill] = pair;
                 write += left;
                 spill += 1 - left;
             }
         }
 
-        var rightCount = spill - begin;
-        Array.Copy(_scratchRows, begin, _rows, write, rightCount);
-        Array.Copy(_scratchGH, 2 * begin, _orderedGH, 2 * write, 2 * rightCount);
+        Array.Copy(_scratchRows, begin, _rows, write, spill - begin);
         return write;
     }
 
@@ -812,6 +873,9 @@ internal sealed class GradientBoostingTrainer
         public int Depth { get; } = depth;
 
         public int Split { get; set; }
+
+        /// <summary>A child of a last split: its rows are not partitioned out of the parent's range.</summary>
+        public bool Routed { get; init; }
 
         public double[]? Hist { get; set; }
 
