@@ -44,10 +44,17 @@ internal sealed class GradientBoostingTrainer
 {
     private const int BinStride = 256 * 2;
     private const double MinGain = 1e-6;
+    /// <summary>Rows per chunk of the root sums; fixed so that the summation order never depends on threads.</summary>
     private const int ChunkRows = 16_384;
 
+    /// <summary>Rows per chunk of the per-row passes (gradients); small enough to balance two to eight threads.</summary>
+    private const int RowChunk = 4096;
+
+    /// <summary>Below this much work (about one memory touch per unit) a step runs on the calling thread.</summary>
+    private const long ParallelWork = 100_000;
+
     /// <summary>Rows per chunk when one large node is partitioned in parallel.</summary>
-    private const int PartitionChunk = 8192;
+    private const int PartitionChunk = 4096;
 
     /// <summary>Rows per histogram block; fixed so that the summation order never depends on threads.</summary>
     private const int BlockRows = 8192;
@@ -55,7 +62,7 @@ internal sealed class GradientBoostingTrainer
     private readonly GradientBoostingOptions _options;
     private readonly ModelTask _task;
     private readonly TrainContext _context;
-    private readonly ParallelOptions _parallel;
+    private WorkCrew? _crew;
     private readonly Stack<double[]> _histPool = new();
 
     /// <summary>Bin codes, row-major: the histogram kernel reads all features of a row from one cache line.</summary>
@@ -73,14 +80,24 @@ internal sealed class GradientBoostingTrainer
         _options = options;
         _task = task;
         _context = context;
-        _parallel = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = Math.Max(1, context.MaxThreads),
-            CancellationToken = context.CancellationToken,
-        };
     }
 
     public BoostingResult Fit(TrainingData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using var crew = _context.MaxThreads > 1 ? new WorkCrew(_context.MaxThreads, _context.CancellationToken) : null;
+        _crew = crew;
+        try
+        {
+            return FitCore(data);
+        }
+        finally
+        {
+            _crew = null;
+        }
+    }
+
+    private BoostingResult FitCore(TrainingData data)
     {
         var features = data.Features;
         var label = data.Label;
@@ -212,11 +229,11 @@ internal sealed class GradientBoostingTrainer
     {
         var gh = _gh;
         var classification = _task == ModelTask.BinaryClassification;
-        var chunks = (rows.Length + ChunkRows - 1) / ChunkRows;
+        var chunks = (rows.Length + RowChunk - 1) / RowChunk;
         For(chunks, rows.Length * 20L, c =>
         {
-            var end = Math.Min(rows.Length, (c + 1) * ChunkRows);
-            for (var i = c * ChunkRows; i < end; i++)
+            var end = Math.Min(rows.Length, (c + 1) * RowChunk);
+            for (var i = c * RowChunk; i < end; i++)
             {
                 var r = rows[i];
                 if (classification)
@@ -363,13 +380,7 @@ internal sealed class GradientBoostingTrainer
             }
             else
             {
-                var rowCount = 0L;
-                foreach (var p in toSplit)
-                {
-                    rowCount += p.End - p.Begin;
-                }
-
-                For(toSplit.Count, rowCount * 10, k => Partition(toSplit[k]));
+                Partition(toSplit);
             }
 
             for (var k = 0; k < toSplit.Count; k++)
@@ -475,12 +486,12 @@ internal sealed class GradientBoostingTrainer
     }
 
     /// <summary>
-    /// Parallel.For, unless the work (roughly, memory touches) is too small to pay for waking other
-    /// threads: each barrier costs real time on a busy machine. Results are the same either way.
+    /// A parallel step on the crew, unless the work (roughly, memory touches) is too small to pay
+    /// for the hand-over. Results are the same either way.
     /// </summary>
     private void For(int count, long work, Action<int> body)
     {
-        if (count == 1 || work < 200_000 || _parallel.MaxDegreeOfParallelism == 1)
+        if (count == 1 || work < ParallelWork || _crew is null)
         {
             _context.CancellationToken.ThrowIfCancellationRequested();
             for (var i = 0; i < count; i++)
@@ -490,7 +501,7 @@ internal sealed class GradientBoostingTrainer
         }
         else
         {
-            Parallel.For(0, count, _parallel, body);
+            _crew.For(count, body);
         }
     }
 
@@ -544,7 +555,7 @@ internal sealed class GradientBoostingTrainer
 
         if (merges.Count > 0)
         {
-            For(merges.Count * features.Length, 0, k =>
+            For(merges.Count * features.Length, merges.Count * features.Length * 512L * merges[0].Parts.Length, k =>
             {
                 var (target, parts) = merges[k / features.Length];
                 var fi = k % features.Length;
@@ -780,48 +791,76 @@ internal sealed class GradientBoostingTrainer
     }
 
     /// <summary>
-    /// Stable partition of a node's rows (and their gradients) by its best split. A large node is
-    /// cut into fixed chunks partitioned in parallel, then the chunks' left and right parts are
-    /// gathered in order: the same result as one pass, whatever the thread count.
+    /// Stable partition of each node's rows by its best split. Nodes are cut into fixed chunks
+    /// (independent of the thread count), all chunks of all nodes partitioned in one parallel step;
+    /// the chunks of a large node are then gathered in order: the same result as one pass per node.
     /// </summary>
-    private void Partition(GrowNode node)
+    private void Partition(List<GrowNode> nodes)
     {
-        var count = node.End - node.Begin;
-        if (count <= 2 * PartitionChunk || _parallel.MaxDegreeOfParallelism == 1)
+        var chunks = new List<(GrowNode Node, int Begin, int End)>();
+        foreach (var node in nodes)
         {
-            node.Split = PartitionRange(node.Best, node.Begin, node.End);
+            for (var begin = node.Begin; begin < node.End; begin += PartitionChunk)
+            {
+                chunks.Add((node, begin, Math.Min(node.End, begin + PartitionChunk)));
+            }
+        }
+
+        var lefts = new int[chunks.Count];
+        For(chunks.Count, (long)_rows.Length * 10, c =>
+        {
+            var (node, begin, end) = chunks[c];
+            lefts[c] = PartitionRange(node.Best, begin, end) - begin;
+        });
+
+        // Where each chunk's left and right rows go; nodes of a single chunk are done in place.
+        var leftAt = new int[chunks.Count];
+        var rightAt = new int[chunks.Count];
+        var gather = new List<int>();
+        for (var c = 0; c < chunks.Count;)
+        {
+            var node = chunks[c].Node;
+            var first = c;
+            var totalLeft = 0;
+            for (; c < chunks.Count && chunks[c].Node == node; c++)
+            {
+                totalLeft += lefts[c];
+            }
+
+            node.Split = node.Begin + totalLeft;
+            if (c - first == 1)
+            {
+                continue;
+            }
+
+            for (int k = first, l = node.Begin, r = node.Begin + totalLeft; k < c; k++)
+            {
+                leftAt[k] = l;
+                rightAt[k] = r;
+                l += lefts[k];
+                r += chunks[k].End - chunks[k].Begin - lefts[k];
+                gather.Add(k);
+            }
+        }
+
+        if (gather.Count == 0)
+        {
             return;
         }
 
-        var chunks = (count + PartitionChunk - 1) / PartitionChunk;
-        var lefts = new int[chunks];
-        Parallel.For(0, chunks, _parallel, c =>
+        For(gather.Count, (long)gather.Count * PartitionChunk * 2, k =>
         {
-            var begin = node.Begin + (c * PartitionChunk);
-            lefts[c] = PartitionRange(node.Best, begin, Math.Min(node.End, begin + PartitionChunk)) - begin;
-        });
-
-        var totalLeft = lefts.Sum();
-        var leftAt = new int[chunks];
-        var rightAt = new int[chunks];
-        for (int c = 1, l = 0, r = 0; c < chunks; c++)
-        {
-            l += lefts[c - 1];
-            r += PartitionChunk - lefts[c - 1];
-            leftAt[c] = l;
-            rightAt[c] = r;
-        }
-
-        Parallel.For(0, chunks, _parallel, c =>
-        {
-            var begin = node.Begin + (c * PartitionChunk);
-            var size = Math.Min(node.End, begin + PartitionChunk) - begin;
+            var c = gather[k];
+            var (_, begin, end) = chunks[c];
             var left = lefts[c];
-            Array.Copy(_rows, begin, _scratchRows, node.Begin + leftAt[c], left);
-            Array.Copy(_rows, begin + left, _scratchRows, node.Begin + totalLeft + rightAt[c], size - left);
+            Array.Copy(_rows, begin, _scratchRows, leftAt[c], left);
+            Array.Copy(_rows, begin + left, _scratchRows, rightAt[c], end - begin - left);
         });
-        Array.Copy(_scratchRows, node.Begin, _rows, node.Begin, count);
-        node.Split = node.Begin + totalLeft;
+        For(gather.Count, (long)gather.Count * PartitionChunk * 2, k =>
+        {
+            var (_, begin, end) = chunks[gather[k]];
+            Array.Copy(_scratchRows, begin, _rows, begin, end - begin);
+        });
     }
 
     /// <summary>Stable in-place partition of rows [begin, end) (right rows pass through the scratch range); returns where the right part starts.</summary>
