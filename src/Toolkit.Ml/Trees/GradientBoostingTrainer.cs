@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Toolkit.Ml.Training;
@@ -67,6 +68,9 @@ internal sealed class GradientBoostingTrainer
 
     /// <summary>Bin codes, row-major: the histogram kernel reads all features of a row from one cache line.</summary>
     private byte[] _codes = [];
+
+    /// <summary>The same codes column-major (feature f's at f × rows): partition and routing read one feature of scattered rows.</summary>
+    private byte[] _columns = [];
     private int[] _binCounts = [];
     private int _featureCount;
     private int[] _rows = [];
@@ -109,6 +113,7 @@ internal sealed class GradientBoostingTrainer
 
         var binner = FeatureBinner.Fit(features, _options.MaxBins, _context.Seed, _context.MaxThreads);
         _codes = binner.TransformRows(features, _context.MaxThreads);
+        _columns = Transpose(_codes, n, features.ColumnCount);
         _featureCount = features.ColumnCount;
         _binCounts = [.. Enumerable.Range(0, _featureCount).Select(binner.BinCount)];
 
@@ -205,6 +210,26 @@ internal sealed class GradientBoostingTrainer
 
         return new BoostingResult(
             TreeEnsemble.FromTrees(trees, binner), baseScore, TreeBuild.Importance(trees, _featureCount), trees.Count);
+    }
+
+    /// <summary>Row-major codes to column-major, in parallel blocks of rows.</summary>
+    private byte[] Transpose(byte[] codes, int rows, int stride)
+    {
+        var columns = new byte[codes.Length];
+        const int Block = 8192;
+        For((rows + Block - 1) / Block, codes.Length, b =>
+        {
+            var end = Math.Min(rows, (b + 1) * Block);
+            for (var f = 0; f < stride; f++)
+            {
+                var column = columns.AsSpan(f * rows, rows);
+                for (var r = b * Block; r < end; r++)
+                {
+                    column[r] = codes[(r * stride) + f];
+                }
+            }
+        });
+        return columns;
     }
 
     private double BaseScore(double[] label, int[] rows)
@@ -470,16 +495,15 @@ internal sealed class GradientBoostingTrainer
         var missingLeft = tree.MissingLeft[id];
         var leftValue = tree.Value[tree.Left[id]];
         var rightValue = tree.Value[tree.Right[id]];
-        var stride = (long)_featureCount;
-        fixed (byte* codes = _codes)
+        fixed (byte* codes = _columns)
         fixed (int* rows = _rows)
         fixed (double* score = scores)
         {
-            var column = codes + feature;
+            var column = codes + ((long)feature * scores.Length);
             for (var i = node.Begin; i < node.End; i++)
             {
                 var r = rows[i];
-                int c = column[r * stride];
+                int c = column[r];
                 score[r] += (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? leftValue : rightValue;
             }
         }
@@ -685,6 +709,7 @@ internal sealed class GradientBoostingTrainer
         return best;
     }
 
+    [SkipLocalsInit] // The scratch spans below are written before they are read.
     private SplitInfo BestSplit(GrowNode node, int feature, ReadOnlySpan<double> hist)
     {
         var lambda = _options.L2;
@@ -700,13 +725,28 @@ internal sealed class GradientBoostingTrainer
         Span<double> gls = stackalloc double[256];
         Span<double> hls = stackalloc double[256];
         Span<double> gains = stackalloc double[256];
+        Span<double> hs = stackalloc double[256];
         double gl = 0, hl = 0;
         for (var t = 1; t < bins; t++)
         {
+            var h = hist[(2 * t) + 1];
             gl += hist[2 * t];
-            hl += hist[(2 * t) + 1];
+            hl += h;
             gls[t] = gl;
             hls[t] = hl;
+            hs[t] = h;
+        }
+
+        if (!hasMissing && Vector256.IsHardwareAccelerated)
+        {
+            var (at, gain) = BestThreshold(gls[..bins], hls[..bins], hs[..bins], totalG, totalH, lambda, minChild, parentScore);
+            if (at < 0)
+            {
+                return SplitInfo.None;
+            }
+
+            // No missing values seen here: send future ones to the heavier side.
+            return new SplitInfo(gain, feature, at, hls[at] > totalH - hls[at], gls[at], hls[at]);
         }
 
         Gains(gls[..bins], hls[..bins], gains[..bins], totalG, totalH, lambda, minChild, parentScore);
@@ -749,6 +789,80 @@ internal sealed class GradientBoostingTrainer
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// The first threshold with the largest gain above <see cref="MinGain"/> (-1 if none), skipping
+    /// thresholds after an empty bin (they repeat the previous partition) except the last one: the
+    /// same choice as scanning <see cref="Gains"/> in order, four thresholds at a time. Each lane
+    /// keeps its first strict maximum; ties between lanes go to the smaller threshold.
+    /// </summary>
+    internal static (int At, double Gain) BestThreshold(
+        ReadOnlySpan<double> gls, ReadOnlySpan<double> hls, ReadOnlySpan<double> hs,
+        double totalG, double totalH, double lambda, double minChild, double parentScore)
+    {
+        var bins = gls.Length;
+        var g = Vector256.Create(totalG);
+        var h = Vector256.Create(totalH);
+        var l2 = Vector256.Create(lambda);
+        var min = Vector256.Create(minChild);
+        var parent = Vector256.Create(parentScore);
+        var zero = Vector256<double>.Zero;
+        var bestGain = Vector256.Create(MinGain);
+        var bestAt = Vector256.Create(-1L);
+        var at = Vector256.Create(1L, 2L, 3L, 4L);
+        var four = Vector256.Create(4L);
+        var t = 1;
+        for (; t + 4 < bins; t += 4)
+        {
+            // t + 4 < bins: the last threshold (bins - 1) is never in this loop, so empty bins are always skipped here.
+            var gl = Vector256.Create(gls.Slice(t, 4));
+            var hl = Vector256.Create(hls.Slice(t, 4));
+            var gr = g - gl;
+            var hr = h - hl;
+            var gain = (gl * gl / (hl + l2)) + (gr * gr / (hr + l2)) - parent;
+            var ok = Vector256.GreaterThanOrEqual(hl, min) & Vector256.GreaterThanOrEqual(hr, min)
+                & ~Vector256.Equals(Vector256.Create(hs.Slice(t, 4)), zero);
+            var better = ok & Vector256.GreaterThan(gain, bestGain);
+            bestGain = Vector256.ConditionalSelect(better, gain, bestGain);
+            bestAt = Vector256.ConditionalSelect(better.AsInt64(), at, bestAt);
+            at += four;
+        }
+
+        var best = MinGain;
+        var bestT = -1;
+        for (var lane = 0; lane < 4; lane++)
+        {
+            var lg = bestGain.GetElement(lane);
+            var lt = (int)bestAt.GetElement(lane);
+            if (lt >= 0 && (lg > best || (lg == best && bestT >= 0 && lt < bestT)))
+            {
+                best = lg;
+                bestT = lt;
+            }
+        }
+
+        for (; t < bins; t++)
+        {
+            if (hs[t] == 0 && t + 1 < bins)
+            {
+                continue;
+            }
+
+            double gl = gls[t], hl = hls[t];
+            double gr = totalG - gl, hr = totalH - hl;
+            if (hl >= minChild && hr >= minChild)
+            {
+                var gain = (gl * gl / (hl + lambda)) + (gr * gr / (hr + lambda)) - parentScore;
+                if (gain > best)
+                {
+                    best = gain;
+                    bestT = t;
+                }
+            }
+        }
+
+        return (bestT, best);
     }
 
     /// <summary>
@@ -869,17 +983,16 @@ internal sealed class GradientBoostingTrainer
         var bin = s.Bin;
         var missingLeft = s.MissingLeft;
         int write = begin, spill = begin;
-        var stride = (long)_featureCount;
-        fixed (byte* codes = _codes)
+        fixed (byte* codes = _columns)
         fixed (int* rows = _rows, spillRows = _scratchRows)
         {
-            var column = codes + s.Feature;
+            var column = codes + ((long)s.Feature * (_columns.Length / _featureCount));
             for (var i = begin; i < end; i++)
             {
                 // Branch-free: write the row to both sides and advance only the side it belongs to
                 // (left/right is close to random, so a branch would mispredict half the time).
                 var r = rows[i];
-                int c = column[r * stride];
+                int c = column[r];
                 var left = (c == FeatureBinner.MissingBin ? missingLeft : c <= bin) ? 1 : 0;
                 rows[write] = r;
                 spillRows[spill] = r;
