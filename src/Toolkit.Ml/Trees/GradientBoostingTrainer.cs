@@ -31,8 +31,8 @@ internal sealed record GradientBoostingOptions
     public int EarlyStoppingRounds { get; init; }
 }
 
-/// <summary>What a boosting fit produced.</summary>
-internal sealed record BoostingResult(TreeEnsemble Ensemble, double BaseScore, double[] GainImportance, int BestRound);
+/// <summary>What a boosting fit produced; <paramref name="TrainingScores"/> are the raw scores of every training row under the returned trees, when the fit kept them.</summary>
+internal sealed record BoostingResult(TreeEnsemble Ensemble, double BaseScore, double[] GainImportance, int BestRound, double[]? TrainingScores = null);
 
 /// <summary>
 /// Histogram gradient boosting (XGBoost "hist" / LightGBM style): bin codes per feature, ordered
@@ -203,13 +203,18 @@ internal sealed class GradientBoostingTrainer
             _context.Progress?.Report(new TrainingProgress("round", round + 1, _options.Rounds));
         }
 
-        if (validation is not null && bestRound >= 0)
+        var scoresComplete = trainRows.Length == n;
+        if (validation is not null && bestRound >= 0 && bestRound + 1 < trees.Count)
         {
             trees.RemoveRange(bestRound + 1, trees.Count - bestRound - 1);
+            scoresComplete = false;
         }
 
+        // Every row's score is the base score plus its leaf of each tree, added in tree order: the
+        // same sum as predicting the training rows, which can therefore reuse it.
         return new BoostingResult(
-            TreeEnsemble.FromTrees(trees, binner), baseScore, TreeBuild.Importance(trees, _featureCount), trees.Count);
+            TreeEnsemble.FromTrees(trees, binner), baseScore, TreeBuild.Importance(trees, _featureCount), trees.Count,
+            scoresComplete ? scores : null);
     }
 
     /// <summary>Row-major codes to column-major, in parallel blocks of rows.</summary>
