@@ -115,7 +115,11 @@ internal sealed class GradientBoostingTrainer
         _codes = binner.TransformRows(features, _context.MaxThreads);
         _columns = Transpose(_codes, n, features.ColumnCount);
         _featureCount = features.ColumnCount;
-        _binCounts = [.. Enumerable.Range(0, _featureCount).Select(binner.BinCount)];
+        _binCounts = new int[_featureCount];
+        for (var f = 0; f < _featureCount; f++)
+        {
+            _binCounts[f] = binner.BinCount(f);
+        }
 
         // Rows used for fitting, and where early stopping looks.
         int[] trainRows;
@@ -314,7 +318,12 @@ internal sealed class GradientBoostingTrainer
 
     private int[] SampleFeatures(int round)
     {
-        var all = Enumerable.Range(0, _featureCount).ToArray();
+        var all = new int[_featureCount];
+        for (var f = 0; f < all.Length; f++)
+        {
+            all[f] = f;
+        }
+
         if (_options.Colsample >= 1.0)
         {
             return all;
@@ -386,7 +395,14 @@ internal sealed class GradientBoostingTrainer
             }
             else
             {
-                toSplit = [.. leaves.Where(CanSplit)];
+                toSplit = new List<GrowNode>(leaves.Count);
+                foreach (var leaf in leaves)
+                {
+                    if (CanSplit(leaf))
+                    {
+                        toSplit.Add(leaf);
+                    }
+                }
             }
 
             if (toSplit.Count == 0)
@@ -569,9 +585,21 @@ internal sealed class GradientBoostingTrainer
             merges.Add((small.Hist!, parts));
         }
 
-        var offsets = features.Select(f => f * BinStride).ToArray();
-        var lengths = features.Select(f => (_binCounts[f] + 1) * 2).ToArray();
-        For(items.Count, items.Sum(i => (long)(i.End - i.Begin)) * features.Length, k =>
+        var offsets = new int[features.Length];
+        var lengths = new int[features.Length];
+        for (var fi = 0; fi < features.Length; fi++)
+        {
+            offsets[fi] = features[fi] * BinStride;
+            lengths[fi] = (_binCounts[features[fi]] + 1) * 2;
+        }
+
+        var rowCount = 0L;
+        foreach (var (small, _, _) in work)
+        {
+            rowCount += small.End - small.Begin;
+        }
+
+        For(items.Count, rowCount * features.Length, k =>
         {
             var (target, begin, end) = items[k];
             for (var fi = 0; fi < features.Length; fi++)
