@@ -328,6 +328,11 @@ internal sealed class GradientBoostingTrainer
             return trainRows.Length;
         }
 
+        return SampleSubset(trainRows, round, inSample);
+    }
+
+    private int SampleSubset(int[] trainRows, int round, bool[] inSample)
+    {
         var rng = new TreeRandom(_context.Seed, 1, round);
         var count = 0;
         foreach (var r in trainRows)

@@ -12,8 +12,12 @@ namespace Toolkit.Ml.Trees;
 /// </summary>
 internal sealed class WorkCrew : IDisposable
 {
-    /// <summary>How long an idle worker spins before it blocks (covers the serial gaps between steps).</summary>
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
+    /// <summary>
+    /// How long an idle worker spins before it blocks: long enough to cover most serial gaps between
+    /// steps, short enough that on a busy machine a worker does not burn the time slice it will
+    /// need for its next item (the caller waits for items in progress).
+    /// </summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000;
 
     private readonly Worker[] _workers;
     private readonly CancellationToken _token;
