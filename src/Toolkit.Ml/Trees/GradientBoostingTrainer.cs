@@ -603,9 +603,12 @@ internal sealed class GradientBoostingTrainer
     private void BuildHistograms((GrowNode Small, GrowNode? Large, double[]? Parent)[] work, int[] features)
     {
         var items = new List<(double[] Target, int Begin, int End)>();
-        var merges = new List<(double[] Target, double[][] Parts)>();
-        foreach (var (small, _, _) in work)
+
+        // Block histograms of a node cut into several blocks, added in block order per feature.
+        var partsOf = new double[work.Length][][];
+        for (var w = 0; w < work.Length; w++)
         {
+            var small = work[w].Small;
             var rows = small.End - small.Begin;
             var blocks = Math.Max(1, (rows + BlockRows - 1) / BlockRows);
             if (blocks == 1)
@@ -621,7 +624,7 @@ internal sealed class GradientBoostingTrainer
                 items.Add((parts[b], small.Begin + (b * BlockRows), Math.Min(small.End, small.Begin + ((b + 1) * BlockRows))));
             }
 
-            merges.Add((small.Hist!, parts));
+            partsOf[w] = parts;
         }
 
         var offsets = new int[features.Length];
@@ -649,32 +652,6 @@ internal sealed class GradientBoostingTrainer
             Accumulate(_codes, _featureCount, _rows, _gh, begin, end, offsets, target);
         });
 
-        if (merges.Count > 0)
-        {
-            For(merges.Count * features.Length, merges.Count * features.Length * 512L * merges[0].Parts.Length, k =>
-            {
-                var (target, parts) = merges[k / features.Length];
-                var fi = k % features.Length;
-                var dst = target.AsSpan(offsets[fi], lengths[fi]);
-                parts[0].AsSpan(offsets[fi], lengths[fi]).CopyTo(dst);
-                for (var b = 1; b < parts.Length; b++)
-                {
-                    var src = parts[b].AsSpan(offsets[fi], lengths[fi]);
-                    for (var i = 0; i < dst.Length; i++)
-                    {
-                        dst[i] += src[i];
-                    }
-                }
-            });
-            foreach (var (_, parts) in merges)
-            {
-                foreach (var part in parts)
-                {
-                    _histPool.Push(part);
-                }
-            }
-        }
-
         var candidates = new SplitInfo[work.Length * 2, features.Length];
         For(work.Length * features.Length, work.Length * features.Length * 20_000L, k =>
         {
@@ -682,6 +659,20 @@ internal sealed class GradientBoostingTrainer
             var fi = k % features.Length;
             var w = k / features.Length;
             var hist = small.Hist!.AsSpan(offsets[fi], lengths[fi]);
+            if (partsOf[w] is { } parts)
+            {
+                // This feature's part of the node's histogram: the blocks added in order (one step less than merging first).
+                parts[0].AsSpan(offsets[fi], lengths[fi]).CopyTo(hist);
+                for (var b = 1; b < parts.Length; b++)
+                {
+                    var src = parts[b].AsSpan(offsets[fi], lengths[fi]);
+                    for (var i = 0; i < hist.Length; i++)
+                    {
+                        hist[i] += src[i];
+                    }
+                }
+            }
+
             candidates[w * 2, fi] = BestSplit(small, features[fi], hist);
             if (large is not null)
             {
@@ -694,6 +685,14 @@ internal sealed class GradientBoostingTrainer
                 candidates[(w * 2) + 1, fi] = BestSplit(large, features[fi], big);
             }
         });
+
+        foreach (var parts in partsOf)
+        {
+            foreach (var part in parts ?? [])
+            {
+                _histPool.Push(part);
+            }
+        }
 
         for (var k = 0; k < work.Length; k++)
         {
