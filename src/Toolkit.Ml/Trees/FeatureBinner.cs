@@ -95,42 +95,45 @@ internal sealed class FeatureBinner
 
         RadixSort(sorted);
         // Distinct values, but only as many as decide between exact and quantile edges.
-        var distinct = new List<float>();
+        var distinct = new float[maxBins + 1];
+        var count = 0;
         foreach (var v in sorted)
         {
-            if (distinct.Count == 0 || distinct[^1] != v)
+            if (count == 0 || distinct[count - 1] != v)
             {
-                distinct.Add(v);
-                if (distinct.Count > maxBins)
+                distinct[count++] = v;
+                if (count > maxBins)
                 {
                     break;
                 }
             }
         }
 
-        var result = new List<float>();
-        if (distinct.Count <= maxBins)
+        if (count <= maxBins)
         {
             // Few distinct values: one bin each, edges halfway between neighbours (exact splits).
-            for (var i = 0; i + 1 < distinct.Count; i++)
+            var mids = new float[Math.Max(0, count - 1)];
+            for (var i = 0; i + 1 < count; i++)
             {
-                result.Add(Midpoint(distinct[i], distinct[i + 1]));
+                mids[i] = Midpoint(distinct[i], distinct[i + 1]);
             }
 
-            return [.. result];
+            return mids;
         }
 
         // Quantile edges; each edge is a data value, so "x <= edge" keeps that value on the left.
+        var result = new float[maxBins];
+        var edges = 0;
         for (var i = 1; i < maxBins; i++)
         {
             var edge = sorted[(int)((long)i * sorted.Length / maxBins) - 1];
-            if ((result.Count == 0 || edge > result[^1]) && edge < sorted[^1])
+            if ((edges == 0 || edge > result[edges - 1]) && edge < sorted[^1])
             {
-                result.Add(edge);
+                result[edges++] = edge;
             }
         }
 
-        return [.. result];
+        return result[..edges];
     }
 
     /// <summary>LSD radix sort of non-NaN floats (three 11-bit passes over order-preserving keys); much faster than a comparison sort here.</summary>
@@ -254,7 +257,12 @@ internal sealed class FeatureBinner
 
         public Lookup(float[] edges)
         {
-            _edgeKeys = [.. edges.Select(Key)];
+            _edgeKeys = new uint[edges.Length];
+            for (var i = 0; i < edges.Length; i++)
+            {
+                _edgeKeys[i] = Key(edges[i]);
+            }
+
             _below = new ushort[(1 << 16) + 1];
             var j = 0;
             for (var b = 0; b <= 1 << 16; b++)

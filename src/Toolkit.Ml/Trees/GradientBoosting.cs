@@ -42,7 +42,13 @@ public sealed class GradientBoostingAlgorithm : IAlgorithm
         TreeModelChecks.CheckData(data, Name);
         var options = Options(parameters);
         var result = new GradientBoostingTrainer(options, data.Task, context).Fit(data);
-        return new GradientBoostingPredictor(data.Task, result.Ensemble, result.BaseScore, result.GainImportance);
+        var predictor = new GradientBoostingPredictor(data.Task, result.Ensemble, result.BaseScore, result.GainImportance);
+        if (result.TrainingScores is { } scores)
+        {
+            predictor.RememberScores(data.Features, scores);
+        }
+
+        return predictor;
     }
 
     public IPredictor Read(JsonElement payload, ModelTask task) => GradientBoostingPredictor.Read(payload, task);
@@ -82,6 +88,9 @@ public sealed class GradientBoostingPredictor : IPredictor
     private readonly TreeEnsemble _ensemble;
     private readonly double[] _importance;
 
+    /// <summary>Raw scores of the training matrix from the fit, for the first <see cref="Predict"/> call only.</summary>
+    private KnownScores? _known;
+
     internal GradientBoostingPredictor(ModelTask task, TreeEnsemble ensemble, double baseScore, double[] importance)
     {
         Task = task;
@@ -108,8 +117,20 @@ public sealed class GradientBoostingPredictor : IPredictor
     public void Predict(FeatureMatrix features, Span<double> output)
     {
         ArgumentNullException.ThrowIfNull(features);
-        output.Fill(BaseScore);
-        _ensemble.SumLeaves(features, output, _ensemble.TreeCount, MaxThreads);
+
+        // The fit already summed the trees for its own rows (the usual next call is "metrics on the
+        // training data"); the scores are held for one call only, so they do not pin the matrix.
+        var known = Interlocked.Exchange(ref _known, null);
+        if (known is not null && ReferenceEquals(known.Features, features) && known.Scores.Length == output.Length)
+        {
+            known.Scores.CopyTo(output);
+        }
+        else
+        {
+            output.Fill(BaseScore);
+            _ensemble.SumLeaves(features, output, _ensemble.TreeCount, MaxThreads);
+        }
+
         if (Task == ModelTask.BinaryClassification)
         {
             foreach (ref var s in output)
@@ -118,6 +139,11 @@ public sealed class GradientBoostingPredictor : IPredictor
             }
         }
     }
+
+    /// <summary>Remembers the raw scores the fit computed for <paramref name="features"/> (feature matrices are immutable).</summary>
+    internal void RememberScores(FeatureMatrix features, double[] scores) => _known = new KnownScores(features, scores);
+
+    internal bool HoldsTrainingScores => Volatile.Read(ref _known) is not null;
 
     /// <summary>Mean drop of AUC (classification) or R² (regression) when each feature is shuffled.</summary>
     public double[] PermutationImportance(FeatureMatrix features, double[] labels, int seed, int repeats = 3) =>
@@ -134,6 +160,8 @@ public sealed class GradientBoostingPredictor : IPredictor
         _ensemble.Write(writer);
         writer.WriteEndObject();
     }
+
+    private sealed record KnownScores(FeatureMatrix Features, double[] Scores);
 
     internal static GradientBoostingPredictor Read(JsonElement payload, ModelTask task)
     {

@@ -25,10 +25,9 @@ internal sealed class TreeEnsemble
     private readonly int[] _depths;
 
     // For the vectorized top of each tree: the distinct nodes a row can be at on levels
-    // 0..VectorLevels-1 of tree t are _levelNodes[_levelStart[t * VectorLevels + k] ..
-    // _levelStart[t * VectorLevels + k + 1]).
-    private readonly int[] _levelStart;
-    private readonly int[] _levelNodes;
+    // 0..VectorLevels-1 of tree t are Nodes[Start[t * VectorLevels + k] .. Start[t * VectorLevels + k + 1]).
+    // Built at the first prediction: a model that is only trained and saved never needs them.
+    private Levels? _levels;
 
     private TreeEnsemble(FlatNode[] nodes, double[] values, int[] roots, int[] depths, int featureCount)
     {
@@ -37,11 +36,10 @@ internal sealed class TreeEnsemble
         _roots = roots;
         _depths = depths;
         FeatureCount = featureCount;
-        (_levelStart, _levelNodes) = TopLevels(nodes, roots);
     }
 
     /// <summary>Breadth-first sets of reachable nodes for the first <see cref="VectorLevels"/> levels of every tree.</summary>
-    private static (int[] Start, int[] Nodes) TopLevels(FlatNode[] nodes, int[] roots)
+    private static Levels TopLevels(FlatNode[] nodes, int[] roots)
     {
         var start = new List<int>();
         var list = new List<int>();
@@ -69,7 +67,7 @@ internal sealed class TreeEnsemble
         }
 
         start.Add(list.Count);
-        return ([.. start], [.. list]);
+        return new Levels([.. start], [.. list]);
     }
 
     public int TreeCount => _roots.Length;
@@ -133,6 +131,7 @@ internal sealed class TreeEnsemble
             return;
         }
 
+        _levels ??= TopLevels(_nodes, _roots);
         var blocks = (n + BlockRows - 1) / BlockRows;
         var handles = new GCHandle[FeatureCount];
         var columnPointers = new nint[Math.Max(1, FeatureCount)];
@@ -298,6 +297,7 @@ internal sealed class TreeEnsemble
     /// </summary>
     private unsafe void TopLevelsVector(int tree, int levels, int rows, float** columns, FlatNode* nodes, int* pos)
     {
+        var table = _levels!;
         var root = Vector256.Create(_roots[tree]);
         var first = tree * VectorLevels;
         for (var r = 0; r < rows; r += 8)
@@ -306,9 +306,9 @@ internal sealed class TreeEnsemble
             for (var k = 0; k < levels; k++)
             {
                 var next = Vector256<int>.Zero;
-                for (var i = _levelStart[first + k]; i < _levelStart[first + k + 1]; i++)
+                for (var i = table.Start[first + k]; i < table.Start[first + k + 1]; i++)
                 {
-                    var c = _levelNodes[i];
+                    var c = table.Nodes[i];
                     var node = nodes + c;
                     var at = Vector256.Equals(p, Vector256.Create(c));
                     var v = Vector256.Load(columns[node->Feature & FeatureMask] + r);
@@ -326,6 +326,7 @@ internal sealed class TreeEnsemble
     /// <summary>As <see cref="TopLevelsVector"/>, sixteen rows at a time where 512-bit vectors are fast.</summary>
     private unsafe void TopLevelsVector512(int tree, int levels, int rows, float** columns, FlatNode* nodes, int* pos)
     {
+        var table = _levels!;
         var root = Vector512.Create(_roots[tree]);
         var first = tree * VectorLevels;
         for (var r = 0; r < rows; r += 16)
@@ -334,9 +335,9 @@ internal sealed class TreeEnsemble
             for (var k = 0; k < levels; k++)
             {
                 var next = Vector512<int>.Zero;
-                for (var i = _levelStart[first + k]; i < _levelStart[first + k + 1]; i++)
+                for (var i = table.Start[first + k]; i < table.Start[first + k + 1]; i++)
                 {
-                    var c = _levelNodes[i];
+                    var c = table.Nodes[i];
                     var node = nodes + c;
                     var at = Vector512.Equals(p, Vector512.Create(c));
                     var v = Vector512.Load(columns[node->Feature & FeatureMask] + r);
@@ -363,6 +364,8 @@ internal sealed class TreeEnsemble
 
         return false;
     }
+
+    private sealed record Levels(int[] Start, int[] Nodes);
 
     private readonly record struct BlockState(nint Output, nint Nodes, nint Values, nint Columns, int Rows, int TreeCount);
 

@@ -136,6 +136,41 @@ public sealed class GradientBoostingTests
         Rmse(Predict(model, tx), tt).Should().BeLessThan(0.26996 * 1.03);
     }
 
+    [Theory]
+    [InlineData(ModelTask.BinaryClassification, "1.0", false)]
+    [InlineData(ModelTask.Regression, "1.0", false)]
+    [InlineData(ModelTask.BinaryClassification, "0.7", true)]
+    [InlineData(ModelTask.Regression, "0.7", true)]
+    public void Predict_TrainingMatrixRightAfterFit_SameBitsAsPredictingACopy(ModelTask task, string subsample, bool missing)
+    {
+        // The first prediction on the training matrix reuses the fit's own scores; a copy of the
+        // matrix (another instance) goes through the trees: both must agree to the last bit.
+        var (x, target, label) = Friedmanish(0, 3000);
+        if (missing)
+        {
+            var columns = Enumerable.Range(0, x.ColumnCount).Select(j => x.Column(j).ToArray()).ToArray();
+            for (var i = 0; i < x.RowCount; i += 7)
+            {
+                columns[i % columns.Length][i] = float.NaN;
+            }
+
+            x = Matrix(columns);
+        }
+
+        var copy = Matrix(Enumerable.Range(0, x.ColumnCount).Select(j => x.Column(j).ToArray()).ToArray());
+        var model = Fit(_algorithm, x, task == ModelTask.Regression ? target : label, task,
+            new() { ["rounds"] = "20", ["subsample"] = subsample, ["max_depth"] = "4" });
+
+        ((GradientBoostingPredictor)model).HoldsTrainingScores.Should().BeTrue();
+        var reused = Predict(model, x);
+        ((GradientBoostingPredictor)model).HoldsTrainingScores.Should().BeFalse();
+        var walked = Predict(model, copy);
+        var again = Predict(model, x);
+
+        reused.Should().Equal(walked);
+        again.Should().Equal(walked);
+    }
+
     private int RoundTripNodeCount(GradientBoostingPredictor model)
     {
         using var document = System.Text.Json.JsonDocument.Parse(Serialize(model));
