@@ -56,8 +56,13 @@ public static class ModelTrainer
 
         var predictor = algorithm.Fit(new TrainingData(x, y, task), parameters, context);
 
-        var scores = new double[x.RowCount];
-        predictor.Predict(x, scores);
+        // Training metrics: boosting already knows its scores on these rows; others predict them.
+        var scores = (predictor as IKnowsTrainingScores)?.TakeTrainingScores();
+        if (scores is null)
+        {
+            scores = new double[x.RowCount];
+            predictor.Predict(x, scores);
+        }
         var metrics = task == ModelTask.BinaryClassification
             ? ClassificationMetrics.Compute(y, scores).ToDictionary()
             : RegressionMetrics.Compute(y, scores).ToDictionary();

@@ -80,3 +80,16 @@ public interface IPredictor
     /// </summary>
     void Write(Utf8JsonWriter writer);
 }
+
+/// <summary>
+/// A predictor that already computed its scores on the rows it was fitted on (boosting sums them as
+/// it grows trees), so the trainer need not predict them again for the training metrics.
+/// </summary>
+public interface IKnowsTrainingScores
+{
+    /// <summary>
+    /// The scores <see cref="IPredictor.Predict"/> would give on the training rows, bit for bit, handed
+    /// over once (later calls return null, so the predictor does not keep them alive).
+    /// </summary>
+    double[]? TakeTrainingScores();
+}

@@ -45,7 +45,7 @@ public sealed class GradientBoostingAlgorithm : IAlgorithm
         var predictor = new GradientBoostingPredictor(data.Task, result.Ensemble, result.BaseScore, result.GainImportance);
         if (result.TrainingScores is { } scores)
         {
-            predictor.RememberScores(data.Features, scores);
+            predictor.RememberScores(scores);
         }
 
         return predictor;
@@ -83,13 +83,13 @@ public sealed class GradientBoostingAlgorithm : IAlgorithm
 }
 
 /// <summary>A fitted gradient-boosting model: base score plus the sum of tree outputs (then the logistic function for classification).</summary>
-public sealed class GradientBoostingPredictor : IPredictor
+public sealed class GradientBoostingPredictor : IPredictor, IKnowsTrainingScores
 {
     private readonly TreeEnsemble _ensemble;
     private readonly double[] _importance;
 
-    /// <summary>Raw scores of the training matrix from the fit, for the first <see cref="Predict"/> call only.</summary>
-    private KnownScores? _known;
+    /// <summary>Raw scores of the training rows from the fit, until <see cref="TakeTrainingScores"/> takes them.</summary>
+    private double[]? _trainingScores;
 
     internal GradientBoostingPredictor(ModelTask task, TreeEnsemble ensemble, double baseScore, double[] importance)
     {
@@ -118,32 +118,38 @@ public sealed class GradientBoostingPredictor : IPredictor
     {
         ArgumentNullException.ThrowIfNull(features);
 
-        // The fit already summed the trees for its own rows (the usual next call is "metrics on the
-        // training data"); the scores are held for one call only, so they do not pin the matrix.
-        var known = Interlocked.Exchange(ref _known, null);
-        if (known is not null && ReferenceEquals(known.Features, features) && known.Scores.Length == output.Length)
+        output.Fill(BaseScore);
+        _ensemble.SumLeaves(features, output, _ensemble.TreeCount, MaxThreads);
+        Finish(output);
+    }
+
+    public double[]? TakeTrainingScores()
+    {
+        var raw = Interlocked.Exchange(ref _trainingScores, null);
+        if (raw is not null)
         {
-            known.Scores.CopyTo(output);
-        }
-        else
-        {
-            output.Fill(BaseScore);
-            _ensemble.SumLeaves(features, output, _ensemble.TreeCount, MaxThreads);
+            Finish(raw);
         }
 
+        return raw;
+    }
+
+    /// <summary>Keeps the raw scores the fit summed for its own rows (they equal a prediction on them, bit for bit).</summary>
+    internal void RememberScores(double[] scores) => _trainingScores = scores;
+
+    internal bool HoldsTrainingScores => Volatile.Read(ref _trainingScores) is not null;
+
+    /// <summary>Raw scores to predictions: the logistic function for classification.</summary>
+    private void Finish(Span<double> scores)
+    {
         if (Task == ModelTask.BinaryClassification)
         {
-            foreach (ref var s in output)
+            foreach (ref var s in scores)
             {
                 s = 1.0 / (1.0 + Math.Exp(-s));
             }
         }
     }
-
-    /// <summary>Remembers the raw scores the fit computed for <paramref name="features"/> (feature matrices are immutable).</summary>
-    internal void RememberScores(FeatureMatrix features, double[] scores) => _known = new KnownScores(features, scores);
-
-    internal bool HoldsTrainingScores => Volatile.Read(ref _known) is not null;
 
     /// <summary>Mean drop of AUC (classification) or R² (regression) when each feature is shuffled.</summary>
     public double[] PermutationImportance(FeatureMatrix features, double[] labels, int seed, int repeats = 3) =>
@@ -161,7 +167,6 @@ public sealed class GradientBoostingPredictor : IPredictor
         writer.WriteEndObject();
     }
 
-    private sealed record KnownScores(FeatureMatrix Features, double[] Scores);
 
     internal static GradientBoostingPredictor Read(JsonElement payload, ModelTask task)
     {
