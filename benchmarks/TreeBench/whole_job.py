@@ -1,8 +1,10 @@
 """The whole-job comparison of the tree-ensembles issue: our `mlops train` process (start-up, CSV load,
 fit, save) against the peer's pandas read_csv + fit, on the same CSV files, in the same run.
 
-    dotnet build src/Toolkit.Cli -c Release
+    ./build.sh --target=Publish        # mlops ReadyToRun-published to artifacts/publish/mlops
     /usr/bin/python3 benchmarks/TreeBench/whole_job.py      # data from TreeBench/peers.py gen
+
+Uses the published mlops when present (as the components image ships it), else the Release build.
 
 Prints one row per model with both wall times (best of 3), the ratio, and the test metric of both."""
 import json, os, subprocess, sys, tempfile, time
@@ -12,7 +14,8 @@ import pandas as pd
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.path.join(ROOT, "benchmarks", "data")
-MLOPS = ["dotnet", os.path.join(ROOT, "src", "Toolkit.Cli", "bin", "Release", "net10.0", "mlops.dll")]
+PUBLISHED = os.path.join(ROOT, "artifacts", "publish", "mlops", "mlops.dll")
+MLOPS = ["dotnet", PUBLISHED if os.path.exists(PUBLISHED) else os.path.join(ROOT, "src", "Toolkit.Cli", "bin", "Release", "net10.0", "mlops.dll")]
 THREADS = os.cpu_count()
 REPEATS = 3
 
@@ -70,6 +73,7 @@ def main():
     pt, pm = peer(reg_train, lambda: xgb.XGBRegressor(n_estimators=100, max_depth=6, learning_rate=0.1, tree_method="hist", n_jobs=THREADS, random_state=0))
     rows.append(("gb regression vs XGBoost", t, pt, "rmse", m["rmse"], mean_squared_error(ryte, pm.predict(rxte)) ** 0.5))
 
+    print(f"mlops: {MLOPS[1]}")
     print(f"{'whole job (best of 3)':32} {'mlops train':>12} {'peer':>9} {'ratio':>7}   metric: ours / peer")
     for name, t, pt, metric, ours_m, peer_m in rows:
         tail = f"   {metric}: {ours_m:.4f} / {peer_m:.4f}" if metric else ""

@@ -36,7 +36,7 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
 
         var exit = await RunAsync(
             "dotnet",
-            ["publish", "src/Toolkit.Cli", "-c", "Release", "-r", "linux-x64", "--no-self-contained", "-p:UseAppHost=false", "-p:SatelliteResourceLanguages=en", "-o", PublishFolder, "-v", "q", "--nologo"],
+            ["publish", "src/Toolkit.Cli", "-c", "Release", "-r", "linux-x64", "--no-self-contained", "-p:UseAppHost=false", "-p:PublishReadyToRun=true", "-p:SatelliteResourceLanguages=en", "-o", PublishFolder, "-v", "q", "--nologo"],
             log,
             cancellationToken);
         if (exit.Code != 0)
