@@ -45,6 +45,45 @@ public static class Sql
         return rows;
     }
 
+    /// <summary>
+    /// Brings the schema to <c>migrations.Count</c> in one <c>BEGIN IMMEDIATE</c> transaction (two
+    /// processes opening a fresh file migrate it once, one after the other). <c>schema_version</c>
+    /// holds the version; migration <c>i</c> (1-based) is <c>migrations[i - 1]</c>. A file newer than
+    /// the code is refused with the exception <paramref name="tooNew"/> makes from (found, known).
+    /// </summary>
+    public static async Task MigrateAsync(
+        SqliteConnection connection, IReadOnlyList<string> migrations, Func<int, int, Exception> tooNew, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(migrations);
+        ArgumentNullException.ThrowIfNull(tooNew);
+        var latest = migrations.Count;
+        await using var tx = connection.BeginTransaction(deferred: false);
+        await ExecuteAsync(tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
+        var current = await ScalarAsync(tx, "SELECT version FROM schema_version", cancellationToken);
+        var version = current is null ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
+        if (version > latest)
+        {
+            throw tooNew(version, latest);
+        }
+
+        for (var next = version + 1; next <= latest; next++)
+        {
+            await ExecuteAsync(tx, migrations[next - 1], cancellationToken);
+        }
+
+        if (current is null)
+        {
+            await ExecuteAsync(tx, "INSERT INTO schema_version (version) VALUES ($v)", cancellationToken, ("$v", latest));
+        }
+        else if (version != latest)
+        {
+            await ExecuteAsync(tx, "UPDATE schema_version SET version = $v", cancellationToken, ("$v", latest));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
     public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 
     public static DateTimeOffset ParseTime(string text) =>

@@ -88,6 +88,4 @@ internal static class MetadataSchema
         );
         """,
     ];
-
-    public static int LatestVersion => Migrations.Count;
 }

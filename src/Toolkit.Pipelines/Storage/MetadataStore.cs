@@ -496,34 +496,13 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
     private Task<T> ReadAsync<T>(Func<SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         _database.ReadAsync(work, cancellationToken);
 
-    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        await using var tx = connection.BeginTransaction(deferred: false);
-        await ExecuteAsync(tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
-        var current = await ScalarAsync(tx, "SELECT version FROM schema_version", cancellationToken);
-        var version = current is null ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
-        if (version > MetadataSchema.LatestVersion)
-        {
-            throw new InvalidOperationException(
-                $"metadata database {connection.DataSource} has schema version {version}, newer than this toolkit knows ({MetadataSchema.LatestVersion}); upgrade the toolkit");
-        }
-
-        for (var next = version + 1; next <= MetadataSchema.LatestVersion; next++)
-        {
-            await ExecuteAsync(tx, MetadataSchema.Migrations[next - 1], cancellationToken);
-        }
-
-        if (current is null)
-        {
-            await ExecuteAsync(tx, "INSERT INTO schema_version (version) VALUES ($v)", cancellationToken, ("$v", MetadataSchema.LatestVersion));
-        }
-        else if (version != MetadataSchema.LatestVersion)
-        {
-            await ExecuteAsync(tx, "UPDATE schema_version SET version = $v", cancellationToken, ("$v", MetadataSchema.LatestVersion));
-        }
-
-        await tx.CommitAsync(cancellationToken);
-    }
+    private static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
+        Sql.MigrateAsync(
+            connection,
+            MetadataSchema.Migrations,
+            (found, known) => new InvalidOperationException(
+                $"metadata database {connection.DataSource} has schema version {found}, newer than this toolkit knows ({known}); upgrade the toolkit"),
+            cancellationToken);
 
     private static async Task EnsureRunAsync(SqliteTransaction tx, string runId, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
-using Toolkit.Storage;
-using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Toolkit.Storage;
 
 namespace Toolkit.Registry.Embedded;
 
@@ -84,35 +83,11 @@ internal static class RegistrySchema
         """,
     ];
 
-    internal static int LatestVersion => Migrations.Length;
-
-    internal static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
-    {
-        // BEGIN IMMEDIATE: two processes opening a fresh registry at once migrate it once, one after the other.
-        await using var tx = connection.BeginTransaction(deferred: false);
-        await Sql.ExecuteAsync(tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
-        var current = await Sql.ScalarAsync(tx, "SELECT version FROM schema_version", cancellationToken);
-        var version = current is null ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
-        if (version > LatestVersion)
-        {
-            throw new RegistryException(
-                $"registry database {connection.DataSource} has schema version {version}, newer than this toolkit knows ({LatestVersion}); upgrade the toolkit");
-        }
-
-        for (var next = version + 1; next <= LatestVersion; next++)
-        {
-            await Sql.ExecuteAsync(tx, Migrations[next - 1], cancellationToken);
-        }
-
-        if (current is null)
-        {
-            await Sql.ExecuteAsync(tx, "INSERT INTO schema_version (version) VALUES ($v)", cancellationToken, ("$v", LatestVersion));
-        }
-        else if (version != LatestVersion)
-        {
-            await Sql.ExecuteAsync(tx, "UPDATE schema_version SET version = $v", cancellationToken, ("$v", LatestVersion));
-        }
-
-        await tx.CommitAsync(cancellationToken);
-    }
+    internal static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>
+        Sql.MigrateAsync(
+            connection,
+            Migrations,
+            (found, known) => new RegistryException(
+                $"registry database {connection.DataSource} has schema version {found}, newer than this toolkit knows ({known}); upgrade the toolkit"),
+            cancellationToken);
 }
