@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Toolkit.Ml.Training;
-using YamlDotNet.Core;
+using Toolkit.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Toolkit.Gates;
@@ -31,32 +31,16 @@ internal sealed partial class ModelPolicyReader
 
     public ModelPolicy Read(string yaml)
     {
-        var stream = new YamlStream();
-        try
+        var load = YamlText.Load(yaml, "a model policy is a mapping (apiVersion, kind, name, task, ...)");
+        if (load.Problem is { } problem)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            // Syntax errors stop the reading: there is no tree to check further.
-            var message = ex.InnerException is { } inner ? $"{ex.Message} {inner.Message}" : ex.Message;
-            throw new ModelPolicyException([new PolicyDiagnostic(_file, (int)ex.Start.Line, (int)ex.Start.Column, "(yaml)", $"not valid YAML: {message}")]);
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet's scanner fails this way on some malformed flow collections, without a position.
-            throw new ModelPolicyException([new PolicyDiagnostic(_file, 1, 1, "(yaml)", "not valid YAML: an unclosed [ or { list or mapping?")]);
+            // A file that is not a tree stops the reading: there is nothing to check further.
+            throw new ModelPolicyException([new PolicyDiagnostic(_file, problem.Position.Line, problem.Position.Column, "(yaml)", problem.Message)]);
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (load.Root is not YamlMappingNode root)
         {
-            var at = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-            throw new ModelPolicyException([Diagnostic(at, "(document)", "a model policy is a mapping (apiVersion, kind, name, task, ...)")]);
-        }
-
-        if (stream.Documents.Count > 1)
-        {
-            Error(stream.Documents[1].RootNode, "(document)", "a policy file holds one YAML document");
+            throw new ModelPolicyException([Diagnostic(load.Root, "(document)", "a model policy is a mapping (apiVersion, kind, name, task, ...)")]);
         }
 
         CheckKeys(root, "", TopKeys);
@@ -391,24 +375,20 @@ internal sealed partial class ModelPolicyReader
 
     private void CheckKeys(YamlMappingNode map, string path, IReadOnlyList<string> known)
     {
-        foreach (var key in map.Children.Keys)
+        foreach (var (node, name, suggestion) in YamlText.UnknownKeys(map, known))
         {
-            if (key is not YamlScalarNode { Value: { } name })
+            if (node is not YamlScalarNode)
             {
-                Error(key, path, "keys must be plain names");
+                Error(node, path, "keys must be plain names");
                 continue;
             }
 
-            if (!known.Contains(name))
-            {
-                var field = path.Length == 0 ? name : $"{path}.{name}";
-                Error(key, field, $"unknown field '{name}'{DidYouMean.Suffix(name, known)}; fields here are {string.Join(", ", known)}");
-            }
+            var field = path.Length == 0 ? name : $"{path}.{name}";
+            Error(node, field, $"unknown field '{name}'{suggestion}; fields here are {string.Join(", ", known)}");
         }
     }
 
-    private static YamlNode? Get(YamlMappingNode map, string key) =>
-        map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+    private static YamlNode? Get(YamlMappingNode map, string key) => YamlText.Get(map, key);
 
     private YamlMappingNode? Mapping(YamlNode node, string field, string? expected = null)
     {
@@ -508,8 +488,11 @@ internal sealed partial class ModelPolicyReader
 
     private void Error(YamlNode? at, string field, string message) => _errors.Add(Diagnostic(at, field, message));
 
-    private PolicyDiagnostic Diagnostic(YamlNode? at, string field, string message) =>
-        new(_file, at is null ? 1 : (int)at.Start.Line, at is null ? 1 : (int)at.Start.Column, field, message);
+    private PolicyDiagnostic Diagnostic(YamlNode? at, string field, string message)
+    {
+        var position = YamlPosition.Of(at);
+        return new(_file, position.Line, position.Column, field, message);
+    }
 
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -33,6 +33,26 @@ public sealed class ModelPolicyTests
     }
 
     [Fact]
+    public void Parse_NestedThousandsDeep_OneErrorNoCrash()
+    {
+        var yaml = Valid + "\n" + "description2: " + new string('[', 20_000) + new string(']', 20_000) + "\n";
+
+        var error = Errors(yaml).Should().ContainSingle().Subject;
+
+        error.Message.Should().Contain("levels deep");
+        error.File.Should().Be("models/x/model.yaml");
+    }
+
+    [Fact]
+    public void Parse_SameTypoAsInAPipeline_SameSuggestion()
+    {
+        // The pipeline reader and this one share one did-you-mean: "primary_metirc" is a slip for one field.
+        var error = Errors(Valid.Replace("primary_metric: auc", "primary_metirc: auc", StringComparison.Ordinal)).Should().ContainSingle().Subject;
+
+        error.Message.Should().Contain("did you mean 'primary_metric'?");
+    }
+
+    [Fact]
     public void Parse_ValidPolicy_ReadsEveryField()
     {
         var policy = ModelPolicy.Parse(Valid, "model.yaml");

@@ -1,7 +1,6 @@
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using Toolkit.Pipelines.Spec;
 
 namespace Toolkit.Pipelines.Project;
 

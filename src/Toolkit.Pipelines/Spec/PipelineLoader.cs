@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Toolkit.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -41,20 +42,16 @@ public static partial class PipelineLoader
         ArgumentNullException.ThrowIfNull(yaml);
         var errors = new List<PipelineDiagnostic>();
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml)));
-        var stream = new YamlStream();
-        try
+        var load = YamlText.Load(yaml, "a pipeline file is a YAML mapping with apiVersion, kind, name and steps");
+        if (load.Problem is { } problem)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            errors.Add(new PipelineDiagnostic(file, new Position((int)ex.Start.Line, (int)ex.Start.Column), $"invalid YAML: {Inner(ex).Message}"));
+            errors.Add(new PipelineDiagnostic(file, new Position(problem.Position.Line, problem.Position.Column), problem.Message));
             return new LoadResult(null, errors);
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (load.Root is not YamlMappingNode root)
         {
-            errors.Add(new PipelineDiagnostic(file, new Position(1, 1), "a pipeline file is a YAML mapping with apiVersion, kind, name and steps"));
+            errors.Add(new PipelineDiagnostic(file, Pos(load.Root!), "a pipeline file is a YAML mapping with apiVersion, kind, name and steps"));
             return new LoadResult(null, errors);
         }
 
@@ -408,9 +405,11 @@ public static partial class PipelineLoader
         return ok;
     }
 
-    internal static Position Pos(YamlNode node) => new((int)node.Start.Line, (int)node.Start.Column);
-
-    private static Exception Inner(Exception ex) => ex.InnerException is YamlException inner ? Inner(inner) : ex;
+    internal static Position Pos(YamlNode node)
+    {
+        var at = YamlPosition.Of(node);
+        return new(at.Line, at.Column);
+    }
 
     [GeneratedRegex("^[a-z][a-z0-9-]*$")]
     private static partial Regex NamePattern();
@@ -440,15 +439,16 @@ public static partial class PipelineLoader
 
         public Dictionary<string, YamlNode> Fields(YamlMappingNode map, string[] known, string what)
         {
+            foreach (var (node, key, suggestion) in YamlText.UnknownKeys(map, known))
+            {
+                Error(Pos(node), $"unknown field '{key}' in {what}{suggestion}; valid fields: {string.Join(", ", known)}");
+            }
+
             var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
             foreach (var (k, v) in map.Children)
             {
                 var key = (k as YamlScalarNode)?.Value ?? "";
-                if (!known.Contains(key))
-                {
-                    Error(Pos(k), $"unknown field '{key}' in {what}{DidYouMean.Suffix(key, known)}; valid fields: {string.Join(", ", known)}");
-                }
-                else if (!result.TryAdd(key, v))
+                if (known.Contains(key) && !result.TryAdd(key, v))
                 {
                     Error(Pos(k), $"field '{key}' appears twice in {what}");
                 }

@@ -178,10 +178,23 @@ public sealed class PipelineValidatorTests
     [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: []", "non-empty list of steps")]
     [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a}]", "needs 'uses' (a component) or 'run'")]
     [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, timeout: soon}]", "timeout 'soon' is not a duration")]
-    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps:\n  - name: a\n    run: x\n   bad: [", "invalid YAML")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps:\n  - name: a\n    run: x\n   bad: [", "not valid YAML")]
     public void Load_StructuralErrors_AreReported(string yaml, string expected)
     {
         Check(yaml).Should().Contain(e => e.Message.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_WithValueNestedThousandsDeep_OneErrorNoCrash()
+    {
+        var yaml = "apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps:\n  - name: a\n    uses: test/make\n    with: { text: "
+            + new string('[', 20_000) + new string(']', 20_000) + " }\n";
+
+        var errors = PipelineLoader.Load(yaml, "deep.yaml").Diagnostics;
+
+        errors.Should().ContainSingle().Which.Message.Should().Contain("levels deep");
+        errors[0].File.Should().Be("deep.yaml");
+        errors[0].Position.Line.Should().Be(7);
     }
 
     [Fact]
