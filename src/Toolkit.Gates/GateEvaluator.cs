@@ -1,5 +1,6 @@
 using System.Globalization;
 using Toolkit.Ml.Data;
+using Toolkit.Ml.Metrics;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 
@@ -33,7 +34,7 @@ public static class GateEvaluator
         return new GateReport(policy.Name, candidate.Digest, candidate.Algorithm, champion?.Version, champion?.Digest, checks);
     }
 
-    private static GateCheck Threshold(ThresholdRule rule, EvaluatedModelData candidate, ChampionInfo? champion)
+    private static GateCheck Threshold(ThresholdRule rule, EvaluatedModel candidate, ChampionInfo? champion)
     {
         var value = MetricOf(candidate, rule.Metric);
         var championValue = ChampionMetric(champion, rule.Metric);
@@ -53,7 +54,7 @@ public static class GateEvaluator
         };
     }
 
-    private static GateCheck Regression(RegressionRule rule, EvaluatedModelData candidate, ChampionInfo? champion)
+    private static GateCheck Regression(RegressionRule rule, EvaluatedModel candidate, ChampionInfo? champion)
     {
         var value = MetricOf(candidate, rule.Metric);
         var championValue = ChampionMetric(champion, rule.Metric);
@@ -85,7 +86,7 @@ public static class GateEvaluator
         }
 
         // How much worse the candidate is, whichever way the metric points; negative means better.
-        var worse = MetricCatalog.IsLowerBetter(rule.Metric) ? v - c : c - v;
+        var worse = MetricCatalog.Worsening(rule.Metric, v, c);
         var measured = rule.Relative ? (worse <= 0 ? worse : c == 0 ? double.PositiveInfinity : worse / Math.Abs(c)) : worse;
 
         // A hair of slack so that 0.870 - 0.865 (= 0.00500000000000004) meets a 0.005 tolerance.
@@ -94,7 +95,7 @@ public static class GateEvaluator
             ? $"{(worse < 0 ? "better" : "same")} than prod"
             : rule.Relative
                 ? string.Create(CultureInfo.InvariantCulture, $"worse by {measured:0.00%} of prod's value")
-                : string.Create(CultureInfo.InvariantCulture, $"worse by {worse:0.0000}");
+                : string.Create(CultureInfo.InvariantCulture, $"worse by {MetricCatalog.Format(worse)}");
         return check with { Status = passed ? CheckStatus.Passed : CheckStatus.Failed, Note = how };
     }
 
@@ -154,7 +155,7 @@ public static class GateEvaluator
         }
     }
 
-    private static IEnumerable<GateCheck> ModelChecks(ModelGate gate, EvaluatedModelData candidate, string? candidatePath, ChampionInfo? champion)
+    private static IEnumerable<GateCheck> ModelChecks(ModelGate gate, EvaluatedModel candidate, string? candidatePath, ChampionInfo? champion)
     {
         Model? model = null;
         string? loadError = null;
@@ -310,7 +311,7 @@ public static class GateEvaluator
     // Float32 and Float64 inputs accept the same numbers, so only numeric vs categorical matters to callers.
     private static string Kind(ColumnType type) => type == ColumnType.Categorical ? "categorical" : "numeric";
 
-    private static double? MetricOf(EvaluatedModelData model, string metric) =>
+    private static double? MetricOf(EvaluatedModel model, string metric) =>
         model.Metrics.TryGetValue(metric, out var v) && v is { } d && double.IsFinite(d) ? d : null;
 
     private static double? ChampionMetric(ChampionInfo? champion, string metric) =>

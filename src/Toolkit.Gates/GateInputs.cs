@@ -17,7 +17,7 @@ public sealed record ChampionInfo
 /// <summary>What a gate check judges: the evaluation, the candidate, and optionally the champion and data report.</summary>
 public sealed record GateInputs
 {
-    public required EvaluationReportData Evaluation { get; init; }
+    public required EvaluationReport Evaluation { get; init; }
 
     /// <summary>The model to judge, by digest; null: the report's best.</summary>
     public string? CandidateDigest { get; init; }

@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text;
+using Toolkit.Ml.Metrics;
 
 namespace Toolkit.Gates;
 
@@ -171,7 +172,7 @@ public sealed class GateReport
     private static string FormatValue(GateCheck c, double v) =>
         c.Name == GateEvaluator.MinRowsCheck
             ? v.ToString("0", CultureInfo.InvariantCulture)
-            : v.ToString("0.0000", CultureInfo.InvariantCulture);
+            : MetricCatalog.Format(v);
 
     private static string FormatDelta(GateCheck c, double v) => (v >= 0 ? "+" : "") + FormatValue(c, v);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Toolkit.Ml.Metrics;
 using Toolkit.Ml.Training;
 using Toolkit.Yaml;
 using YamlDotNet.RepresentationModel;

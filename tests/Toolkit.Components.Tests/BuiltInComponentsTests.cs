@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Toolkit.Components.Data;
-using Toolkit.Components.Evaluate;
+using Toolkit.Gates;
 using Toolkit.Ml.Training;
 
 namespace Toolkit.Components.Tests;

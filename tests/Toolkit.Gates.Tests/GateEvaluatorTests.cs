@@ -8,7 +8,7 @@ public sealed class GateEvaluatorTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static GateReport Judge(ModelPolicy policy, EvaluatedModelData candidate, ChampionInfo? champion = null, string task = "binary-classification") =>
+    private static GateReport Judge(ModelPolicy policy, EvaluatedModel candidate, ChampionInfo? champion = null, string task = "binary-classification") =>
         GateEvaluator.Evaluate(policy, new GateInputs { Evaluation = TestData.Evaluation(task, candidate), Champion = champion });
 
     private static ChampionInfo Champion(params (string Name, double Value)[] metrics) => new()

@@ -68,7 +68,7 @@ internal static class TestData
         return (path, model.Digest!);
     }
 
-    public static EvaluationReportData Evaluation(string task, params EvaluatedModelData[] models) => new()
+    public static EvaluationReport Evaluation(string task, params EvaluatedModel[] models) => new()
     {
         Task = task,
         Rows = 300,
@@ -78,7 +78,7 @@ internal static class TestData
         Best = 0,
     };
 
-    public static EvaluatedModelData Evaluated(string digest, params (string Name, double? Value)[] metrics) => new()
+    public static EvaluatedModel Evaluated(string digest, params (string Name, double? Value)[] metrics) => new()
     {
         Index = 0,
         Algorithm = "ridge",

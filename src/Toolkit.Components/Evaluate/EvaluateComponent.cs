@@ -1,4 +1,6 @@
+using Toolkit.Gates;
 using Toolkit.Ml.Data.Csv;
+using Toolkit.Ml.Metrics;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 using Toolkit.Pipelines.Components;
@@ -32,13 +34,11 @@ internal sealed class EvaluateComponent : IComponent
             [
                 new ComponentParameter("metric", ParameterType.String, "the primary metric")
                 {
-                    Default = classification ? "auc" : "rmse",
-                    Choices = classification ? ["auc", "accuracy", "f1", "precision", "recall", "pr_auc", "log_loss"] : ["rmse", "mae", "r2", "mape"],
+                    Default = MetricCatalog.DefaultPrimary(task),
+                    Choices = MetricCatalog.For(task),
                 },
             ],
-            Values = classification
-                ? ["auc", "accuracy", "precision", "recall", "f1", "pr_auc", "log_loss", "rows", "models"]
-                : ["rmse", "mae", "r2", "mape", "rows", "models"],
+            Values = [.. MetricCatalog.For(task), MetricCatalog.Rows, "models"],
         };
     }
 
@@ -78,8 +78,8 @@ internal sealed class EvaluateComponent : IComponent
                 Digest = models[i].Digest!,
                 Metrics = evaluation.Metrics.ToDictionary(m => m.Key, m => double.IsFinite(m.Value) ? m.Value : (double?)null),
             });
-            context.Log.WriteLine($"{models[i].Algorithm}: {string.Join(", ", evaluation.Metrics.Select(m => $"{m.Key}={m.Value:0.####}"))}");
-            if (i > 0 && MetricDirection.IsBetter(metric, Value(evaluated[i], metric), Value(evaluated[best], metric)))
+            context.Log.WriteLine($"{models[i].Algorithm}: {string.Join(", ", evaluation.Metrics.Select(m => $"{m.Key}={MetricCatalog.Format(m.Value)}"))}");
+            if (i > 0 && MetricCatalog.IsBetter(metric, evaluated[i].Value(metric), evaluated[best].Value(metric)))
             {
                 best = i;
             }
@@ -94,7 +94,7 @@ internal sealed class EvaluateComponent : IComponent
             Models = evaluated,
             Best = best,
         }.Save(context.Output("report"));
-        context.Log.WriteLine($"best by {metric}: {evaluated[best].Algorithm} ({Value(evaluated[best], metric):0.####})");
+        context.Log.WriteLine($"best by {metric}: {evaluated[best].Algorithm} ({MetricCatalog.Format(evaluated[best].Value(metric))})");
 
         var values = evaluated[best].Metrics.Where(m => m.Value is not null).ToDictionary(m => m.Key, m => m.Value!.Value);
         values["models"] = models.Count;
@@ -104,7 +104,4 @@ internal sealed class EvaluateComponent : IComponent
             Labels = new Dictionary<string, string> { ["best_algorithm"] = evaluated[best].Algorithm },
         });
     }
-
-    private static double Value(EvaluatedModel model, string metric) =>
-        model.Metrics.TryGetValue(metric, out var v) && v is { } d ? d : double.NaN;
 }

@@ -1,3 +1,5 @@
+using Toolkit.Gates;
+using Toolkit.Ml.Metrics;
 using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Components;
 
@@ -37,8 +39,8 @@ internal sealed class SelectBestComponent : IComponent
         var bestValue = double.NaN;
         for (var i = 0; i < report.Models.Count; i++)
         {
-            var value = report.Models[i].Metrics.TryGetValue(metric, out var v) && v is { } d ? d : double.NaN;
-            if (best < 0 || MetricDirection.IsBetter(metric, value, bestValue))
+            var value = report.Models[i].Value(metric);
+            if (best < 0 || MetricCatalog.IsBetter(metric, value, bestValue))
             {
                 (best, bestValue) = (i, value);
             }
@@ -57,7 +59,7 @@ internal sealed class SelectBestComponent : IComponent
         }
 
         File.Copy(models[best], context.Output("model"), overwrite: true);
-        context.Log.WriteLine($"selected {model.Algorithm} by {metric} = {bestValue:0.####} ({model.Digest})");
+        context.Log.WriteLine($"selected {model.Algorithm} by {metric} = {MetricCatalog.Format(bestValue)} ({model.Digest})");
         var values = report.Models[best].Metrics.Where(m => m.Value is not null).ToDictionary(m => m.Key, m => m.Value!.Value);
         return Task.FromResult(new ComponentResult
         {

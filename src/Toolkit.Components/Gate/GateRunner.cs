@@ -36,7 +36,7 @@ public static class GateRunner
         var champion = registry is null ? null : await ChampionAsync(registry, policy.Name, scratchDirectory, cancellationToken);
         return GateEvaluator.Evaluate(policy, new GateInputs
         {
-            Evaluation = EvaluationReportData.Load(request.EvaluationReportPath),
+            Evaluation = EvaluationReport.Load(request.EvaluationReportPath),
             CandidateDigest = request.CandidateDigest,
             CandidateModelPath = request.CandidateModelPath,
             Validation = request.ValidationReportPath is null ? null : ValidationReportData.Load(request.ValidationReportPath),

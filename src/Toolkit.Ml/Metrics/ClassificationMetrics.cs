@@ -97,14 +97,14 @@ public sealed record ClassificationMetrics(
     /// <summary>The metrics under their snake_case names, ordered by name.</summary>
     public IReadOnlyDictionary<string, double> ToDictionary() => new SortedDictionary<string, double>(StringComparer.Ordinal)
     {
-        ["accuracy"] = Accuracy,
-        ["precision"] = Precision,
-        ["recall"] = Recall,
-        ["f1"] = F1,
-        ["auc"] = RocAuc,
-        ["pr_auc"] = PrAuc,
-        ["log_loss"] = LogLoss,
-        ["rows"] = Rows,
+        [MetricCatalog.Accuracy] = Accuracy,
+        [MetricCatalog.Precision] = Precision,
+        [MetricCatalog.Recall] = Recall,
+        [MetricCatalog.F1] = F1,
+        [MetricCatalog.Auc] = RocAuc,
+        [MetricCatalog.PrAuc] = PrAuc,
+        [MetricCatalog.LogLoss] = LogLoss,
+        [MetricCatalog.Rows] = Rows,
     };
 
     private static double Ratio(long numerator, long denominator) =>

@@ -54,10 +54,10 @@ public sealed record RegressionMetrics(double Rmse, double Mae, double R2, doubl
     /// <summary>The metrics under their snake_case names, ordered by name.</summary>
     public IReadOnlyDictionary<string, double> ToDictionary() => new SortedDictionary<string, double>(StringComparer.Ordinal)
     {
-        ["rmse"] = Rmse,
-        ["mae"] = Mae,
-        ["r2"] = R2,
-        ["mape"] = Mape,
-        ["rows"] = Rows,
+        [MetricCatalog.Rmse] = Rmse,
+        [MetricCatalog.Mae] = Mae,
+        [MetricCatalog.R2] = R2,
+        [MetricCatalog.Mape] = Mape,
+        [MetricCatalog.Rows] = Rows,
     };
 }
