@@ -55,13 +55,7 @@ internal static class CliApp
         var verbose = parse.GetValue(VerboseOption);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors)
-            {
-                await error.WriteLineAsync($"mlops: error: {e.Message}");
-            }
-
-            var path = CommandPath(parse);
-            await error.WriteLineAsync(path.Length == 0 ? "Run 'mlops --help' for usage." : $"Run 'mlops {path} --help' for usage.");
+            await error.WriteLineAsync($"mlops: error: {ParseErrors.OneLine(parse)}");
             return ExitCodes.BadInput;
         }
 
@@ -94,6 +88,7 @@ internal static class CliApp
     /// <summary>The one table that maps failures to exit codes.</summary>
     internal static int ExitCodeFor(Exception ex) => ex switch
     {
+        CommandFailedException failed => failed.ExitCode,
         UsageException or DataFormatException or InvalidParameterException => ExitCodes.BadInput,
         PipelineParameterException or ProjectSettingsException or ComponentArgumentException => ExitCodes.BadInput,
         ModelPolicyException or GateInputException or PromotionRefusedException or RegistryException => ExitCodes.BadInput,
@@ -114,20 +109,5 @@ internal static class CliApp
     {
         var message = ex is OperationCanceledException ? "cancelled" : ex.Message;
         return message.ReplaceLineEndings(" ").Trim();
-    }
-
-    private static string CommandPath(ParseResult parse)
-    {
-        var names = new List<string>();
-        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
-        {
-            if (r.Command is not RootCommand)
-            {
-                names.Add(r.Command.Name);
-            }
-        }
-
-        names.Reverse();
-        return string.Join(' ', names);
     }
 }

@@ -62,12 +62,10 @@ internal static class GateCommand
             }
 
             await context.Output.WriteAsync(parse.GetValue(json) ? result.ToJson() : result.ToMarkdown());
-            if (!result.Passed)
-            {
-                await context.Error.WriteLineAsync($"mlops: gate failed for '{name}': {string.Join(", ", result.Checks.Where(c => c.Status == CheckStatus.Failed).Select(c => c.Name))}");
-            }
-
-            return result.Passed ? ExitCodes.Ok : ExitCodes.GateFailed;
+            return result.Passed
+                ? ExitCodes.Ok
+                : throw new CommandFailedException(
+                    $"gate failed for '{name}': {string.Join(", ", result.Checks.Where(c => c.Status == CheckStatus.Failed).Select(c => c.Name))}", ExitCodes.GateFailed);
         });
         command.Subcommands.Add(check);
         return command;

@@ -201,7 +201,9 @@ internal static class PipelineCommand
                 await WriteSummaryAsync(context.Output, result);
             }
 
-            return result.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failure;
+            return result.Status == RunStatus.Succeeded
+                ? ExitCodes.Ok
+                : throw new CommandFailedException($"run {result.RunId} of '{result.Pipeline}' {result.Status.ToString().ToLowerInvariant()}: {result.Error ?? "a step failed"}");
         });
         return command;
     }

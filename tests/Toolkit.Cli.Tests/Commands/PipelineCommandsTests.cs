@@ -165,3 +165,44 @@ public sealed class PipelineCommandsTests : IDisposable
         File.ReadAllText(values).Should().Contain("\"rows\":50");
     }
 }
+
+/// <summary>A failed run: the summary on stdout, and its reason as one error line on stderr.</summary>
+[Collection("working directory")]
+public sealed class FailedRunTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+    private readonly string _previous = Environment.CurrentDirectory;
+
+    public FailedRunTests()
+    {
+        File.WriteAllText(_temp.File("toolkit.yaml"), "apiVersion: toolkit/v1\nkind: Project\nstore: .state\n");
+        File.WriteAllText(_temp.File("fails.yaml"), """
+            apiVersion: toolkit/v1
+            kind: Pipeline
+            name: fails
+            steps:
+              - name: broken
+                run: sh -c 'echo about to fail; exit 7'
+            """);
+        Environment.CurrentDirectory = _temp.Path;
+    }
+
+    public void Dispose()
+    {
+        Environment.CurrentDirectory = _previous;
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task Run_StepFails_OneErrorLineOnStderr_ExitsOne()
+    {
+        var result = await CliRunner.RunAsync("pipeline", "run", _temp.File("fails.yaml"));
+
+        result.ExitCode.Should().Be(ExitCodes.Failure);
+        // Progress goes to stderr as it happens; the failure itself is one error line, the last.
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Where(l => l.StartsWith("mlops: error:", StringComparison.Ordinal)).Should().ContainSingle();
+        lines[^1].Should().StartWith("mlops: error: run ").And.Contain("of 'fails' failed").And.Contain("step 'broken' failed: command exited with code 7");
+        result.Output.Should().Contain("broken").And.Contain("failed");
+    }
+}

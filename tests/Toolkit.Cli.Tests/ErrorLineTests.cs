@@ -1,0 +1,48 @@
+namespace Toolkit.Cli.Tests;
+
+/// <summary>Every failure is one <c>mlops: error:</c> line on stderr, with a did-you-mean where a name was mistyped.</summary>
+public sealed class ErrorLineTests
+{
+    [Theory]
+    [InlineData("unknown option '--executr'; did you mean '--executor'?", "pipeline", "run", "p.yaml", "--executr", "docker")]
+    [InlineData("unknown option '--thread'; did you mean '--threads'?", "train", "--data", "d.csv", "--label", "y", "--algorithm", "lasso", "--out", "m.tkm", "--thread", "2")]
+    [InlineData("unknown option '--verbos'; did you mean '--verbose'?", "model", "list", "--verbos")]
+    [InlineData("unknown command 'modle'; did you mean 'model'?", "modle", "list")]
+    [InlineData("unknown command 'promot'; did you mean 'promote'?", "model", "promot", "diabetes")]
+    [InlineData("'diabetis' is not a valid --generator (choose one of diabetes, housing, sales); did you mean 'diabetes'?", "data", "synth", "--generator", "diabetis", "--rows", "10", "--out", "x.csv")]
+    [InlineData("'production' is not a valid --to (choose one of dev, preprod, prod); did you mean 'prod'?", "model", "promote", "diabetes", "--version", "1", "--to", "production")]
+    public async Task BadUsage_OneErrorLine_WithSuggestion(string expected, params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+
+        result.ExitCode.Should().Be(ExitCodes.BadInput);
+        var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().ContainSingle().Which.Should().StartWith("mlops: error: ").And.Contain(expected).And.Contain("--help'");
+        result.Output.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task BadUsage_SeveralMistakes_StillOneLine()
+    {
+        var result = await CliRunner.RunAsync("train", "--task", "regresion", "--thread", "2");
+
+        var line = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle().Subject;
+        line.Should().Contain("did you mean 'regression'?").And.Contain("did you mean '--threads'?").And.Contain("--algorithm");
+    }
+
+    [Fact]
+    public async Task UnknownCommandValue_NotReportedTwice()
+    {
+        var result = await CliRunner.RunAsync("runs", "list", "--no-such", "value");
+
+        var line = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle().Subject;
+        line.Should().Contain("unknown option '--no-such'").And.NotContain("'value'");
+    }
+
+    [Fact]
+    public void ExitCodeFor_CommandFailed_CarriesItsCode()
+    {
+        CliApp.ExitCodeFor(new CommandFailedException("gate failed", ExitCodes.GateFailed)).Should().Be(ExitCodes.GateFailed);
+        CliApp.ExitCodeFor(new CommandFailedException("run failed")).Should().Be(ExitCodes.Failure);
+    }
+}
