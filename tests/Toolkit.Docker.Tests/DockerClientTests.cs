@@ -1,4 +1,4 @@
-using Toolkit.Docker.Http;
+using Toolkit.Docker.Engine;
 
 namespace Toolkit.Docker.Tests;
 
@@ -11,7 +11,7 @@ public sealed class DockerClientTests
     [InlineData("1.10", "1.9", null, "1.9")]
     [InlineData("1.47", "1.52", "1.50", "1.50")]
     public void Negotiate_OursAndTheDaemons_TakesTheLowerNumericallyButNotBelowTheDaemonMinimum(string ours, string daemon, string? minimum, string expected) =>
-        DockerConnection.Negotiate(ours, daemon, minimum).Should().Be(expected);
+        DockerEngine.Negotiate(ours, daemon, minimum).Should().Be(expected);
 
     [Fact]
     public async Task Ping_SocketDoesNotExist_SaysHowToStartDockerOrSetDockerHost()
@@ -48,7 +48,7 @@ public sealed class DockerClientTests
     [InlineData(500, 0, typeof(DockerApiException))]
     public void MapError_StatusAndResource_GivesTheTableException(int status, int resource, Type expected)
     {
-        var error = DockerConnection.MapError((System.Net.HttpStatusCode)status, """{"message":"thing went wrong"}""", (DockerResource)resource);
+        var error = DockerEngine.MapError((System.Net.HttpStatusCode)status, """{"message":"thing went wrong"}""", (DockerResource)resource);
 
         error.Should().BeOfType(expected);
         error.Message.Should().Contain("thing went wrong");
