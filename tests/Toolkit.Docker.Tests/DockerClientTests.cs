@@ -25,6 +25,24 @@ public sealed class DockerClientTests
         error.Message.Should().Contain("the socket /tmp/toolkit-no-such-docker.sock does not exist").And.Contain("dockerd").And.Contain("DOCKER_HOST");
     }
 
+    [Fact]
+    public async Task Ping_NothingListensOnTheTcpPort_SaysHowToStartDocker()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var client = new DockerClientOptions { Endpoint = DockerClientOptions.Parse($"tcp://127.0.0.1:{port}") }.CreateClient();
+
+        var act = () => client.System.PingAsync();
+
+        var error = (await act.Should().ThrowAsync<DockerNotReachableException>()).Which;
+        error.Message.Should().StartWith($"Docker is not reachable at tcp://127.0.0.1:{port}/").And.Contain("dockerd");
+    }
+
     [Theory]
     [InlineData("ssh://user@host")]
     [InlineData("tcp://127.0.0.1")]

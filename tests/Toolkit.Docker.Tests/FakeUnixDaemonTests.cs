@@ -50,6 +50,23 @@ public sealed class FakeUnixDaemonTests : IDisposable
         Requests().Should().Equal("GET /version", "POST /v1.41/containers/c1/start");
     }
 
+    [Fact]
+    public async Task Inspect_SocketDaemonNeverAnswers_FailsAsTimeoutNamingTheEndpoint()
+    {
+        _answers.Enqueue((0, string.Empty)); // 0: hold the request, answer nothing
+        using var client = new DockerClientOptions
+        {
+            Endpoint = DockerClientOptions.Parse("unix://" + _socketPath),
+            RequestTimeout = TimeSpan.FromMilliseconds(300),
+        }.CreateClient();
+
+        var act = () => client.Images.InspectAsync("x:1");
+
+        var error = (await act.Should().ThrowAsync<DockerApiException>()).Which;
+        error.StatusCode.Should().Be(HttpStatusCode.RequestTimeout);
+        error.Message.Should().Contain("did not answer").And.Contain(_socketPath);
+    }
+
     public void Dispose()
     {
         _listener.Dispose();
@@ -111,6 +128,13 @@ public sealed class FakeUnixDaemonTests : IDisposable
             var (status, body) = path == "/version"
                 ? (200, """{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64","KernelVersion":"6"}""")
                 : _answers.Dequeue();
+            if (status == 0)
+            {
+                // Hold the connection until the client gives up on it.
+                await reader.ReadLineAsync();
+                return;
+            }
+
             var bytes = Encoding.UTF8.GetBytes(body);
             var head = $"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
