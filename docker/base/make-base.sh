@@ -3,7 +3,7 @@
 # (debootstrap, from the Debian mirror) plus the .NET runtime of this machine, imported with
 # `docker import`. The rootfs tarball is kept in artifacts/base/ and reused, so only the first
 # run needs the mirror; an existing image with the same runtime is kept (FORCE=1 remakes it).
-# Needs root (debootstrap). Usage: docker/base/make-base.sh [TAG]
+# Needs root for debootstrap (not when the rootfs tarball is kept). Usage: docker/base/make-base.sh [TAG]
 set -euo pipefail
 
 tag="${1:-toolkit/base:bookworm}"
@@ -25,6 +25,11 @@ fi
 
 mkdir -p "$cache"
 if [[ ! -s "$rootfs_tar" ]]; then
+  # debootstrap refuses anyone but root: say so in one line rather than let it fail half-way.
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "make-base.sh: debootstrap needs root: run sudo bash docker/base/make-base.sh (or ./build.sh --target=Images.Base as root)" >&2
+    exit 1
+  fi
   work="$(mktemp -d)"
   # minbase = essential + apt; .NET with InvariantGlobalization needs only libc, libstdc++, libgcc,
   # zlib and (for HTTPS) libssl + ca-certificates.

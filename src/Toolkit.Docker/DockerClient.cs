@@ -1,5 +1,5 @@
 using Toolkit.Docker.Containers;
-using Toolkit.Docker.Http;
+using Toolkit.Docker.Engine;
 using Toolkit.Docker.Images;
 
 namespace Toolkit.Docker;
@@ -31,15 +31,15 @@ public sealed record DockerVersion(string Version, string ApiVersion, string Min
 
 internal sealed class DockerClient : IDockerClient
 {
-    private readonly DockerConnection _connection;
+    private readonly DockerEngine _engine;
 
     public DockerClient(DockerClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _connection = new DockerConnection(options);
-        System = new SystemOperations(_connection);
-        Images = new ImageOperations(_connection);
-        Containers = new ContainerOperations(_connection);
+        _engine = new DockerEngine(options);
+        System = new SystemOperations(_engine);
+        Images = new ImageOperations(_engine);
+        Containers = new ContainerOperations(_engine);
     }
 
     public ISystemOperations System { get; }
@@ -48,27 +48,25 @@ internal sealed class DockerClient : IDockerClient
 
     public IContainerOperations Containers { get; }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose() => _engine.Dispose();
 }
 
-internal sealed class SystemOperations(DockerConnection connection) : ISystemOperations
+internal sealed class SystemOperations(DockerEngine engine) : ISystemOperations
 {
-    public async Task PingAsync(CancellationToken cancellationToken = default)
-    {
-        var answer = await connection.GetStringUnversionedAsync("_ping", cancellationToken);
-        if (!string.Equals(answer.Trim(), "OK", StringComparison.Ordinal))
-        {
-            throw new DockerApiException($"Docker at {connection.Endpoint} answered the ping with '{answer}'.");
-        }
-    }
+    public Task PingAsync(CancellationToken cancellationToken = default) =>
+        engine.CallUnversionedAsync(
+            async (client, ct) =>
+            {
+                await client.System.PingAsync(ct);
+                return true;
+            },
+            cancellationToken);
 
     public async Task<DockerVersion> GetVersionAsync(CancellationToken cancellationToken = default)
     {
-        using var doc = await connection.GetJsonUnversionedAsync("version", cancellationToken);
-        var r = doc.RootElement;
-        return new DockerVersion(
-            r.Str("Version"), r.Str("ApiVersion"), r.Str("MinAPIVersion"), r.Str("Os"), r.Str("Arch"), r.Str("KernelVersion"));
+        var r = await engine.CallUnversionedAsync((client, ct) => client.System.GetVersionAsync(ct), cancellationToken);
+        return new DockerVersion(r.Version, r.APIVersion, r.MinAPIVersion ?? string.Empty, r.Os, r.Arch, r.KernelVersion ?? string.Empty);
     }
 
-    public Task<string> GetApiVersionAsync(CancellationToken cancellationToken = default) => connection.GetApiVersionAsync(cancellationToken);
+    public Task<string> GetApiVersionAsync(CancellationToken cancellationToken = default) => engine.GetApiVersionAsync(cancellationToken);
 }

@@ -12,10 +12,11 @@ public sealed record DockerClientOptions
     public const string DefaultSocketPath = "/var/run/docker.sock";
 
     /// <summary>
-    /// The newest Engine API version this client speaks (Docker 27); the daemon's version caps it. What it sends and
-    /// reads is the same from 1.41 (Debian 12's Docker 20.10) on.
+    /// The newest Engine API version this client speaks: the one Docker.DotNet 4.3.3's models are generated for
+    /// (Docker 29.4). The daemon's version caps it (Debian 12's Docker 20.10: 1.41); what we send and read is the
+    /// same from 1.41 on.
     /// </summary>
-    public const string MaxApiVersion = "1.47";
+    public const string MaxApiVersion = "1.54";
 
     private readonly Uri _endpoint = new("unix://" + DefaultSocketPath);
 
@@ -54,7 +55,7 @@ public sealed record DockerClientOptions
         return Validate(uri);
     }
 
-    /// <summary>Creates a client with one shared connection; dispose it when done.</summary>
+    /// <summary>Creates a client with one shared connection (Docker.DotNet underneath); dispose it when done.</summary>
     public IDockerClient CreateClient() => new DockerClient(this);
 
     /// <summary>The endpoint as shown in messages.</summary>

@@ -1,4 +1,4 @@
-using Toolkit.Docker.Http;
+using Toolkit.Docker.Engine;
 
 namespace Toolkit.Docker.Tests;
 
@@ -11,7 +11,7 @@ public sealed class DockerClientTests
     [InlineData("1.10", "1.9", null, "1.9")]
     [InlineData("1.47", "1.52", "1.50", "1.50")]
     public void Negotiate_OursAndTheDaemons_TakesTheLowerNumericallyButNotBelowTheDaemonMinimum(string ours, string daemon, string? minimum, string expected) =>
-        DockerConnection.Negotiate(ours, daemon, minimum).Should().Be(expected);
+        DockerEngine.Negotiate(ours, daemon, minimum).Should().Be(expected);
 
     [Fact]
     public async Task Ping_SocketDoesNotExist_SaysHowToStartDockerOrSetDockerHost()
@@ -23,6 +23,24 @@ public sealed class DockerClientTests
 
         var error = (await act.Should().ThrowAsync<DockerNotReachableException>()).Which;
         error.Message.Should().Contain("the socket /tmp/toolkit-no-such-docker.sock does not exist").And.Contain("dockerd").And.Contain("DOCKER_HOST");
+    }
+
+    [Fact]
+    public async Task Ping_NothingListensOnTheTcpPort_SaysHowToStartDocker()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        using var client = new DockerClientOptions { Endpoint = DockerClientOptions.Parse($"tcp://127.0.0.1:{port}") }.CreateClient();
+
+        var act = () => client.System.PingAsync();
+
+        var error = (await act.Should().ThrowAsync<DockerNotReachableException>()).Which;
+        error.Message.Should().StartWith($"Docker is not reachable at tcp://127.0.0.1:{port}/").And.Contain("dockerd");
     }
 
     [Theory]
@@ -48,7 +66,7 @@ public sealed class DockerClientTests
     [InlineData(500, 0, typeof(DockerApiException))]
     public void MapError_StatusAndResource_GivesTheTableException(int status, int resource, Type expected)
     {
-        var error = DockerConnection.MapError((System.Net.HttpStatusCode)status, """{"message":"thing went wrong"}""", (DockerResource)resource);
+        var error = DockerEngine.MapError((System.Net.HttpStatusCode)status, """{"message":"thing went wrong"}""", (DockerResource)resource);
 
         error.Should().BeOfType(expected);
         error.Message.Should().Contain("thing went wrong");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Toolkit.Docker.Images;
+using Toolkit.Docker.Packaging;
+using Toolkit.Pipelines.Project;
 
 namespace Toolkit.Docker.Tests;
 
@@ -11,13 +12,13 @@ public sealed class DockerCollection : ICollectionFixture<DockerFixture>
 }
 
 /// <summary>
-/// One client for all Docker tests, the base image (made by docker/base/make-base.sh when missing),
-/// the components image (published and built once, on first use) and a local registry on 127.0.0.1:5000.
-/// Every container a test makes carries <see cref="TestLabel"/> so leftovers can be found.
+/// One client for all Docker tests, the base image (the repository's images.base: the local one is made by
+/// docker/base/make-base.sh, as root only; another is pulled), the components image (published and built once,
+/// on first use) and a local registry on 127.0.0.1:5000. Every container a test makes carries
+/// <see cref="TestLabel"/> so leftovers can be found.
 /// </summary>
 public sealed class DockerFixture : IAsyncLifetime
 {
-    public const string BaseImage = ComponentsImage.DefaultBaseImage;
     public const string TestLabel = "io.toolkit.test";
     public const string Registry = "127.0.0.1:5000";
 
@@ -32,6 +33,9 @@ public sealed class DockerFixture : IAsyncLifetime
         Client = DockerClientOptions.FromEnvironment().CreateClient();
     }
 
+    /// <summary>The repository's toolkit.yaml images.base: what tests run shells in and the components image builds FROM.</summary>
+    public static string BaseImage { get; } = ProjectSettings.Discover(FindRepositoryRoot()).BaseImage;
+
     public IDockerClient Client { get; }
 
     public string RepositoryRoot { get; }
@@ -43,16 +47,25 @@ public sealed class DockerFixture : IAsyncLifetime
             return;
         }
 
+        await EnsureBaseAsync(Client, RepositoryRoot, BaseImage, Environment.IsPrivilegedProcess);
+    }
+
+    /// <summary>
+    /// The base, or one line saying how to build it. Only root makes the local base here (make-base.sh runs
+    /// debootstrap, which refuses anyone else); a base that can be pulled is pulled.
+    /// </summary>
+    internal static async Task EnsureBaseAsync(IDockerClient client, string repositoryRoot, string image, bool isRoot)
+    {
         try
         {
-            await Client.Images.InspectAsync(BaseImage);
+            await BaseImages.EnsureAsync(client, image);
         }
-        catch (DockerImageNotFoundException)
+        catch (BaseImageMissingException) when (BaseImages.IsLocal(image) && isRoot)
         {
-            var code = await new ComponentsImage(Client, RepositoryRoot).MakeBaseAsync(BaseImage, TextWriter.Null);
+            var code = await new ComponentsImage(client, repositoryRoot).MakeBaseAsync(image, TextWriter.Null);
             if (code != 0)
             {
-                throw new InvalidOperationException($"docker/base/make-base.sh failed with exit code {code}.");
+                throw new InvalidOperationException($"docker/base/make-base.sh failed with exit code {code}; {BaseImages.BuildHint}.");
             }
         }
     }
@@ -66,8 +79,17 @@ public sealed class DockerFixture : IAsyncLifetime
             if (_components is null)
             {
                 var image = new ComponentsImage(Client, RepositoryRoot);
-                await image.PublishAsync(TextWriter.Null);
-                _components = await image.BuildAsync(repository: "toolkit-test/components");
+                using var log = new StringWriter();
+                try
+                {
+                    await image.PublishAsync(log);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new InvalidOperationException($"{ex.Message}\n{log}", ex);
+                }
+
+                _components = await image.BuildAsync(repository: "toolkit-test/components", baseImage: BaseImage);
             }
 
             return _components;

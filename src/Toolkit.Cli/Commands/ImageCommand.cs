@@ -2,13 +2,16 @@ using System.CommandLine;
 using System.Globalization;
 using Toolkit.Docker;
 using Toolkit.Docker.Images;
+using Toolkit.Docker.Packaging;
+using Toolkit.Pipelines.Project;
 
 namespace Toolkit.Cli.Commands;
 
 /// <summary>
 /// <c>mlops image</c>: the container images steps run in. <c>base</c> makes the offline base image
 /// (Debian minbase + the .NET runtime), <c>build</c> publishes mlops and builds the components image
-/// (tagged from its content, so an unchanged tree reuses the cache), <c>push</c> sends it to a registry.
+/// (tagged from its content, so an unchanged tree reuses the cache) FROM toolkit.yaml's <c>images.base</c>,
+/// <c>push</c> sends it to a registry.
 /// Registry credentials come from TOOLKIT_REGISTRY_USER / TOOLKIT_REGISTRY_PASSWORD when set.
 /// </summary>
 internal static class ImageCommand
@@ -46,10 +49,9 @@ internal static class ImageCommand
     {
         var root = RootOption();
         var repository = RepositoryOption();
-        var baseImage = new Option<string>("--base")
+        var baseImage = new Option<string?>("--base")
         {
-            Description = "The base image (build arg BASE_IMAGE); e.g. mcr.microsoft.com/dotnet/runtime:10.0-bookworm-slim on GitHub runners.",
-            DefaultValueFactory = _ => ComponentsImage.DefaultBaseImage,
+            Description = $"The base image (build arg BASE_IMAGE). Default: toolkit.yaml's images.base, else {BaseImages.Local} (made locally); {BaseImages.Official} where images can be pulled.",
         };
         var noPublish = new Option<bool>("--no-publish") { Description = "Use the app already in artifacts/publish/mlops." };
         var push = new Option<string?>("--push") { Description = "Also push to this registry (host:port)." };
@@ -60,9 +62,11 @@ internal static class ImageCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            var repositoryRoot = FindRoot(parse.GetValue(root));
+            var from = BaseOf(parse.GetValue(baseImage), repositoryRoot);
             using var docker = DockerClientOptions.FromEnvironment().CreateClient();
             await docker.System.PingAsync(ct);
-            var image = new ComponentsImage(docker, FindRoot(parse.GetValue(root)));
+            var image = new ComponentsImage(docker, repositoryRoot);
             if (!parse.GetValue(noPublish))
             {
                 await context.Error.WriteLineAsync("publishing mlops ...");
@@ -71,7 +75,7 @@ internal static class ImageCommand
 
             var build = await image.BuildAsync(
                 parse.GetValue(repository)!,
-                parse.GetValue(baseImage)!,
+                from,
                 new LineProgress(context.Error),
                 ct);
             IReadOnlyList<string> pushed = [];
@@ -89,6 +93,7 @@ internal static class ImageCommand
                     steps = build.Steps,
                     cached_steps = build.CachedSteps,
                     pushed,
+                    base_image = from,
                 }, ct);
             }
             else
@@ -136,6 +141,19 @@ internal static class ImageCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>--base, else the project's images.base (toolkit.yaml at or above the repository root), else the local base.</summary>
+    private static string BaseOf(string? given, string repositoryRoot)
+    {
+        if (given is null)
+        {
+            return ProjectSettings.Discover(repositoryRoot).BaseImage;
+        }
+
+        return ProjectSettings.IsImageReference(given.Trim())
+            ? given.Trim()
+            : throw new UsageException($"--base '{given}' is not an image reference (e.g. {BaseImages.Local} or {BaseImages.Official}).");
     }
 
     private static RegistryCredentials? Credentials(string registry)

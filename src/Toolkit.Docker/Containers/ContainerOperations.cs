@@ -1,10 +1,9 @@
-using System.Buffers.Binary;
 using System.Formats.Tar;
-using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
-using Toolkit.Docker.Http;
+using Toolkit.Docker.Engine;
 using Toolkit.Docker.Images;
+using DotNet = Docker.DotNet;
+using Models = Docker.DotNet.Models;
 
 namespace Toolkit.Docker.Containers;
 
@@ -46,83 +45,75 @@ public interface IContainerOperations
     Task CopyFromAsync(string id, string containerPath, string hostDirectory, CancellationToken cancellationToken = default);
 }
 
-internal sealed class ContainerOperations(DockerConnection connection) : IContainerOperations
+internal sealed class ContainerOperations(DockerEngine engine) : IContainerOperations
 {
     public async Task<string> CreateAsync(ContainerCreateRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var hostConfig = new Dictionary<string, object?>
-        {
-            ["Binds"] = request.Binds.Select(b => b.ToString()).ToArray(),
-        };
+        var hostConfig = new Models.HostConfig { Binds = request.Binds.Select(b => b.ToString()).ToList() };
         if (request.NetworkMode is not null)
         {
-            hostConfig["NetworkMode"] = request.NetworkMode;
+            hostConfig.NetworkMode = request.NetworkMode;
         }
 
         if (request.NanoCpus is { } cpus)
         {
-            hostConfig["NanoCpus"] = cpus;
+            hostConfig.NanoCPUs = cpus;
         }
 
         if (request.MemoryBytes is { } memory)
         {
-            hostConfig["Memory"] = memory;
+            hostConfig.Memory = memory;
 
             // Without this the container could use as much swap again.
-            hostConfig["MemorySwap"] = memory;
+            hostConfig.MemorySwap = memory;
         }
 
-        var body = new Dictionary<string, object?>
+        var parameters = new Models.CreateContainerParameters
         {
-            ["Image"] = request.Image,
-            ["Cmd"] = request.Command,
-            ["Env"] = request.Environment.Select(e => $"{e.Key}={e.Value}").ToArray(),
-            ["Labels"] = request.Labels,
-            ["AttachStdout"] = true,
-            ["AttachStderr"] = true,
-            ["Tty"] = false,
-            ["HostConfig"] = hostConfig,
+            Name = request.Name,
+            Image = request.Image,
+            Cmd = [.. request.Command],
+            Env = request.Environment.Select(e => $"{e.Key}={e.Value}").ToList(),
+            Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
+            AttachStdout = true,
+            AttachStderr = true,
+            Tty = false,
+            HostConfig = hostConfig,
         };
         if (request.Entrypoint is not null)
         {
-            body["Entrypoint"] = request.Entrypoint;
+            parameters.Entrypoint = [.. request.Entrypoint];
         }
 
         if (request.WorkingDirectory is not null)
         {
-            body["WorkingDir"] = request.WorkingDirectory;
+            parameters.WorkingDir = request.WorkingDirectory;
         }
 
         if (request.User is not null)
         {
-            body["User"] = request.User;
+            parameters.User = request.User;
         }
 
-        var path = request.Name is null ? "containers/create" : $"containers/create?name={Uri.EscapeDataString(request.Name)}";
-
         // A 404 here means the image is missing.
-        using var doc = await connection.SendJsonAsync(HttpMethod.Post, path, body, DockerResource.Image, cancellationToken)
-            ?? throw new DockerApiException("Docker returned no container ID.");
-        return doc.RootElement.Str("Id");
+        var created = await engine.CallAsync((c, ct) => c.Containers.CreateContainerAsync(parameters, ct), DockerResource.Image, idempotent: false, cancellationToken);
+        return created.ID;
     }
 
-    public async Task StartAsync(string id, CancellationToken cancellationToken = default)
-    {
-        using var _ = await connection.SendJsonAsync(HttpMethod.Post, $"containers/{id}/start", null, DockerResource.Container, cancellationToken);
-    }
+    public Task StartAsync(string id, CancellationToken cancellationToken = default) =>
+        engine.CallAsync((c, ct) => c.Containers.StartContainerAsync(id, null, ct), DockerResource.Container, idempotent: false, cancellationToken);
 
     public async Task<long> WaitAsync(string id, CancellationToken cancellationToken = default)
     {
-        using var response = await connection.SendStreamingAsync(HttpMethod.Post, $"containers/{id}/wait", null, DockerResource.Container, null, cancellationToken);
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken);
-        if (doc.RootElement.TryGetProperty("Error", out var error) && error.ValueKind == JsonValueKind.Object && error.Str("Message") is { Length: > 0 } m)
+        // Not retried: a repeated wait on a removed container would turn an exit code into a 404.
+        var answer = await engine.CallAsync((c, ct) => c.Containers.WaitContainerAsync(id, ct), DockerResource.Container, idempotent: false, cancellationToken);
+        if (answer.Error?.Message is { Length: > 0 } m)
         {
             throw new DockerApiException($"waiting for container {id[..Math.Min(12, id.Length)]} failed: {m}");
         }
 
-        return doc.RootElement.Long("StatusCode");
+        return answer.StatusCode;
     }
 
     public async Task<ContainerLogs> GetLogsAsync(string id, CancellationToken cancellationToken = default)
@@ -136,17 +127,18 @@ internal sealed class ContainerOperations(DockerConnection connection) : IContai
     public Task FollowLogsAsync(string id, TextWriter standardOutput, TextWriter standardError, CancellationToken cancellationToken = default) =>
         ReadLogsAsync(id, follow: true, standardOutput, standardError, cancellationToken);
 
-    public async Task KillAsync(string id, CancellationToken cancellationToken = default)
-    {
-        using var _ = await connection.SendJsonAsync(HttpMethod.Post, $"containers/{id}/kill", null, DockerResource.Container, cancellationToken);
-    }
+    public Task KillAsync(string id, CancellationToken cancellationToken = default) =>
+        engine.CallAsync((c, ct) => c.Containers.KillContainerAsync(id, new Models.ContainerKillParameters(), ct), DockerResource.Container, idempotent: false, cancellationToken);
 
     public async Task RemoveAsync(string id, bool force = true, CancellationToken cancellationToken = default)
     {
         try
         {
-            using var _ = await connection.SendJsonAsync(
-                HttpMethod.Delete, $"containers/{id}?v=true&force={(force ? "true" : "false")}", null, DockerResource.Container, cancellationToken);
+            await engine.CallAsync(
+                (c, ct) => c.Containers.RemoveContainerAsync(id, new Models.ContainerRemoveParameters { Force = force, RemoveVolumes = true }, ct),
+                DockerResource.Container,
+                idempotent: true,
+                cancellationToken);
         }
         catch (DockerContainerNotFoundException)
         {
@@ -160,37 +152,31 @@ internal sealed class ContainerOperations(DockerConnection connection) : IContai
 
     public async Task<IReadOnlyList<ContainerSummary>> ListAsync(string? label = null, CancellationToken cancellationToken = default)
     {
-        var path = "containers/json?all=true";
-        if (label is not null)
-        {
-            var filters = JsonSerializer.Serialize(new Dictionary<string, string[]> { ["label"] = [label] });
-            path += "&filters=" + Uri.EscapeDataString(filters);
-        }
-
-        using var doc = await connection.SendJsonAsync(HttpMethod.Get, path, null, DockerResource.None, cancellationToken);
-        if (doc is null)
-        {
-            return [];
-        }
-
-        return doc.RootElement.EnumerateArray()
-            .Select(c => new ContainerSummary(c.Str("Id"), c.Strings("Names"), c.Str("Image"), c.Str("State"), c.Map("Labels")))
+        var parameters = new Models.ContainersListParameters { All = true, Filters = LabelFilter(label) };
+        var list = await engine.CallAsync((c, ct) => c.Containers.ListContainersAsync(parameters, ct), DockerResource.None, idempotent: true, cancellationToken);
+        return list
+            .Select(c => new ContainerSummary(
+                c.ID, [.. c.Names ?? []], c.Image, c.State, new Dictionary<string, string>(c.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)))
             .ToList();
     }
 
-    public async Task PutArchiveAsync(string id, string containerPath, Stream tar, CancellationToken cancellationToken = default)
-    {
-        using var content = new StreamContent(tar);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-        using var _ = await connection.SendStreamingAsync(
-            HttpMethod.Put, $"containers/{id}/archive?path={Uri.EscapeDataString(containerPath)}", content, DockerResource.Container, null, cancellationToken);
-    }
+    public Task PutArchiveAsync(string id, string containerPath, Stream tar, CancellationToken cancellationToken = default) =>
+        engine.CallAsync(
+            (c, ct) => c.Containers.ExtractArchiveToContainerAsync(id, new Models.CopyToContainerParameters { Path = containerPath }, tar, ct),
+            DockerResource.Container,
+            idempotent: false,
+            cancellationToken);
 
     public async Task<Stream> GetArchiveAsync(string id, string containerPath, CancellationToken cancellationToken = default)
     {
-        var response = await connection.SendStreamingAsync(
-            HttpMethod.Get, $"containers/{id}/archive?path={Uri.EscapeDataString(containerPath)}", null, DockerResource.Container, null, cancellationToken);
-        return new ResponseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken));
+        var archive = await engine.CallAsync(
+            (c, ct) => c.Containers.GetArchiveFromContainerAsync(id, new Models.ContainerPathStatParameters { Path = containerPath }, statOnly: false, ct),
+            DockerResource.Container,
+            idempotent: true,
+            cancellationToken);
+
+        // Docker.DotNet's stream owns the response: disposing it ends the request.
+        return archive.Stream ?? throw new DockerApiException($"Docker returned no archive for {containerPath} in container {id[..Math.Min(12, id.Length)]}.");
     }
 
     public async Task CopyToAsync(string id, IEnumerable<string> hostFiles, string containerDirectory, CancellationToken cancellationToken = default)
@@ -208,108 +194,65 @@ internal sealed class ContainerOperations(DockerConnection connection) : IContai
         await TarFile.ExtractToDirectoryAsync(tar, hostDirectory, overwriteFiles: true, cancellationToken);
     }
 
+    /// <summary>Docker's filter form: <c>{"label": {"key=value": true}}</c>.</summary>
+    internal static IDictionary<string, IDictionary<string, bool>>? LabelFilter(string? label) =>
+        label is null
+            ? null
+            : new Dictionary<string, IDictionary<string, bool>>(StringComparer.Ordinal) { ["label"] = new Dictionary<string, bool>(StringComparer.Ordinal) { [label] = true } };
+
     private async Task ReadLogsAsync(string id, bool follow, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        using var response = await connection.SendStreamingAsync(
-            HttpMethod.Get,
-            $"containers/{id}/logs?stdout=true&stderr=true&follow={(follow ? "true" : "false")}",
-            null,
-            DockerResource.Container,
-            null,
-            cancellationToken);
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        await Demultiplex(stream, stdout, stderr, cancellationToken);
+        var parameters = new Models.ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Follow = follow };
+        using var stream = await engine.CallAsync(
+            (c, ct) => c.Containers.GetContainerLogsAsync(id, parameters, ct), DockerResource.Container, idempotent: false, cancellationToken);
+        await CopyOutputAsync(stream, stdout, stderr, cancellationToken);
     }
 
     /// <summary>
-    /// Splits the multiplexed stream of a container without a TTY: frames of an 8-byte header
-    /// (stream type: 1 stdout, 2 stderr; 3 zero bytes; big-endian payload length) and the payload.
+    /// Docker.DotNet splits the frames of stdout and stderr; each stream keeps its own UTF-8 decoder, so a character cut
+    /// between two frames comes out whole.
     /// </summary>
-    internal static async Task Demultiplex(Stream stream, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task CopyOutputAsync(DotNet.MultiplexedStream stream, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var header = new byte[8];
-        var decoders = new[] { Encoding.UTF8.GetDecoder(), Encoding.UTF8.GetDecoder() };
+        var writers = new LogWriters(stdout, stderr);
         var buffer = new byte[16 * 1024];
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-        while (await ReadFullyAsync(stream, header, cancellationToken))
+        while (true)
         {
-            var target = header[0] == 2 ? 1 : 0;
-            var writer = target == 1 ? stderr : stdout;
-            var remaining = (int)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
-            while (remaining > 0)
+            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken);
+            if (read.EOF)
             {
-                var read = await stream.ReadAsync(buffer.AsMemory(0, Math.Min(buffer.Length, remaining)), cancellationToken);
-                if (read == 0)
-                {
-                    throw new EndOfStreamException("the container log stream ended inside a frame.");
-                }
-
-                remaining -= read;
-                var n = decoders[target].GetChars(buffer, 0, read, chars, 0);
-                await writer.WriteAsync(chars.AsMemory(0, n), cancellationToken);
+                break;
             }
+
+            await writers.WriteAsync(read.Target == DotNet.MultiplexedStream.TargetStream.StandardError, buffer.AsMemory(0, read.Count), cancellationToken);
         }
 
+        await writers.FlushAsync(cancellationToken);
+    }
+}
+
+/// <summary>Decodes the bytes of a container's two output streams into text writers, one decoder per stream.</summary>
+internal sealed class LogWriters(TextWriter stdout, TextWriter stderr)
+{
+    private readonly Decoder[] _decoders = [Encoding.UTF8.GetDecoder(), Encoding.UTF8.GetDecoder()];
+    private char[] _chars = [];
+
+    public async Task WriteAsync(bool isStandardError, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        var target = isStandardError ? 1 : 0;
+        var needed = Encoding.UTF8.GetMaxCharCount(bytes.Length);
+        if (_chars.Length < needed)
+        {
+            _chars = new char[needed];
+        }
+
+        var n = _decoders[target].GetChars(bytes.Span, _chars, flush: false);
+        await (isStandardError ? stderr : stdout).WriteAsync(_chars.AsMemory(0, n), cancellationToken);
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
         await stdout.FlushAsync(cancellationToken);
         await stderr.FlushAsync(cancellationToken);
-    }
-
-    private static async Task<bool> ReadFullyAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < buffer.Length)
-        {
-            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
-            if (read == 0)
-            {
-                return filled == 0 ? false : throw new EndOfStreamException("the container log stream ended inside a frame header.");
-            }
-
-            filled += read;
-        }
-
-        return true;
-    }
-
-    /// <summary>A response body that disposes its response with it.</summary>
-    private sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            inner.ReadAsync(buffer, offset, count, cancellationToken);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                response.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

@@ -31,13 +31,13 @@ public sealed record ImageInspection(
     IReadOnlyList<string> RepoTags,
     IReadOnlyList<string> RepoDigests,
     long Size,
-    string Created,
+    DateTime? Created,
     IReadOnlyDictionary<string, string> Labels);
 
 /// <summary>Credentials for a registry; sent base64url-encoded in <c>X-Registry-Auth</c>.</summary>
 public sealed record RegistryCredentials(string Username, string Password, string ServerAddress);
 
-/// <summary>One line of pull or push progress.</summary>
+/// <summary>One line of pull or push progress; <c>Progress</c> is <c>current/total</c> bytes when the daemon counts them.</summary>
 public sealed record TransferProgress(string Status, string? Id, string? Progress);
 
 /// <summary>A local image as listed by <c>GET /images/json</c>.</summary>

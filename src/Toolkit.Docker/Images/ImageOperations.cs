@@ -1,7 +1,7 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
-using Toolkit.Docker.Http;
+using Toolkit.Docker.Containers;
+using Toolkit.Docker.Engine;
+using Models = Docker.DotNet.Models;
 
 namespace Toolkit.Docker.Images;
 
@@ -39,10 +39,8 @@ public interface IImageOperations
     Task<IReadOnlyList<ImageSummary>> ListAsync(string? label = null, CancellationToken cancellationToken = default);
 }
 
-internal sealed class ImageOperations(DockerConnection connection) : IImageOperations
+internal sealed class ImageOperations(DockerEngine engine) : IImageOperations
 {
-    private const string StepPrefix = "Step ";
-
     public async Task<ImageBuildResult> BuildAsync(ImageBuildRequest request, IProgress<BuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -51,190 +49,217 @@ internal sealed class ImageOperations(DockerConnection connection) : IImageOpera
             throw new FileNotFoundException($"no Dockerfile at '{Path.Combine(request.ContextDirectory, request.Dockerfile)}'.");
         }
 
-        // The context goes through a temporary file: its length is known, and a retry could resend it.
+        // Our tar builder (it honours .dockerignore); the context goes through a temporary file so its length is known.
         var tarPath = Path.GetTempFileName();
         await using var tar = new FileStream(tarPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         await BuildContext.WriteAsync(request.ContextDirectory, request.Dockerfile, tar, cancellationToken);
         tar.Position = 0;
 
-        var query = new StringBuilder("build?rm=true&forcerm=true&dockerfile=").Append(Uri.EscapeDataString(request.Dockerfile));
-        foreach (var tag in request.Tags)
+        var parameters = new Models.ImageBuildParameters
         {
-            query.Append("&t=").Append(Uri.EscapeDataString(tag));
-        }
-
-        if (request.BuildArgs.Count > 0)
-        {
-            query.Append("&buildargs=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(request.BuildArgs)));
-        }
-
-        if (request.Labels.Count > 0)
-        {
-            query.Append("&labels=").Append(Uri.EscapeDataString(JsonSerializer.Serialize(request.Labels)));
-        }
-
-        if (request.NoCache)
-        {
-            query.Append("&nocache=true");
-        }
-
-        using var content = new StreamContent(tar);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-        using var response = await connection.SendStreamingAsync(HttpMethod.Post, query.ToString(), content, DockerResource.Image, null, cancellationToken);
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-
-        string? step = null;
-        string? imageId = null;
-        int steps = 0, cached = 0;
-        await foreach (var line in DockerConnection.ReadJsonLinesAsync(stream, cancellationToken))
-        {
-            if (line.TryGetProperty("error", out var error))
-            {
-                var detail = line.TryGetProperty("errorDetail", out var d) ? d.Str("message") : string.Empty;
-                throw new DockerBuildFailedException(step, detail.Length > 0 ? detail : error.GetString() ?? "unknown error");
-            }
-
-            if (line.TryGetProperty("aux", out var aux) && aux.Str("ID") is { Length: > 0 } id)
-            {
-                imageId = id;
-                continue;
-            }
-
-            var text = line.Str("stream");
-            if (text.Length == 0)
-            {
-                continue;
-            }
-
-            var trimmed = text.TrimEnd('\n', '\r');
-            if (trimmed.Length == 0)
-            {
-                continue;
-            }
-
-            var hit = false;
-            if (trimmed.StartsWith(StepPrefix, StringComparison.Ordinal))
-            {
-                step = trimmed;
-                steps++;
-            }
-            else if (trimmed.Contains("---> Using cache", StringComparison.Ordinal))
-            {
-                hit = true;
-                cached++;
-            }
-            else if (trimmed.StartsWith("Successfully built ", StringComparison.Ordinal) && imageId is null)
-            {
-                imageId = trimmed["Successfully built ".Length..].Trim();
-            }
-
-            progress?.Report(new BuildProgress(trimmed, step, hit));
-        }
-
-        if (imageId is null)
-        {
-            throw new DockerBuildFailedException(step, "the daemon ended the build without an image ID");
-        }
-
-        return new ImageBuildResult(imageId, request.Tags, steps, cached);
+            Dockerfile = request.Dockerfile,
+            Tags = [.. request.Tags],
+            Remove = true,
+            ForceRemove = true,
+            NoCache = request.NoCache ? true : null,
+            BuildArgs = request.BuildArgs.Count > 0 ? new Dictionary<string, string>(request.BuildArgs, StringComparer.Ordinal) : null,
+            Labels = request.Labels.Count > 0 ? new Dictionary<string, string>(request.Labels, StringComparer.Ordinal) : null,
+        };
+        var reader = new BuildOutput(progress);
+        await engine.CallAsync(
+            (c, ct) => c.Images.BuildImageFromDockerfileAsync(parameters, tar, null, null, reader, ct), DockerResource.Image, idempotent: false, cancellationToken);
+        return reader.Result(request.Tags);
     }
 
-    public async Task TagAsync(string image, string repository, string tag, CancellationToken cancellationToken = default)
-    {
-        var path = $"images/{image}/tag?repo={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}";
-        using var _ = await connection.SendJsonAsync(HttpMethod.Post, path, null, DockerResource.Image, cancellationToken);
-    }
+    public Task TagAsync(string image, string repository, string tag, CancellationToken cancellationToken = default) =>
+        engine.CallAsync(
+            (c, ct) => c.Images.TagImageAsync(image, new Models.ImageTagParameters { RepositoryName = repository, Tag = tag }, ct),
+            DockerResource.Image,
+            idempotent: false,
+            cancellationToken);
 
     public async Task<ImageInspection> InspectAsync(string image, CancellationToken cancellationToken = default)
     {
-        using var doc = await connection.SendJsonAsync(HttpMethod.Get, $"images/{image}/json", null, DockerResource.Image, cancellationToken)
-            ?? throw new DockerApiException($"Docker returned nothing for image '{image}'.");
-        var r = doc.RootElement;
-        var labels = r.TryGetProperty("Config", out var config) ? config.Map("Labels") : new Dictionary<string, string>();
-        return new ImageInspection(r.Str("Id"), r.Strings("RepoTags"), r.Strings("RepoDigests"), r.Long("Size"), r.Str("Created"), labels);
+        var r = await engine.CallAsync((c, ct) => c.Images.InspectImageAsync(image, ct), DockerResource.Image, idempotent: true, cancellationToken);
+        return new ImageInspection(
+            r.ID,
+            [.. r.RepoTags ?? []],
+            [.. r.RepoDigests ?? []],
+            r.Size,
+            r.Created,
+            new Dictionary<string, string>(r.Config?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal));
     }
 
     public async Task<string?> PushAsync(
         string repository, string tag, RegistryCredentials? credentials = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var path = $"images/{repository}/push?tag={Uri.EscapeDataString(tag)}";
-        using var response = await connection.SendStreamingAsync(HttpMethod.Post, path, null, DockerResource.Image, AuthHeader(credentials), cancellationToken);
-        return await ReadTransferAsync(response, $"{repository}:{tag}", progress, cancellationToken);
+        var reader = new TransferOutput($"{repository}:{tag}", progress);
+        await engine.CallAsync(
+            (c, ct) => c.Images.PushImageAsync(repository, new Models.ImagePushParameters { Tag = tag }, Auth(credentials), reader, ct),
+            DockerResource.Image,
+            idempotent: false,
+            cancellationToken);
+        reader.ThrowIfFailed();
+        return reader.Digest;
     }
 
     public async Task PullAsync(
         string repository, string tag, RegistryCredentials? credentials = null, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var path = $"images/create?fromImage={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}";
-        using var response = await connection.SendStreamingAsync(HttpMethod.Post, path, null, DockerResource.Image, AuthHeader(credentials), cancellationToken);
-        await ReadTransferAsync(response, $"{repository}:{tag}", progress, cancellationToken);
+        var reader = new TransferOutput($"{repository}:{tag}", progress);
+        await engine.CallAsync(
+            (c, ct) => c.Images.CreateImageAsync(new Models.ImagesCreateParameters { FromImage = repository, Tag = tag }, Auth(credentials), reader, ct),
+            DockerResource.Image,
+            idempotent: false,
+            cancellationToken);
+        reader.ThrowIfFailed();
     }
 
-    public async Task RemoveAsync(string image, bool force = false, CancellationToken cancellationToken = default)
-    {
-        using var _ = await connection.SendJsonAsync(
-            HttpMethod.Delete, $"images/{image}?force={(force ? "true" : "false")}", null, DockerResource.Image, cancellationToken);
-    }
+    public Task RemoveAsync(string image, bool force = false, CancellationToken cancellationToken = default) =>
+        engine.CallAsync(
+            (c, ct) => c.Images.DeleteImageAsync(image, new Models.ImageDeleteParameters { Force = force }, ct), DockerResource.Image, idempotent: true, cancellationToken);
 
     public async Task<IReadOnlyList<ImageSummary>> ListAsync(string? label = null, CancellationToken cancellationToken = default)
     {
-        var path = "images/json?all=true";
-        if (label is not null)
-        {
-            path += "&filters=" + Uri.EscapeDataString(JsonSerializer.Serialize(new Dictionary<string, string[]> { ["label"] = [label] }));
-        }
-
-        using var doc = await connection.SendJsonAsync(HttpMethod.Get, path, null, DockerResource.None, cancellationToken);
-        return doc is null
-            ? []
-            : doc.RootElement.EnumerateArray().Select(i => new ImageSummary(i.Str("Id"), i.Strings("RepoTags"), i.Long("Size"), i.Map("Labels"))).ToList();
+        var parameters = new Models.ImagesListParameters { All = true, Filters = ContainerOperations.LabelFilter(label) };
+        var list = await engine.CallAsync((c, ct) => c.Images.ListImagesAsync(parameters, ct), DockerResource.None, idempotent: true, cancellationToken);
+        return list
+            .Select(i => new ImageSummary(i.ID, [.. i.RepoTags ?? []], i.Size, new Dictionary<string, string>(i.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)))
+            .ToList();
     }
 
-    /// <summary>The daemon wants the header even without credentials (as <c>{}</c>); base64url of the JSON otherwise.</summary>
-    internal static Dictionary<string, string> AuthHeader(RegistryCredentials? credentials)
-    {
-        var json = credentials is null
-            ? "{}"
-            : JsonSerializer.Serialize(new Dictionary<string, string>
-            {
-                ["username"] = credentials.Username,
-                ["password"] = credentials.Password,
-                ["serveraddress"] = credentials.ServerAddress,
-            });
-        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).Replace('+', '-').Replace('/', '_');
-        return new Dictionary<string, string>(StringComparer.Ordinal) { ["X-Registry-Auth"] = encoded };
-    }
+    /// <summary>Docker.DotNet sends <c>{}</c> without credentials (the daemon wants the header anyway).</summary>
+    private static Models.AuthConfig? Auth(RegistryCredentials? credentials) =>
+        credentials is null
+            ? null
+            : new Models.AuthConfig { Username = credentials.Username, Password = credentials.Password, ServerAddress = credentials.ServerAddress };
 
-    private static async Task<string?> ReadTransferAsync(
-        HttpResponseMessage response, string image, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// A string member of <c>aux</c> (the image ID of a build, the digest of a push). Docker.DotNet leaves aux
+    /// as extension data: JSON elements.
+    /// </summary>
+    internal static string? AuxString(Models.JSONMessage message, string name) =>
+        message.Aux?.ExtensionData is { } data && data.TryGetValue(name, out var value)
+            ? value switch
+            {
+                JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+                string s => s,
+                _ => null,
+            }
+            : null;
+}
+
+/// <summary>
+/// Follows a classic-builder build as Docker.DotNet hands its messages over: which step runs, which came from the
+/// cache, the image ID, and the first error with the step it happened in.
+/// </summary>
+internal sealed class BuildOutput(IProgress<BuildProgress>? progress) : IProgress<Models.JSONMessage>
+{
+    private const string StepPrefix = "Step ";
+
+    private string? _step;
+    private string? _imageId;
+    private DockerBuildFailedException? _failure;
+    private int _steps;
+    private int _cached;
+
+    public void Report(Models.JSONMessage value)
     {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        string? digest = null;
-        await foreach (var line in DockerConnection.ReadJsonLinesAsync(stream, cancellationToken))
+        if (_failure is not null)
         {
-            if (line.TryGetProperty("error", out var error))
-            {
-                var message = error.GetString() ?? "unknown error";
-                if (message.Contains("not found", StringComparison.OrdinalIgnoreCase) || message.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new DockerImageNotFoundException($"{image}: {message}");
-                }
-
-                throw new DockerApiException(System.Net.HttpStatusCode.OK, $"{image}: {message}", line.GetRawText());
-            }
-
-            if (line.TryGetProperty("aux", out var aux) && aux.Str("Digest") is { Length: > 0 } d)
-            {
-                digest = d;
-            }
-
-            var status = line.Str("status");
-            if (status.Length > 0)
-            {
-                progress?.Report(new TransferProgress(status, line.Str("id") is { Length: > 0 } id ? id : null, line.Str("progress") is { Length: > 0 } p ? p : null));
-            }
+            return;
         }
 
-        return digest;
+        if (value.Error is { } error)
+        {
+            _failure = new DockerBuildFailedException(_step, error.Message is { Length: > 0 } m ? m : "unknown error");
+            return;
+        }
+
+        if (ImageOperations.AuxString(value, "ID") is { Length: > 0 } id)
+        {
+            _imageId = id;
+            return;
+        }
+
+        var trimmed = (value.Stream ?? string.Empty).TrimEnd('\n', '\r');
+        if (trimmed.Length == 0)
+        {
+            return;
+        }
+
+        var hit = false;
+        if (trimmed.StartsWith(StepPrefix, StringComparison.Ordinal))
+        {
+            _step = trimmed;
+            _steps++;
+        }
+        else if (trimmed.Contains("---> Using cache", StringComparison.Ordinal))
+        {
+            hit = true;
+            _cached++;
+        }
+        else if (trimmed.StartsWith("Successfully built ", StringComparison.Ordinal) && _imageId is null)
+        {
+            _imageId = trimmed["Successfully built ".Length..].Trim();
+        }
+
+        progress?.Report(new BuildProgress(trimmed, _step, hit));
+    }
+
+    public ImageBuildResult Result(IReadOnlyList<string> tags)
+    {
+        if (_failure is not null)
+        {
+            throw _failure;
+        }
+
+        return _imageId is null
+            ? throw new DockerBuildFailedException(_step, "the daemon ended the build without an image ID")
+            : new ImageBuildResult(_imageId, tags, _steps, _cached);
+    }
+}
+
+/// <summary>Pull or push progress: status lines reported, the pushed digest kept, an error line turned into an exception.</summary>
+internal sealed class TransferOutput(string image, IProgress<TransferProgress>? progress) : IProgress<Models.JSONMessage>
+{
+    private DockerApiException? _failure;
+
+    public string? Digest { get; private set; }
+
+    public void Report(Models.JSONMessage value)
+    {
+        if (value.Error is { } error)
+        {
+            var message = error.Message is { Length: > 0 } m ? m : "unknown error";
+            _failure ??= message.Contains("not found", StringComparison.OrdinalIgnoreCase) || message.Contains("manifest unknown", StringComparison.OrdinalIgnoreCase)
+                ? new DockerImageNotFoundException($"{image}: {message}")
+                : new DockerApiException(System.Net.HttpStatusCode.OK, $"{image}: {message}");
+            return;
+        }
+
+        if (ImageOperations.AuxString(value, "Digest") is { Length: > 0 } d)
+        {
+            Digest = d;
+        }
+
+        if (value.Status is { Length: > 0 } status)
+        {
+            progress?.Report(new TransferProgress(status, value.ID is { Length: > 0 } id ? id : null, Bytes(value.Progress)));
+        }
+    }
+
+    /// <summary>"current/total" bytes of a layer, as far as the daemon says.</summary>
+    private static string? Bytes(Models.JSONProgress? p) =>
+        p?.Current is { } current
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{current}/{(p.Total is { } total ? total.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?")}")
+            : null;
+
+    public void ThrowIfFailed()
+    {
+        if (_failure is not null)
+        {
+            throw _failure;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -24,12 +25,15 @@ public sealed class ProjectSettingsException : Exception
 
 /// <summary>
 /// Project settings from <c>toolkit.yaml</c> (found in the working folder or above it): where the
-/// store lives, the default executor and parallelism, the registry backend. Paths are relative to
-/// the file's folder. Every setting has a default, so the file is optional.
+/// store lives, the default executor and parallelism, the registry backend, the images' base. Paths
+/// are relative to the file's folder. Every setting has a default, so the file is optional.
 /// </summary>
-public sealed record ProjectSettings
+public sealed partial record ProjectSettings
 {
     public const string FileName = "toolkit.yaml";
+
+    /// <summary>The base image made locally by docker/base/make-base.sh: the offline default of <see cref="BaseImage"/>.</summary>
+    public const string DefaultBaseImage = "toolkit/base:bookworm";
 
     /// <summary>The folder of toolkit.yaml (or the working folder when there is none).</summary>
     public required string Root { get; init; }
@@ -48,6 +52,18 @@ public sealed record ProjectSettings
     public string RegistryBackend { get; init; } = "embedded";
 
     public string? MlflowTrackingUri { get; init; }
+
+    /// <summary>
+    /// <c>images.base</c>: what the components image builds FROM. The locally made base by default (nothing can be
+    /// pulled here); <c>mcr.microsoft.com/dotnet/runtime:10.0</c> where images can be pulled.
+    /// </summary>
+    public string BaseImage { get; init; } = DefaultBaseImage;
+
+    /// <summary>
+    /// Whether <paramref name="image"/> reads as an image reference: <c>[registry[:port]/]name[:tag][@sha256:digest]</c>,
+    /// lowercase name components as Docker requires.
+    /// </summary>
+    public static bool IsImageReference(string image) => !string.IsNullOrEmpty(image) && ImageReference().IsMatch(image);
 
     /// <summary>Settings for the project around <paramref name="workingDirectory"/>: its toolkit.yaml, or defaults.</summary>
     public static ProjectSettings Discover(string workingDirectory)
@@ -90,7 +106,7 @@ public sealed record ProjectSettings
             ? v
             : throw new ProjectSettingsException($"{Where(n)}: '{key}' must be a single value");
 
-        string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry"];
+        string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry", "images"];
         foreach (var (k, v) in map.Children)
         {
             var key = ((YamlScalarNode)k).Value ?? "";
@@ -117,6 +133,9 @@ public sealed record ProjectSettings
                     break;
                 case "registry":
                     settings = ReadRegistry(settings, v, Where, ScalarOf);
+                    break;
+                case "images":
+                    settings = ReadImages(settings, v, Where, ScalarOf);
                     break;
                 default:
                     throw new ProjectSettingsException($"{Where(k)}: unknown setting '{key}'{DidYouMean.Suffix(key, known)}; valid settings: {string.Join(", ", known)}");
@@ -154,4 +173,35 @@ public sealed record ProjectSettings
 
         return settings;
     }
+
+    private static ProjectSettings ReadImages(ProjectSettings settings, YamlNode node, Func<YamlNode, string> where, Func<YamlNode, string, string> scalarOf)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            throw new ProjectSettingsException($"{where(node)}: 'images' must be a mapping (base)");
+        }
+
+        foreach (var (k, v) in map.Children)
+        {
+            var key = ((YamlScalarNode)k).Value ?? "";
+            switch (key)
+            {
+                case "base":
+                    var image = scalarOf(v, key).Trim();
+                    settings = IsImageReference(image)
+                        ? settings with { BaseImage = image }
+                        : throw new ProjectSettingsException(
+                            $"{where(v)}: images base '{image}' is not an image reference (e.g. {DefaultBaseImage} or mcr.microsoft.com/dotnet/runtime:10.0)");
+                    break;
+                default:
+                    throw new ProjectSettingsException($"{where(k)}: unknown images setting '{key}'{DidYouMean.Suffix(key, ["base"])}; valid: base");
+            }
+        }
+
+        return settings;
+    }
+
+    // Registry host (may have a port), then lowercase path components, then an optional tag and digest.
+    [GeneratedRegex(@"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ImageReference();
 }

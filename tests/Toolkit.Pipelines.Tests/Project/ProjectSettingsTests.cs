@@ -40,6 +40,30 @@ public sealed class ProjectSettingsTests : IDisposable
         settings.Store.Should().Be(Path.Combine(_temp.Path, ".toolkit"));
         settings.Executor.Should().Be("local");
         settings.RegistryBackend.Should().Be("embedded");
+        settings.BaseImage.Should().Be(ProjectSettings.DefaultBaseImage);
+    }
+
+    [Theory]
+    [InlineData("mcr.microsoft.com/dotnet/runtime:10.0")]
+    [InlineData("toolkit/base:bookworm")]
+    [InlineData("127.0.0.1:5000/team/base@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public void Load_ImagesBase_IsTheComponentsImageBase(string image)
+    {
+        var path = Write($"images:\n  base: {image}\n");
+
+        ProjectSettings.Load(path).BaseImage.Should().Be(image);
+    }
+
+    [Fact]
+    public void Load_RepositorysOwnToolkitYaml_NamesTheLocalBase()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "Toolkit.sln")))
+        {
+            root = root.Parent!;
+        }
+
+        ProjectSettings.Load(Path.Combine(root.FullName, ProjectSettings.FileName)).BaseImage.Should().Be("toolkit/base:bookworm");
     }
 
     [Theory]
@@ -47,6 +71,9 @@ public sealed class ProjectSettingsTests : IDisposable
     [InlineData("executor: kubernetes\n", "1:11: executor must be local or docker, not 'kubernetes'")]
     [InlineData("max_parallel: 0\n", "1:15: max_parallel must be a positive integer")]
     [InlineData("registry:\n  backend: s3\n", "2:12: registry backend must be embedded or mlflow, not 's3'")]
+    [InlineData("images:\n  base: Toolkit/Base\n", "2:9: images base 'Toolkit/Base' is not an image reference")]
+    [InlineData("images:\n  bse: x\n", "2:3: unknown images setting 'bse'; did you mean 'base'?")]
+    [InlineData("images: toolkit/base\n", "1:9: 'images' must be a mapping (base)")]
     public void Load_BadSetting_NamesFileLineAndColumn(string yaml, string expected)
     {
         var path = Write(yaml);

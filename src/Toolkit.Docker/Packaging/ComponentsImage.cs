@@ -1,23 +1,23 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Toolkit.Docker.Images;
 
-namespace Toolkit.Docker.Images;
+namespace Toolkit.Docker.Packaging;
 
 /// <summary>What a components image build produced: its ID and every name it got.</summary>
 public sealed record ComponentsImageBuild(string ImageId, string Repository, string ContentTag, IReadOnlyList<string> Tags, int Steps, int CachedSteps);
 
 /// <summary>
-/// Builds the components image (<c>docker/components/Dockerfile</c>) from the repository root:
-/// publishes <c>mlops</c>, then builds with OCI labels and a tag made from the content
-/// (<c>&lt;git commit&gt;-&lt;context digest&gt;</c>), plus <c>latest</c>. The same sources give the
-/// same tag and, through the layer cache, the same image.
+/// What goes into the components image (<c>docker/components/Dockerfile</c>, built from the repository root), apart
+/// from the Docker client it builds with: publishes <c>mlops</c>, makes sure the base is here, then builds with OCI
+/// labels and a tag made from the content (<c>&lt;git commit&gt;-&lt;context digest&gt;</c>), plus <c>latest</c>.
+/// The same sources on the same base give the same tag and, through the layer cache, the same image.
 /// </summary>
 internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoot)
 {
     public const string DefaultRepository = "toolkit/components";
-    public const string DefaultBaseImage = "toolkit/base:bookworm";
+    public const string DefaultBaseImage = BaseImages.Local;
     public const string Dockerfile = "docker/components/Dockerfile";
     public const string PublishFolder = "artifacts/publish/mlops";
     private const string DefaultSource = "https://github.com/toolkit/toolkit";
@@ -34,7 +34,8 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
             Directory.Delete(output, recursive: true);
         }
 
-        var exit = await RunAsync(
+        var exit = await ProcessRunner.RunAsync(
+            RepositoryRoot,
             "dotnet",
             ["publish", "src/Toolkit.Cli", "-c", "Release", "-r", "linux-x64", "--no-self-contained", "-p:UseAppHost=false", "-p:PublishReadyToRun=true", "-p:SatelliteResourceLanguages=en", "-o", PublishFolder, "-v", "q", "--nologo"],
             log,
@@ -45,8 +46,11 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
         }
     }
 
-    /// <summary>SHA-256 over the context's file names and contents (what the daemon will see).</summary>
-    public string ContextDigest()
+    /// <summary>
+    /// SHA-256 over the context's file names and contents (what the daemon will see), and over the base when it is not
+    /// the default one, so builds on two bases never share a tag.
+    /// </summary>
+    public string ContextDigest(string baseImage = DefaultBaseImage)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var relative in BuildContext.Files(RepositoryRoot, Dockerfile))
@@ -55,9 +59,18 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
             hash.AppendData(SHA256.HashData(File.ReadAllBytes(Path.Combine(RepositoryRoot, relative))));
         }
 
+        if (!string.Equals(baseImage, DefaultBaseImage, StringComparison.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes("FROM " + baseImage + "\n"));
+        }
+
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    /// <summary>
+    /// Builds FROM <paramref name="baseImage"/> (toolkit.yaml's <c>images.base</c>); a missing base throws
+    /// <see cref="BaseImageMissingException"/> saying how to get one, before any build step.
+    /// </summary>
     public async Task<ComponentsImageBuild> BuildAsync(
         string repository = DefaultRepository,
         string baseImage = DefaultBaseImage,
@@ -69,14 +82,17 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
             throw new InvalidOperationException($"'{PublishFolder}' is missing: publish the CLI first.");
         }
 
-        var commit = (await GitAsync(["rev-parse", "HEAD"], cancellationToken)) ?? "unknown";
-        var contentTag = $"{commit[..Math.Min(12, commit.Length)]}-{ContextDigest()[..12]}";
+        await BaseImages.EnsureAsync(
+            docker, baseImage, progress is null ? null : new PullLines(progress), cancellationToken);
+
+        var commit = (await ProcessRunner.GitAsync(RepositoryRoot, ["rev-parse", "HEAD"], cancellationToken)) ?? "unknown";
+        var contentTag = $"{commit[..Math.Min(12, commit.Length)]}-{ContextDigest(baseImage)[..12]}";
 
         // The commit's own time, not the clock: an unchanged tree must give an identical image (cache hit).
-        var created = (await GitAsync(["log", "-1", "--format=%cI"], cancellationToken)) ?? "1970-01-01T00:00:00Z";
+        var created = (await ProcessRunner.GitAsync(RepositoryRoot, ["log", "-1", "--format=%cI"], cancellationToken)) ?? "1970-01-01T00:00:00Z";
         var labels = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["org.opencontainers.image.source"] = NormalizeSource(await GitAsync(["config", "--get", "remote.origin.url"], cancellationToken)),
+            ["org.opencontainers.image.source"] = NormalizeSource(await ProcessRunner.GitAsync(RepositoryRoot, ["config", "--get", "remote.origin.url"], cancellationToken)),
             ["org.opencontainers.image.revision"] = commit,
             ["org.opencontainers.image.created"] = created,
             ["org.opencontainers.image.title"] = "toolkit-components",
@@ -117,7 +133,7 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
     public async Task<int> MakeBaseAsync(string tag, TextWriter log, CancellationToken cancellationToken = default)
     {
         var script = Path.Combine(RepositoryRoot, "docker", "base", "make-base.sh");
-        return (await RunAsync("bash", [script, tag], log, cancellationToken)).Code;
+        return (await ProcessRunner.RunAsync(RepositoryRoot, "bash", [script, tag], log, cancellationToken)).Code;
     }
 
     private static string NormalizeSource(string? remote)
@@ -133,64 +149,9 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
         return remote.EndsWith(".git", StringComparison.Ordinal) ? remote[..^4] : remote;
     }
 
-    private async Task<string?> GitAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    /// <summary>A base pull shows in the build's output, one line per status.</summary>
+    private sealed class PullLines(IProgress<BuildProgress> build) : IProgress<TransferProgress>
     {
-        try
-        {
-            var (code, stdout) = await RunAsync("git", args, TextWriter.Null, cancellationToken);
-            return code == 0 && stdout.Trim().Length > 0 ? stdout.Trim() : null;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-    }
-
-    private async Task<(int Code, string Output)> RunAsync(string file, IReadOnlyList<string> args, TextWriter log, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = RepositoryRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}.");
-        var stdout = new StringBuilder();
-        var sync = TextWriter.Synchronized(log);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                stdout.AppendLine(e.Data);
-                sync.WriteLine(e.Data);
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                sync.WriteLine(e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.ToString());
+        public void Report(TransferProgress value) => build.Report(new BuildProgress(value.Id is null ? value.Status : $"{value.Id}: {value.Status}", null, false));
     }
 }
