@@ -72,7 +72,7 @@ return 0;
     for (var r = 0; r < Repeats; r++)
     {
         var watch = Stopwatch.StartNew();
-        predictor = algorithm.Fit(data, hp, context);
+        predictor = algorithm.Fit(data, hp, context).Model;
         best = Math.Min(best, watch.Elapsed.TotalMilliseconds);
     }
 

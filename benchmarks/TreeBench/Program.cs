@@ -44,7 +44,7 @@ if (args.Contains("--quick"))
         if (args.Contains("--predict"))
         {
             var (px, _) = BinaryData.Load(Path.Combine(dataDir, "pred_1m.bin"));
-            var predictor = algorithm.Fit(new TrainingData(qx, qy, ModelTask.BinaryClassification), HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given), qc);
+            var predictor = algorithm.Fit(new TrainingData(qx, qy, ModelTask.BinaryClassification), HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given), qc).Model;
             var po = new double[px.RowCount];
             for (var rep = 0; rep < 4; rep++)
             {
@@ -61,7 +61,7 @@ if (args.Contains("--quick"))
         {
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            var model = algorithm.Fit(new TrainingData(qx, qy, ModelTask.BinaryClassification), HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given), qc);
+            var model = algorithm.Fit(new TrainingData(qx, qy, ModelTask.BinaryClassification), HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given), qc).Model;
             var fitTime = sw.Elapsed.TotalSeconds;
             var cpuTime = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             var p = new double[qt.RowCount];
@@ -172,7 +172,7 @@ void Time(string key, Action action)
 {
     var parameters = HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given);
     IPredictor? predictor = null;
-    Time(key, () => predictor = algorithm.Fit(new TrainingData(x, y, task), parameters, context));
+    Time(key, () => predictor = algorithm.Fit(new TrainingData(x, y, task), parameters, context).Model);
     return (predictor!, ours[key]);
 }
 

@@ -17,11 +17,11 @@ internal sealed class ElasticNetAlgorithm : IAlgorithm
 
     public bool Supports(ModelTask task) => task == ModelTask.Regression;
 
-    public IPredictor Fit(TrainingData data, HyperParameters parameters, TrainContext context)
+    public FitResult Fit(TrainingData data, HyperParameters parameters, TrainContext context)
     {
         ArgumentNullException.ThrowIfNull(data);
         LinearInputs.CheckTask(this, data.Task);
-        return ElasticNetFitter.Fit(Name, data, ElasticNetFitter.Settings(Name, parameters, l1Ratio: null), context);
+        return new FitResult(ElasticNetFitter.Fit(Name, data, ElasticNetFitter.Settings(Name, parameters, l1Ratio: null), context));
     }
 
     public IPredictor Read(JsonElement payload, ModelTask task) => LinearPredictor.Read(payload, task);

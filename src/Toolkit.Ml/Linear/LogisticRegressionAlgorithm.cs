@@ -27,7 +27,7 @@ internal sealed class LogisticRegressionAlgorithm : IAlgorithm
 
     public bool Supports(ModelTask task) => task == ModelTask.BinaryClassification;
 
-    public IPredictor Fit(TrainingData data, HyperParameters parameters, TrainContext context)
+    public FitResult Fit(TrainingData data, HyperParameters parameters, TrainContext context)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -47,7 +47,7 @@ internal sealed class LogisticRegressionAlgorithm : IAlgorithm
             parameters.GetDouble("tol"),
             context,
             () => LinearInputs.CheckFinite(data.Features, Name));
-        return new LinearPredictor(ModelTask.BinaryClassification, w, b);
+        return new FitResult(new LinearPredictor(ModelTask.BinaryClassification, w, b));
     }
 
     public IPredictor Read(JsonElement payload, ModelTask task) => LinearPredictor.Read(payload, task);

@@ -23,7 +23,7 @@ internal sealed class RidgeAlgorithm : IAlgorithm
 
     public bool Supports(ModelTask task) => task == ModelTask.Regression;
 
-    public IPredictor Fit(TrainingData data, HyperParameters parameters, TrainContext context)
+    public FitResult Fit(TrainingData data, HyperParameters parameters, TrainContext context)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -65,7 +65,7 @@ internal sealed class RidgeAlgorithm : IAlgorithm
             w[active[a]] = rhs[a];
         }
 
-        return new LinearPredictor(ModelTask.Regression, w, fitIntercept ? yMean - LinearAlgebra.Dot(xMean, w) : 0.0);
+        return new FitResult(new LinearPredictor(ModelTask.Regression, w, fitIntercept ? yMean - LinearAlgebra.Dot(xMean, w) : 0.0));
     }
 
     public IPredictor Read(JsonElement payload, ModelTask task) => LinearPredictor.Read(payload, task);

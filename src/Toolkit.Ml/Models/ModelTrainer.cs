@@ -54,10 +54,11 @@ public static class ModelTrainer
             table, algorithm.NeedsScaledInputs ? FeaturePipelineOptions.ForLinearModels : FeaturePipelineOptions.ForTrees);
         var x = pipeline.Transform(table);
 
-        var predictor = algorithm.Fit(new TrainingData(x, y, task), parameters, context);
+        var fit = algorithm.Fit(new TrainingData(x, y, task), parameters, context);
+        var predictor = fit.Model;
 
         // Training metrics: boosting already knows its scores on these rows; others predict them.
-        var scores = (predictor as IKnowsTrainingScores)?.TakeTrainingScores();
+        var scores = fit.TrainingScores;
         if (scores is null)
         {
             scores = new double[x.RowCount];

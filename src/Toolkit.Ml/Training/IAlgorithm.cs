@@ -55,7 +55,8 @@ public interface IAlgorithm
     /// </summary>
     bool NeedsScaledInputs { get; }
 
-    IPredictor Fit(TrainingData data, HyperParameters parameters, TrainContext context);
+    /// <summary>Fits a model; the result also carries its training-set scores when the fit already had them.</summary>
+    FitResult Fit(TrainingData data, HyperParameters parameters, TrainContext context);
 
     /// <summary>Reads a predictor from the JSON that <see cref="IPredictor.Write"/> produced.</summary>
     IPredictor Read(JsonElement payload, ModelTask task);
@@ -79,17 +80,4 @@ public interface IPredictor
     /// large arrays go as base64 of little-endian values (see <see cref="PayloadArrays"/>).
     /// </summary>
     void Write(Utf8JsonWriter writer);
-}
-
-/// <summary>
-/// A predictor that already computed its scores on the rows it was fitted on (boosting sums them as
-/// it grows trees), so the trainer need not predict them again for the training metrics.
-/// </summary>
-public interface IKnowsTrainingScores
-{
-    /// <summary>
-    /// The scores <see cref="IPredictor.Predict"/> would give on the training rows, bit for bit, handed
-    /// over once (later calls return null, so the predictor does not keep them alive).
-    /// </summary>
-    double[]? TakeTrainingScores();
 }

@@ -35,7 +35,7 @@ public sealed class GradientBoostingAlgorithm : IAlgorithm
 
     public bool Supports(ModelTask task) => task is ModelTask.BinaryClassification or ModelTask.Regression;
 
-    public IPredictor Fit(TrainingData data, HyperParameters parameters, TrainContext context)
+    public FitResult Fit(TrainingData data, HyperParameters parameters, TrainContext context)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(context);
@@ -43,12 +43,16 @@ public sealed class GradientBoostingAlgorithm : IAlgorithm
         var options = Options(parameters);
         var result = new GradientBoostingTrainer(options, data.Task, context).Fit(data);
         var predictor = new GradientBoostingPredictor(data.Task, result.Ensemble, result.BaseScore, result.GainImportance);
-        if (result.TrainingScores is { } scores)
+
+        // The fit summed every training row's raw score over the kept trees in tree order, as
+        // Predict does: finished the same way, they are the training predictions bit for bit.
+        var scores = result.TrainingScores;
+        if (scores is not null)
         {
-            predictor.RememberScores(scores);
+            predictor.Finish(scores);
         }
 
-        return predictor;
+        return new FitResult(predictor) { TrainingScores = scores };
     }
 
     public IPredictor Read(JsonElement payload, ModelTask task) => GradientBoostingPredictor.Read(payload, task);
@@ -83,13 +87,10 @@ public sealed class GradientBoostingAlgorithm : IAlgorithm
 }
 
 /// <summary>A fitted gradient-boosting model: base score plus the sum of tree outputs (then the logistic function for classification).</summary>
-public sealed class GradientBoostingPredictor : IPredictor, IKnowsTrainingScores
+public sealed class GradientBoostingPredictor : IPredictor
 {
     private readonly TreeEnsemble _ensemble;
     private readonly double[] _importance;
-
-    /// <summary>Raw scores of the training rows from the fit, until <see cref="TakeTrainingScores"/> takes them.</summary>
-    private double[]? _trainingScores;
 
     internal GradientBoostingPredictor(ModelTask task, TreeEnsemble ensemble, double baseScore, double[] importance)
     {
@@ -123,24 +124,8 @@ public sealed class GradientBoostingPredictor : IPredictor, IKnowsTrainingScores
         Finish(output);
     }
 
-    public double[]? TakeTrainingScores()
-    {
-        var raw = Interlocked.Exchange(ref _trainingScores, null);
-        if (raw is not null)
-        {
-            Finish(raw);
-        }
-
-        return raw;
-    }
-
-    /// <summary>Keeps the raw scores the fit summed for its own rows (they equal a prediction on them, bit for bit).</summary>
-    internal void RememberScores(double[] scores) => _trainingScores = scores;
-
-    internal bool HoldsTrainingScores => Volatile.Read(ref _trainingScores) is not null;
-
     /// <summary>Raw scores to predictions: the logistic function for classification.</summary>
-    private void Finish(Span<double> scores)
+    internal void Finish(Span<double> scores)
     {
         if (Task == ModelTask.BinaryClassification)
         {

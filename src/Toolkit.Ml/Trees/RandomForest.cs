@@ -40,14 +40,14 @@ public sealed class RandomForestAlgorithm : IAlgorithm
 
     public bool Supports(ModelTask task) => task is ModelTask.BinaryClassification or ModelTask.Regression;
 
-    public IPredictor Fit(TrainingData data, HyperParameters parameters, TrainContext context)
+    public FitResult Fit(TrainingData data, HyperParameters parameters, TrainContext context)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(context);
         TreeModelChecks.CheckData(data, Name);
         var options = Options(parameters, data.Task, data.Features.ColumnCount);
         var result = new RandomForestTrainer(options, data.Task, context).Fit(data);
-        return new RandomForestPredictor(data.Task, result.Ensemble, result.GainImportance, result.OobScore);
+        return new FitResult(new RandomForestPredictor(data.Task, result.Ensemble, result.GainImportance, result.OobScore));
     }
 
     public IPredictor Read(JsonElement payload, ModelTask task) => RandomForestPredictor.Read(payload, task);

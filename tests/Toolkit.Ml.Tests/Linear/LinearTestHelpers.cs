@@ -11,7 +11,7 @@ internal static class LinearTestHelpers
         IAlgorithm algorithm, TrainingData data, Dictionary<string, string>? given = null, TrainContext? context = null)
     {
         var hp = HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given);
-        return (LinearPredictor)algorithm.Fit(data, hp, context ?? new TrainContext { Seed = 7 });
+        return (LinearPredictor)algorithm.Fit(data, hp, context ?? new TrainContext { Seed = 7 }).Model;
     }
 
     public static string Bytes(IPredictor predictor)

@@ -40,7 +40,7 @@ public sealed class GradientBoostingSplitTests
             double totalG = gls[^1], totalH = hls[^1], lambda = 1, minChild = 1;
             var parent = totalG * totalG / (totalH + lambda);
 
-            var (at, gain) = GradientBoostingTrainer.BestThreshold(gls, hls, h, totalG, totalH, lambda, minChild, parent);
+            var (at, gain) = SplitSearch.BestThreshold(gls, hls, h, totalG, totalH, lambda, minChild, parent);
 
             // Reference: the plain in-order scan (first strictly best; an empty bin repeats the previous threshold).
             var bestAt = -1;

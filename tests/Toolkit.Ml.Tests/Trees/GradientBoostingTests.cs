@@ -1,3 +1,5 @@
+using Toolkit.Ml.Metrics;
+using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 using Toolkit.Ml.Trees;
 using static Toolkit.Ml.Tests.Trees.TreeTestData;
@@ -97,7 +99,7 @@ public sealed class GradientBoostingTests
         var data = new TrainingData(x, target, ModelTask.Regression) { ValidationFeatures = vx, ValidationLabel = vt };
         var withStop = (GradientBoostingPredictor)_algorithm.Fit(data,
             HyperParameters.Resolve(_algorithm.Name, _algorithm.Parameters, new Dictionary<string, string> { ["rounds"] = "2000", ["learning_rate"] = "0.3", ["early_stopping_rounds"] = "10" }),
-            new TrainContext());
+            new TrainContext()).Model;
 
         withStop.TreeCount.Should().BeInRange(10, 1999);
     }
@@ -137,39 +139,93 @@ public sealed class GradientBoostingTests
     }
 
     [Theory]
-    [InlineData(ModelTask.BinaryClassification, "1.0", false)]
-    [InlineData(ModelTask.Regression, "1.0", false)]
-    [InlineData(ModelTask.BinaryClassification, "0.7", true)]
-    [InlineData(ModelTask.Regression, "0.7", true)]
-    public void Predict_TrainingMatrixRightAfterFit_SameBitsAsPredictingACopy(ModelTask task, string subsample, bool missing)
+    [InlineData(ModelTask.BinaryClassification, "1.0", false, 1)]
+    [InlineData(ModelTask.Regression, "1.0", false, 2)]
+    [InlineData(ModelTask.BinaryClassification, "0.7", true, 2)]
+    [InlineData(ModelTask.Regression, "0.7", true, 1)]
+    [InlineData(ModelTask.BinaryClassification, "1.0", true, 3)]
+    public void Fit_Result_TrainingScoresSameBitsAsPredictingTheTrainingMatrix(ModelTask task, string subsample, bool missing, int threads)
     {
-        // The fit hands over its own scores on the training rows; walking the trees over a copy of
+        // The fit hands back its own scores on the training rows; walking the trees over a copy of
         // the matrix must give the same predictions to the last bit.
         var (x, target, label) = Friedmanish(0, 3000);
         if (missing)
         {
-            var columns = Enumerable.Range(0, x.ColumnCount).Select(j => x.Column(j).ToArray()).ToArray();
-            for (var i = 0; i < x.RowCount; i += 7)
-            {
-                columns[i % columns.Length][i] = float.NaN;
-            }
-
-            x = Matrix(columns);
+            x = WithMissing(x);
         }
 
         var copy = Matrix(Enumerable.Range(0, x.ColumnCount).Select(j => x.Column(j).ToArray()).ToArray());
-        var model = Fit(_algorithm, x, task == ModelTask.Regression ? target : label, task,
-            new() { ["rounds"] = "20", ["subsample"] = subsample, ["max_depth"] = "4" });
+        var result = FitWithResult(_algorithm, x, task == ModelTask.Regression ? target : label, task,
+            new() { ["rounds"] = "20", ["subsample"] = subsample, ["max_depth"] = "4" }, threads);
 
-        ((GradientBoostingPredictor)model).HoldsTrainingScores.Should().BeTrue();
-        var reused = ((IKnowsTrainingScores)model).TakeTrainingScores();
-        ((GradientBoostingPredictor)model).HoldsTrainingScores.Should().BeFalse();
-        ((IKnowsTrainingScores)model).TakeTrainingScores().Should().BeNull("the scores are handed over once");
-        var walked = Predict(model, copy);
-        var again = Predict(model, x);
+        result.TrainingScores.Should().NotBeNull();
+        var walked = Predict(result.Model, copy);
+        Bits(result.TrainingScores!).Should().Equal(Bits(walked));
+        Bits(Predict(result.Model, x)).Should().Equal(Bits(walked));
+        if (task == ModelTask.BinaryClassification)
+        {
+            result.TrainingScores.Should().OnlyContain(p => p > 0 && p < 1, "they are probabilities, like Predict's");
+        }
+    }
 
-        reused.Should().Equal(walked);
-        again.Should().Equal(walked);
+    [Fact]
+    public void Fit_EarlyStoppingHoldsRowsOut_NoTrainingScores()
+    {
+        // A tenth of the rows is held out and never gets the fit's scores: the result must not claim any.
+        var (x, _, label) = Friedmanish(0, 2000);
+        var result = FitWithResult(_algorithm, x, label, ModelTask.BinaryClassification,
+            new() { ["rounds"] = "30", ["early_stopping_rounds"] = "5" });
+
+        result.TrainingScores.Should().BeNull();
+    }
+
+    [Fact]
+    public void Fit_EarlyStoppingDropsTrees_NoTrainingScores()
+    {
+        // Validation rows given: every training row is fitted, but the scores summed the trees after
+        // the best round, which the model drops.
+        var (x, target, _) = Friedmanish(0, 1500);
+        var (vx, vt, _) = Friedmanish(2000, 500);
+        var data = new TrainingData(x, target, ModelTask.Regression) { ValidationFeatures = vx, ValidationLabel = vt };
+        var result = _algorithm.Fit(data,
+            HyperParameters.Resolve(_algorithm.Name, _algorithm.Parameters, new Dictionary<string, string> { ["rounds"] = "2000", ["learning_rate"] = "0.3", ["early_stopping_rounds"] = "10" }),
+            new TrainContext());
+
+        ((GradientBoostingPredictor)result.Model).TreeCount.Should().BeLessThan(2000);
+        result.TrainingScores.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("binary-classification")]
+    [InlineData("regression")]
+    public void Train_GradientBoosting_TrainingMetricsSameAsFromAFreshPrediction(string taskName)
+    {
+        // The trainer's metrics come from the fit's scores; recomputing them from a prediction of
+        // the same table must give the same numbers exactly.
+        var classification = taskName == "binary-classification";
+        var data = classification ? Models.ModelFileTests.Classification(1500, 4) : Models.ModelFileTests.Regression(1500, 4);
+        var model = ModelTrainer.Train(data,
+            new TrainRequest { Algorithm = _algorithm.Name, Label = classification ? "outcome" : "y", Parameters = new Dictionary<string, string> { ["rounds"] = "15" } },
+            new TrainContext { Seed = 3, MaxThreads = 2 });
+
+        var y = model.EncodeLabel(data);
+        var scores = model.Predict(data).Scores;
+        var expected = classification ? ClassificationMetrics.Compute(y, scores).ToDictionary() : RegressionMetrics.Compute(y, scores).ToDictionary();
+
+        model.Metrics.Should().Equal(expected.ToDictionary(p => "train_" + p.Key, p => p.Value));
+    }
+
+    private static long[] Bits(double[] values) => [.. values.Select(BitConverter.DoubleToInt64Bits)];
+
+    private static FeatureMatrix WithMissing(FeatureMatrix x)
+    {
+        var columns = Enumerable.Range(0, x.ColumnCount).Select(j => x.Column(j).ToArray()).ToArray();
+        for (var i = 0; i < x.RowCount; i += 7)
+        {
+            columns[i % columns.Length][i] = float.NaN;
+        }
+
+        return Matrix(columns);
     }
 
     private int RoundTripNodeCount(GradientBoostingPredictor model)

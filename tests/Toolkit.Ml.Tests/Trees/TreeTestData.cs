@@ -53,6 +53,9 @@ internal static class TreeTestData
         new([.. Enumerable.Range(0, columns.Length).Select(j => "f" + j.ToString(System.Globalization.CultureInfo.InvariantCulture))], columns);
 
     public static IPredictor Fit(IAlgorithm algorithm, FeatureMatrix x, double[] y, ModelTask task, Dictionary<string, string>? given = null, int threads = 2, int seed = 0) =>
+        FitWithResult(algorithm, x, y, task, given, threads, seed).Model;
+
+    public static FitResult FitWithResult(IAlgorithm algorithm, FeatureMatrix x, double[] y, ModelTask task, Dictionary<string, string>? given = null, int threads = 2, int seed = 0) =>
         algorithm.Fit(
             new TrainingData(x, y, task),
             HyperParameters.Resolve(algorithm.Name, algorithm.Parameters, given),
