@@ -98,8 +98,5 @@ internal static class RegistryAccess
         })]);
 
     /// <summary>Who is acting: --actor, else CI's actor, else the OS user.</summary>
-    public static string Actor(string? given) =>
-        given is { Length: > 0 } ? given
-        : Environment.GetEnvironmentVariable("GITHUB_ACTOR") is { Length: > 0 } actor ? actor
-        : Environment.UserName;
+    public static string Actor(string? given) => Actors.Resolve(given);
 }

@@ -58,8 +58,7 @@ public static class RegistrationService
             throw new RegistryException($"cannot register '{request.ModelFile}': {ex.Message}", ex);
         }
 
-        var actor = string.IsNullOrWhiteSpace(request.Actor) ? "unknown" : request.Actor.Trim();
-        return new VerifiedRegistration(request, bytes, model, actor);
+        return new VerifiedRegistration(request, bytes, model, Actors.OrUnknown(request.Actor));
     }
 
     private static void EnsureGateReport(string json, string model, bool? gatePassed)

@@ -44,7 +44,7 @@ public sealed class VerifiedRegistration
     /// <summary>The model the file holds (for the card).</summary>
     public TrainedModel Trained { get; }
 
-    /// <summary>Who registers; "unknown" when nobody was named.</summary>
+    /// <summary>Who registers; <see cref="Actors.Unknown"/> when nobody was named.</summary>
     public string Actor { get; }
 
     /// <summary>The training data's digest: as given, else the one the model file records.</summary>
