@@ -109,7 +109,7 @@ internal sealed class MlflowVersionArtifacts
             throw new RegistryException($"The model file of '{mv.Name}' version {mv.Version} downloaded from MLflow is damaged: {ex.Message}", ex);
         }
 
-        if (actual != expected)
+        if (!RegisteredDigests.Matches(bytes, actual, expected))
         {
             throw new RegistryException($"The model file of '{mv.Name}' version {mv.Version} in MLflow is {actual}, but the version was registered as {expected}; refusing it.");
         }

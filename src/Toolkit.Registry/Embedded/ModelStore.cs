@@ -95,7 +95,7 @@ internal sealed class ModelStore
                 $"the stored model file of '{model}' version {version} was changed after registration; refusing it ({ex.Message})", ex);
         }
 
-        if (stored.Digest != digest)
+        if (!RegisteredDigests.Matches(bytes, stored.Digest!, digest))
         {
             throw new RegistryException(
                 $"the stored model file of '{model}' version {version} is {stored.Digest}, not the registered {digest}; refusing it");
