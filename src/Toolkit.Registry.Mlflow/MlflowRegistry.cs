@@ -1,21 +1,18 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
-using Toolkit.Ml.Models;
 
 namespace Toolkit.Registry.Mlflow;
 
 /// <summary>
-/// The registry and run tracker on an MLflow tracking server (REST API 2.0 + artifact proxy).
+/// The registry and run tracker on an MLflow tracking server (REST API 2.0 + artifact proxy). It only
+/// stores: the registration rules ran before (<see cref="RegistrationService"/>).
 /// <para>
-/// Layout: the model file, card and gate report live in the artifact store under
-/// <c>toolkit/models/&lt;model&gt;/&lt;digest-hex&gt;/</c> (content-addressed, so a re-upload is harmless);
-/// the version's <c>source</c> is that folder as an <c>mlflow-artifacts:/</c> URI; every field of
-/// <see cref="ModelVersion"/> is a version tag (<c>toolkit.*</c>) set in the create request itself, so
-/// a version never exists without its digest tag. Stages are MLflow aliases.
+/// Layout: the model file, card and gate report live in the artifact store
+/// (<see cref="MlflowVersionArtifacts"/>); every field of <see cref="ModelVersion"/> is a version tag
+/// (<c>toolkit.*</c>) set in the create request itself, so a version never exists without its digest
+/// tag. Stages are MLflow aliases; the audit log is registered-model tags (<see cref="MlflowAuditLog"/>);
+/// pipeline runs are MLflow runs (<see cref="MlflowRunTracking"/>).
 /// </para>
 /// <para>
 /// Idempotency: before creating a version, <c>model-versions/search</c> with <c>name='&lt;model&gt;'</c>
@@ -25,20 +22,13 @@ namespace Toolkit.Registry.Mlflow;
 /// duplicate version stays in MLflow (MLflow has no conditional create).
 /// </para>
 /// <para>
-/// Audit: MLflow keeps no audit log, so each event is a registered-model tag
-/// <c>toolkit.audit.&lt;000001&gt;</c> holding the event's compact JSON; the next sequence number is
-/// one past the highest existing tag, and the write is read back to detect a concurrent writer that
-/// took the same number (then the next number is tried). Moving an alias and appending its event are
-/// two calls, not one transaction: <see cref="SetAliasAsync"/> moves the alias first, then appends the
-/// event; if the append fails the alias is put back (compensation). A process killed between the two
-/// leaves an alias with no matching event; <see cref="VerifyAuditAsync"/> finds such stages by
-/// comparing every alias with the last audited promotion or rollback of that stage. MLflow has no
-/// compare-and-set, so two writers can still both read-back their own event if their calls interleave
-/// as read, read, write, verify, write, verify; the first event is then lost. Every event records the
-/// stage's previous version, so <see cref="VerifyAuditAsync"/> also reports such a gap in a stage's chain.
+/// Moving an alias and appending its event are two calls, not one transaction: <see cref="SetAliasAsync"/>
+/// moves the alias first, then appends the event; if the append fails the alias is put back
+/// (compensation). A process killed between the two leaves an alias with no matching event;
+/// <see cref="VerifyAuditAsync"/> finds such stages, and gaps in a stage's chain of events.
 /// </para>
 /// </summary>
-public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
+public sealed class MlflowRegistry : IModelRegistry, IRunTracker
 {
     public const string DigestTag = "toolkit.digest";
     public const string RunIdTag = "toolkit.run_id";
@@ -64,16 +54,6 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     /// <summary>Run tag value limit (5000 on older servers, 8000 on newer; the smaller is safe everywhere).</summary>
     internal const int MaxRunTagValue = 5000;
 
-    private const string ArtifactScheme = "mlflow-artifacts:";
-    private const string ArtifactRef = "artifact:";
-
-    private static readonly JsonSerializerOptions AuditJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
     private static readonly JsonSerializerOptions ValuesJson = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
@@ -82,16 +62,18 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     private readonly IMlflowClient _client;
     private readonly bool _ownsClient;
     private readonly TimeProvider _time;
-
-    // Pipeline run id -> MLflow run id, for runs this instance tracked, so a registration from the
-    // same pipeline run links to that run instead of creating a lineage run.
-    private readonly ConcurrentDictionary<string, string> _trackedRuns = new(StringComparer.Ordinal);
+    private readonly MlflowAuditLog _audit;
+    private readonly MlflowVersionArtifacts _artifacts;
+    private readonly MlflowRunTracking _tracking;
 
     public MlflowRegistry(IMlflowClient client, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         _client = client;
         _time = timeProvider ?? TimeProvider.System;
+        _audit = new MlflowAuditLog(client);
+        _artifacts = new MlflowVersionArtifacts(client);
+        _tracking = new MlflowRunTracking(client, _time);
     }
 
     public MlflowRegistry(MlflowClientOptions options, TimeProvider? timeProvider = null)
@@ -104,22 +86,11 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
 
     private MlflowClientOptions Options => _client.Options;
 
-    public async Task<RegisterResult> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default)
+    public async Task<RegisterResult> StoreVersionAsync(VerifiedRegistration registration, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var name = CheckName(request.Model);
-        var bytes = await File.ReadAllBytesAsync(request.ModelFile, cancellationToken);
-        string digest;
-        try
-        {
-            using var stream = new MemoryStream(bytes, writable: false);
-            digest = ModelFile.Read(stream, request.ModelFile).Digest!;
-        }
-        catch (ModelFileException ex)
-        {
-            throw new RegistryException($"Cannot register '{request.ModelFile}': {ex.Message}", ex);
-        }
-
+        ArgumentNullException.ThrowIfNull(registration);
+        var name = CheckName(registration.Model);
+        var digest = registration.Digest;
         try
         {
             await _client.RegisteredModels.CreateAsync(name, [new("toolkit.managed", "true")], cancellationToken);
@@ -136,33 +107,34 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
             return new RegisterResult(await ToModelVersionAsync(ready, await AliasesAsync(name, cancellationToken), cancellationToken), Created: false);
         }
 
-        var folder = $"toolkit/models/{name}/{digest["sha256:".Length..]}";
-        await _client.Artifacts.UploadAsync($"{folder}/{ModelFileName}", bytes, cancellationToken);
+        var folder = MlflowVersionArtifacts.FolderOf(name, digest);
+        await _artifacts.UploadAsync(folder, ModelFileName, registration.Content, cancellationToken);
         var tags = new List<MlflowTag> { new(DigestTag, digest) };
-        AddTag(tags, RunIdTag, request.RunId);
-        AddTag(tags, PipelineTag, request.Pipeline);
-        AddTag(tags, DataDigestTag, request.DataDigest);
-        AddTag(tags, GatePassedTag, request.GatePassed is { } passed ? (passed ? "true" : "false") : null);
-        AddTag(tags, GitCommitTag, request.GitCommit);
-        AddTag(tags, GitBranchTag, request.GitBranch);
-        AddTag(tags, CreatedByTag, request.Actor);
-        tags.Add(new(ParametersTag, await SmallOrArtifactAsync(folder, "parameters.json", JsonSerializer.Serialize(Sorted(request.Parameters), ValuesJson), cancellationToken)));
-        tags.Add(new(MetricsTag, await SmallOrArtifactAsync(folder, "metrics.json", JsonSerializer.Serialize(Sorted(request.Metrics), ValuesJson), cancellationToken)));
-        if (request.ModelCard is not null)
+        AddTag(tags, RunIdTag, registration.RunId);
+        AddTag(tags, PipelineTag, registration.Pipeline);
+        AddTag(tags, DataDigestTag, registration.DataDigest);
+        AddTag(tags, GatePassedTag, registration.GatePassed is { } passed ? (passed ? "true" : "false") : null);
+        AddTag(tags, GitCommitTag, registration.GitCommit);
+        AddTag(tags, GitBranchTag, registration.GitBranch);
+        AddTag(tags, CreatedByTag, registration.Actor);
+        tags.Add(new(ParametersTag, await _artifacts.SmallOrArtifactAsync(folder, "parameters.json", JsonSerializer.Serialize(registration.Parameters, ValuesJson), cancellationToken)));
+        tags.Add(new(MetricsTag, await _artifacts.SmallOrArtifactAsync(folder, "metrics.json", JsonSerializer.Serialize(registration.Metrics, ValuesJson), cancellationToken)));
+        if (registration.OwnCard is { } ownCard)
         {
-            await _client.Artifacts.UploadAsync($"{folder}/model_card.md", Encoding.UTF8.GetBytes(request.ModelCard), cancellationToken);
-            tags.Add(new(ModelCardTag, "model_card.md"));
+            // The caller's card does not depend on the version number, so it goes in with the version.
+            await _artifacts.UploadTextAsync(folder, MlflowVersionArtifacts.ModelCardFile, ownCard, cancellationToken);
+            tags.Add(new(ModelCardTag, MlflowVersionArtifacts.ModelCardFile));
         }
 
-        if (request.GateReport is not null)
+        if (registration.GateReport is not null)
         {
-            await _client.Artifacts.UploadAsync($"{folder}/gate_report.json", Encoding.UTF8.GetBytes(request.GateReport), cancellationToken);
-            tags.Add(new(GateReportTag, "gate_report.json"));
+            await _artifacts.UploadTextAsync(folder, MlflowVersionArtifacts.GateReportFile, registration.GateReport, cancellationToken);
+            tags.Add(new(GateReportTag, MlflowVersionArtifacts.GateReportFile));
         }
 
-        var runId = await LineageRunAsync(request, name, cancellationToken);
+        var runId = await _tracking.LineageRunAsync(registration, cancellationToken);
         var created = await _client.ModelVersions.CreateAsync(
-            new NewModelVersion { Name = name, Source = $"{ArtifactScheme}/{folder}", RunId = runId, Tags = tags, Description = $"Registered by toolkit ({digest})." },
+            new NewModelVersion { Name = name, Source = MlflowVersionArtifacts.SourceOf(folder), RunId = runId, Tags = tags, Description = $"Registered by toolkit ({digest})." },
             cancellationToken);
         var version = await WaitReadyAsync(created, cancellationToken);
 
@@ -174,7 +146,16 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
             return new RegisterResult(await ToModelVersionAsync(ready, await AliasesAsync(name, cancellationToken), cancellationToken), Created: false);
         }
 
-        await AppendAuditAsync(
+        var result = await ToModelVersionAsync(version, await AliasesAsync(name, cancellationToken), cancellationToken);
+        if (registration.OwnCard is null)
+        {
+            // The default card names the version and its creation time, known only now. The file is written
+            // before the tag that points at it, so a reader never follows a tag to a missing card.
+            await _artifacts.UploadTextAsync(folder, MlflowVersionArtifacts.ModelCardFile, registration.ModelCardFor(result), cancellationToken);
+            await _client.ModelVersions.SetTagAsync(name, version.Version, ModelCardTag, MlflowVersionArtifacts.ModelCardFile, cancellationToken);
+        }
+
+        await _audit.AppendAsync(
             name,
             seq => new AuditEvent
             {
@@ -182,11 +163,11 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
                 Model = name,
                 Action = AuditAction.Register,
                 Version = version.VersionNumber,
-                Actor = request.Actor ?? "unknown",
+                Actor = registration.Actor,
                 At = _time.GetUtcNow(),
             },
             cancellationToken);
-        return new RegisterResult(await ToModelVersionAsync(version, await AliasesAsync(name, cancellationToken), cancellationToken), Created: true);
+        return new RegisterResult(result, Created: true);
     }
 
     public async Task<IReadOnlyList<RegisteredModel>> ListModelsAsync(CancellationToken cancellationToken = default)
@@ -278,7 +259,7 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
         await _client.RegisteredModels.SetAliasAsync(name, alias, target.Version, cancellationToken);
         try
         {
-            await AppendAuditAsync(
+            await _audit.AppendAsync(
                 name,
                 seq => new AuditEvent
                 {
@@ -323,7 +304,7 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     public async Task<IReadOnlyList<AuditEvent>> HistoryAsync(string model, CancellationToken cancellationToken = default)
     {
         var rm = await TryGetModelAsync(CheckName(model), cancellationToken);
-        return rm is null ? [] : ReadAudit(rm);
+        return rm is null ? [] : MlflowAuditLog.Read(rm);
     }
 
     /// <summary>
@@ -336,133 +317,27 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     public async Task<IReadOnlyList<AuditMismatch>> VerifyAuditAsync(string model, CancellationToken cancellationToken = default)
     {
         var rm = await TryGetModelAsync(CheckName(model), cancellationToken);
-        if (rm is null)
-        {
-            return [];
-        }
-
-        var mismatches = new List<AuditMismatch>();
-        var lastAudited = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var e in ReadAudit(rm).Where(e => e.Stage is not null))
-        {
-            int? before = lastAudited.TryGetValue(e.Stage!, out var v) ? v : null;
-            if (e.PreviousVersion != before)
-            {
-                mismatches.Add(new AuditMismatch(
-                    e.Stage!,
-                    null,
-                    before,
-                    string.Create(CultureInfo.InvariantCulture, $"event {e.Sequence} says the stage was at {e.PreviousVersion?.ToString(CultureInfo.InvariantCulture) ?? "no version"}, but the log before it has {before?.ToString(CultureInfo.InvariantCulture) ?? "no version"}: an event is missing")));
-            }
-
-            lastAudited[e.Stage!] = e.Version;
-        }
-
-        var current = (rm.Aliases ?? []).ToDictionary(a => a.Alias, a => ParseVersion(a.Version), StringComparer.Ordinal);
-        foreach (var stage in current.Keys.Union(lastAudited.Keys).Order(StringComparer.Ordinal))
-        {
-            int? alias = current.TryGetValue(stage, out var a) ? a : null;
-            int? audited = lastAudited.TryGetValue(stage, out var b) ? b : null;
-            if (alias != audited)
-            {
-                mismatches.Add(new AuditMismatch(
-                    stage,
-                    alias,
-                    audited,
-                    string.Create(CultureInfo.InvariantCulture, $"the alias points at {alias?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}, the audit log at {audited?.ToString(CultureInfo.InvariantCulture) ?? "nothing"}")));
-            }
-        }
-
-        return mismatches;
+        return rm is null ? [] : MlflowAuditLog.Verify(rm);
     }
 
     public async Task DownloadModelAsync(string model, int version, string destinationPath, CancellationToken cancellationToken = default)
     {
         var name = CheckName(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(destinationPath);
-        var mv = await RequireVersionAsync(name, version, cancellationToken);
-        var expected = mv.Tag(DigestTag) ?? throw new RegistryException($"Version {mv.Version} of '{name}' has no {DigestTag} tag; it was not registered by toolkit.");
-        var bytes = await _client.Artifacts.DownloadAsync($"{ArtifactFolder(mv)}/{ModelFileName}", cancellationToken);
-        string actual;
-        try
-        {
-            using var stream = new MemoryStream(bytes, writable: false);
-            actual = ModelFile.Read(stream, $"{name} v{mv.Version} from MLflow").Digest!;
-        }
-        catch (ModelFileException ex)
-        {
-            throw new RegistryException($"The model file of '{name}' version {mv.Version} downloaded from MLflow is damaged: {ex.Message}", ex);
-        }
-
-        if (actual != expected)
-        {
-            throw new RegistryException($"The model file of '{name}' version {mv.Version} in MLflow is {actual}, but the version was registered as {expected}; refusing it.");
-        }
-
-        var full = Path.GetFullPath(destinationPath);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            await File.WriteAllBytesAsync(temp, bytes, cancellationToken);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        await _artifacts.DownloadModelAsync(await RequireVersionAsync(name, version, cancellationToken), destinationPath, cancellationToken);
     }
 
-    public Task<string?> GetModelCardAsync(string model, int version, CancellationToken cancellationToken = default) =>
-        ReadTextArtifactAsync(model, version, ModelCardTag, cancellationToken);
+    public async Task<string?> GetModelCardAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        await _artifacts.ReadTextAsync(await RequireVersionAsync(CheckName(model), version, cancellationToken), ModelCardTag, cancellationToken);
 
-    public Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default) =>
-        ReadTextArtifactAsync(model, version, GateReportTag, cancellationToken);
+    public async Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        await _artifacts.ReadTextAsync(await RequireVersionAsync(CheckName(model), version, cancellationToken), GateReportTag, cancellationToken);
 
-    public async Task<string> TrackAsync(TrackedRun run, CancellationToken cancellationToken = default)
+    public Task<string> TrackAsync(TrackedRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentException.ThrowIfNullOrWhiteSpace(run.RunId);
-        if (!_trackedRuns.TryGetValue(run.RunId, out var mlflowRunId))
-        {
-            var experimentId = await _client.Experiments.GetOrCreateAsync(Options.ExperimentName, cancellationToken);
-            var created = await _client.Runs.CreateAsync(
-                new NewRun
-                {
-                    ExperimentId = experimentId,
-                    RunName = run.RunId,
-                    StartTime = run.StartedAt.ToUnixTimeMilliseconds(),
-                    Tags = [new("mlflow.runName", run.RunId), new(PipelineTag, run.Pipeline), new(RunIdTag, run.RunId)],
-                },
-                cancellationToken);
-            mlflowRunId = created.Info.RunId;
-            _trackedRuns[run.RunId] = mlflowRunId;
-        }
-
-        var at = (run.FinishedAt ?? _time.GetUtcNow()).ToUnixTimeMilliseconds();
-        await _client.Runs.LogBatchAsync(
-            mlflowRunId,
-            new RunBatch
-            {
-                Params = [.. run.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new MlflowParam(p.Key, Cap(p.Value, MaxParamValue)))],
-
-                // JSON has no NaN/Infinity; a metric that is not a number is left out rather than faked.
-                Metrics = [.. run.Metrics.Where(m => double.IsFinite(m.Value)).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => new MlflowMetric(m.Key, m.Value, at, 0))],
-                Tags = [.. run.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new MlflowTag(t.Key, Cap(t.Value, MaxRunTagValue)))],
-            },
-            cancellationToken);
-
-        var status = MapRunStatus(run.Status);
-        if (status != "RUNNING")
-        {
-            await _client.Runs.UpdateAsync(mlflowRunId, status, at, cancellationToken);
-        }
-
-        return mlflowRunId;
+        return _tracking.TrackAsync(run, cancellationToken);
     }
 
     public ValueTask DisposeAsync()
@@ -476,24 +351,12 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     }
 
     /// <summary>Toolkit run status → MLflow RunStatus.</summary>
-    internal static string MapRunStatus(string status) => status.ToLowerInvariant() switch
-    {
-        "running" or "pending" => "RUNNING",
-        "succeeded" or "success" or "finished" or "completed" => "FINISHED",
-        "cancelled" or "canceled" or "killed" => "KILLED",
-        _ => "FAILED",
-    };
+    internal static string MapRunStatus(string status) => MlflowRunTracking.MapRunStatus(status);
 
-    private static string CheckName(string model)
-    {
-        // The name goes into a search filter (name='…'); the registry's own naming rule keeps it safe.
-        if (string.IsNullOrEmpty(model) || !ModelName().IsMatch(model))
-        {
-            throw new RegistryException($"'{model}' is not a valid model name: use lowercase letters, digits and dashes.");
-        }
+    internal static int ParseVersion(string version) => int.Parse(version, NumberStyles.None, CultureInfo.InvariantCulture);
 
-        return model;
-    }
+    // The name goes into a search filter (name='…'); the registry's one naming rule keeps it safe.
+    private static string CheckName(string model) => ModelNames.Ensure(model);
 
     private static int StageRank(string alias)
     {
@@ -508,8 +371,6 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
         return int.MaxValue;
     }
 
-    private static int ParseVersion(string version) => int.Parse(version, NumberStyles.None, CultureInfo.InvariantCulture);
-
     private static void AddTag(List<MlflowTag> tags, string key, string? value)
     {
         if (value is not null)
@@ -518,34 +379,7 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
         }
     }
 
-    private static string Cap(string value, int max) => value.Length <= max ? value : value[..max];
-
-    private static SortedDictionary<string, T> Sorted<T>(IReadOnlyDictionary<string, T> values) => new(values.ToDictionary(), StringComparer.Ordinal);
-
-    private static IReadOnlyList<AuditEvent> ReadAudit(MlflowRegisteredModel rm)
-    {
-        var events = new List<AuditEvent>();
-        foreach (var tag in rm.Tags ?? [])
-        {
-            if (!tag.Key.StartsWith(AuditTagPrefix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var e = JsonSerializer.Deserialize<AuditEvent>(tag.Value, AuditJson)
-                ?? throw new RegistryException($"Audit tag {tag.Key} of '{rm.Name}' is empty.");
-            events.Add(e);
-        }
-
-        return [.. events.OrderBy(e => e.Sequence)];
-    }
-
-    private static long MaxSequence(MlflowRegisteredModel rm) =>
-        (rm.Tags ?? [])
-            .Where(t => t.Key.StartsWith(AuditTagPrefix, StringComparison.Ordinal))
-            .Select(t => long.TryParse(t.Key.AsSpan(AuditTagPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0)
-            .DefaultIfEmpty(0)
-            .Max();
+    internal static string Cap(string value, int max) => value.Length <= max ? value : value[..max];
 
     private static RegisteredModel ToRegisteredModel(MlflowRegisteredModel rm) => new()
     {
@@ -554,52 +388,6 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
         LatestVersion = (rm.LatestVersions ?? []).Select(v => v.VersionNumber).DefaultIfEmpty(0).Max(),
         Aliases = (rm.Aliases ?? []).ToDictionary(a => a.Alias, a => ParseVersion(a.Version), StringComparer.Ordinal),
     };
-
-    private static string ArtifactFolder(MlflowModelVersion mv)
-    {
-        var source = mv.Source ?? string.Empty;
-        if (!source.StartsWith(ArtifactScheme, StringComparison.Ordinal))
-        {
-            throw new RegistryException($"Version {mv.Version} of '{mv.Name}' has source '{source}', which is not in MLflow's artifact proxy (mlflow-artifacts:).");
-        }
-
-        // mlflow-artifacts:/path and mlflow-artifacts://host:port/path both name path on the proxy.
-        var rest = source[ArtifactScheme.Length..];
-        if (rest.StartsWith("//", StringComparison.Ordinal))
-        {
-            var slash = rest.IndexOf('/', 2);
-            rest = slash < 0 ? string.Empty : rest[slash..];
-        }
-
-        return rest.Trim('/');
-    }
-
-    private async Task AppendAuditAsync(string name, Func<long, AuditEvent> make, CancellationToken cancellationToken)
-    {
-        const int attempts = 5;
-        for (var i = 0; i < attempts; i++)
-        {
-            var rm = await _client.RegisteredModels.GetAsync(name, cancellationToken);
-            var seq = MaxSequence(rm) + 1;
-            var json = JsonSerializer.Serialize(make(seq), AuditJson);
-            if (json.Length > MaxRegistryTagValue)
-            {
-                throw new RegistryException($"The audit event for '{name}' is {json.Length.ToString(CultureInfo.InvariantCulture)} characters; MLflow tags hold {MaxRegistryTagValue.ToString(CultureInfo.InvariantCulture)}. Shorten the reason.");
-            }
-
-            var key = AuditTagPrefix + seq.ToString("D6", CultureInfo.InvariantCulture);
-            await _client.RegisteredModels.SetTagAsync(name, key, json, cancellationToken);
-
-            // No compare-and-set in MLflow: read back to see whether a concurrent writer took the number.
-            var check = await _client.RegisteredModels.GetAsync(name, cancellationToken);
-            if ((check.Tags ?? []).LastOrDefault(t => t.Key == key)?.Value == json)
-            {
-                return;
-            }
-        }
-
-        throw new RegistryException($"Could not append an audit event to '{name}' after {attempts.ToString(CultureInfo.InvariantCulture)} attempts: other writers kept taking the sequence number.");
-    }
 
     private async Task<MlflowModelVersion?> FindByDigestAsync(string name, string digest, CancellationToken cancellationToken)
     {
@@ -636,69 +424,10 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
         }
     }
 
-    private async Task<string?> LineageRunAsync(RegisterRequest request, string name, CancellationToken cancellationToken)
-    {
-        if (request.RunId is not null && _trackedRuns.TryGetValue(request.RunId, out var tracked))
-        {
-            return tracked;
-        }
-
-        // No tracked run: record one so the version has lineage in MLflow's UI.
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var experimentId = await _client.Experiments.GetOrCreateAsync(Options.ExperimentName, cancellationToken);
-        var runName = request.RunId ?? $"register-{name}";
-        var tags = new List<MlflowTag> { new("mlflow.runName", runName), new("toolkit.lineage", "register") };
-        if (request.Pipeline is not null)
-        {
-            tags.Add(new(PipelineTag, Cap(request.Pipeline, MaxRunTagValue)));
-        }
-
-        if (request.RunId is not null)
-        {
-            tags.Add(new(RunIdTag, Cap(request.RunId, MaxRunTagValue)));
-        }
-
-        var run = await _client.Runs.CreateAsync(new NewRun { ExperimentId = experimentId, RunName = runName, StartTime = now, Tags = tags }, cancellationToken);
-        await _client.Runs.LogBatchAsync(
-            run.Info.RunId,
-            new RunBatch
-            {
-                Params = [.. request.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new MlflowParam(p.Key, Cap(p.Value, MaxParamValue)))],
-                Metrics = [.. request.Metrics.Where(m => double.IsFinite(m.Value)).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => new MlflowMetric(m.Key, m.Value, now, 0))],
-            },
-            cancellationToken);
-        await _client.Runs.UpdateAsync(run.Info.RunId, "FINISHED", now, cancellationToken);
-        return run.Info.RunId;
-    }
-
-    private async Task<string> SmallOrArtifactAsync(string folder, string file, string json, CancellationToken cancellationToken)
-    {
-        if (json.Length <= MaxRegistryTagValue)
-        {
-            return json;
-        }
-
-        // Too long for an MLflow tag: keep it beside the model and point at it.
-        await _client.Artifacts.UploadAsync($"{folder}/{file}", Encoding.UTF8.GetBytes(json), cancellationToken);
-        return ArtifactRef + file;
-    }
-
-    private async Task<string?> ReadJsonTagAsync(MlflowModelVersion mv, string key, CancellationToken cancellationToken)
-    {
-        var value = mv.Tag(key);
-        if (value is null || !value.StartsWith(ArtifactRef, StringComparison.Ordinal))
-        {
-            return value;
-        }
-
-        var bytes = await _client.Artifacts.DownloadAsync($"{ArtifactFolder(mv)}/{value[ArtifactRef.Length..]}", cancellationToken);
-        return Encoding.UTF8.GetString(bytes);
-    }
-
     private async Task<ModelVersion> ToModelVersionAsync(MlflowModelVersion mv, IReadOnlyList<MlflowAlias> aliases, CancellationToken cancellationToken)
     {
-        var parameters = await ReadJsonTagAsync(mv, ParametersTag, cancellationToken);
-        var metrics = await ReadJsonTagAsync(mv, MetricsTag, cancellationToken);
+        var parameters = await _artifacts.ReadJsonTagAsync(mv, ParametersTag, cancellationToken);
+        var metrics = await _artifacts.ReadJsonTagAsync(mv, MetricsTag, cancellationToken);
         var gate = mv.Tag(GatePassedTag);
         var held = aliases.Where(a => a.Version == mv.Version).Select(a => a.Alias).ToHashSet(StringComparer.Ordinal);
         return new ModelVersion
@@ -720,19 +449,6 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
             // Stage order first (dev, preprod, prod), then any other alias by name.
             Aliases = [.. held.OrderBy(StageRank).ThenBy(a => a, StringComparer.Ordinal)],
         };
-    }
-
-    private async Task<string?> ReadTextArtifactAsync(string model, int version, string tag, CancellationToken cancellationToken)
-    {
-        var mv = await RequireVersionAsync(CheckName(model), version, cancellationToken);
-        var file = mv.Tag(tag);
-        if (file is null)
-        {
-            return null;
-        }
-
-        var bytes = await _client.Artifacts.DownloadAsync($"{ArtifactFolder(mv)}/{file}", cancellationToken);
-        return Encoding.UTF8.GetString(bytes);
     }
 
     private async Task<IReadOnlyList<MlflowAlias>> AliasesAsync(string name, CancellationToken cancellationToken) =>
@@ -770,10 +486,4 @@ public sealed partial class MlflowRegistry : IModelRegistry, IRunTracker
     private async Task<MlflowModelVersion> RequireVersionAsync(string name, int version, CancellationToken cancellationToken) =>
         await TryGetVersionAsync(name, version, cancellationToken)
             ?? throw new RegistryException($"Model '{name}' has no version {version.ToString(CultureInfo.InvariantCulture)} in MLflow.");
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,99}$", RegexOptions.CultureInvariant)]
-    private static partial Regex ModelName();
 }
-
-/// <summary>A disagreement between a stage's alias and the audit log (see <see cref="MlflowRegistry.VerifyAuditAsync"/>).</summary>
-public sealed record AuditMismatch(string Stage, int? AliasVersion, int? AuditedVersion, string Problem);

@@ -2,8 +2,8 @@ namespace Toolkit.Registry;
 
 /// <summary>
 /// Where model versions live: the embedded registry (SQLite + content-addressed files) by default,
-/// MLflow's registry when configured. Promotion rules sit above this interface
-/// (the promotion service); a backend only stores and moves aliases atomically.
+/// MLflow's registry when configured. Registration rules (<see cref="RegistrationService"/>) and promotion
+/// rules (the promotion service) sit above this interface; a backend only stores and moves aliases atomically.
 /// </summary>
 public interface IModelRegistry : IAsyncDisposable
 {
@@ -11,10 +11,12 @@ public interface IModelRegistry : IAsyncDisposable
     string Backend { get; }
 
     /// <summary>
-    /// Registers the file as a new version, or returns the existing version with the same digest
-    /// (idempotent). Concurrent registrations from several processes each get a distinct version.
+    /// Stores a registration that passed the rules as a new version, or returns the existing version with
+    /// the same digest (idempotent). Concurrent registrations from several processes each get a distinct
+    /// version. Callers register through <see cref="RegistrationService.RegisterAsync"/>, which applies the
+    /// rules (name, file, data digest, actor, card) once for every backend.
     /// </summary>
-    Task<RegisterResult> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default);
+    Task<RegisterResult> StoreVersionAsync(VerifiedRegistration registration, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<RegisteredModel>> ListModelsAsync(CancellationToken cancellationToken = default);
 

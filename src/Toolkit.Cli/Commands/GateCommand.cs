@@ -25,34 +25,29 @@ internal static class GateCommand
         {
             var settings = ProjectContext.Settings();
             var name = parse.GetValue(model)!;
-            var request = new GateCheckRequest
-            {
-                PolicyPath = RegistryAccess.PolicyPath(settings, name),
-                EvaluationReportPath = parse.GetValue(report) ?? "",
-                ValidationReportPath = parse.GetValue(validation),
-                CandidateModelPath = parse.GetValue(candidate),
-            };
+            var policyPath = RegistryAccess.PolicyPath(settings, name);
+            GateCheckRequest request;
             if (parse.GetValue(run) is { } runId)
             {
                 await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
                 var found = await RunArtifacts.FindAsync(workspace, runId, ct);
-                request = request with
-                {
-                    EvaluationReportPath = parse.GetValue(report) ?? found.EvaluationReportPath
-                        ?? throw new UsageException($"run {runId} has no evaluate step; pass --report."),
-                    ValidationReportPath = request.ValidationReportPath ?? found.ValidationReportPath,
-                    CandidateModelPath = request.CandidateModelPath ?? found.Model.Path,
-                };
+                request = RunGate.ForRun(policyPath, runId, found, parse.GetValue(report), parse.GetValue(validation), parse.GetValue(candidate));
             }
-            else if (request.EvaluationReportPath.Length == 0)
+            else
             {
-                throw new UsageException("give --report (an evaluation report) or --run (a pipeline run).");
+                request = new GateCheckRequest
+                {
+                    PolicyPath = policyPath,
+                    EvaluationReportPath = parse.GetValue(report) ?? throw new UsageException("give --report (an evaluation report) or --run (a pipeline run)."),
+                    ValidationReportPath = parse.GetValue(validation),
+                    CandidateModelPath = parse.GetValue(candidate),
+                };
             }
 
             GateReport result;
             await using (var registry = await RegistryAccess.OpenAsync(settings, ct))
             {
-                result = await GateRunner.RunAsync(request, registry, Path.Combine(settings.Store, "tmp", "gate"), ct);
+                result = await RunGate.CheckAsync(settings, request, registry, ct);
             }
 
             if (parse.GetValue(markdown) is { } md)
@@ -64,8 +59,7 @@ internal static class GateCommand
             await context.Output.WriteAsync(parse.GetValue(json) ? result.ToJson() : result.ToMarkdown());
             return result.Passed
                 ? ExitCodes.Ok
-                : throw new CommandFailedException(
-                    $"gate failed for '{name}': {string.Join(", ", result.Checks.Where(c => c.Status == CheckStatus.Failed).Select(c => c.Name))}", ExitCodes.GateFailed);
+                : throw new CommandFailedException($"gate failed for '{name}': {RunGate.FailedChecks(result)}", ExitCodes.GateFailed);
         });
         command.Subcommands.Add(check);
         return command;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Toolkit.Gates;
 using Toolkit.Registry;
 using Toolkit.Registry.Promotion;
@@ -42,18 +41,24 @@ internal static class ModelRegistryCommands
         {
             var settings = ProjectContext.Settings();
             var name = parse.GetValue(model)!;
+
+            // A model exists only with its policy: a typo must not create a model nobody can remove.
+            var policyPath = RegistryAccess.PolicyPath(settings, name);
+            await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             RegisterRequest request;
             if (parse.GetValue(run) is { } runId)
             {
                 await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
                 var found = await RunArtifacts.FindAsync(workspace, runId, ct);
-                string? gateJson = null;
-                bool? gatePassed = null;
-                if (found.GateReportPath is { } gatePath)
+
+                // "Passed" is this model's policy on the run's reports, judged as 'mlops gate check' judges it,
+                // never the run's own gate step (which may have checked another policy, or none).
+                var gate = await RunGate.CheckAsync(settings, RunGate.ForRun(policyPath, runId, found), registry, ct);
+                if (!gate.Passed)
                 {
-                    gateJson = await File.ReadAllTextAsync(gatePath, ct);
-                    using var doc = JsonDocument.Parse(gateJson);
-                    gatePassed = doc.RootElement.GetProperty("passed").GetBoolean();
+                    await context.Error.WriteLineAsync(
+                        $"mlops: error: '{name}' not registered: run {runId} fails its policy ({Path.GetRelativePath(settings.Root, policyPath)}): {RunGate.FailedChecks(gate)}; see 'mlops gate check --model {name} --run {runId}'");
+                    return ExitCodes.GateFailed;
                 }
 
                 request = new RegisterRequest
@@ -64,8 +69,8 @@ internal static class ModelRegistryCommands
                     Pipeline = found.Details.Run.Pipeline,
                     Parameters = found.Parameters,
                     Metrics = found.Metrics,
-                    GatePassed = gatePassed,
-                    GateReport = gateJson,
+                    GatePassed = true,
+                    GateReport = gate.ToJson(),
                     GitCommit = found.Details.Run.GitCommit,
                     GitBranch = found.Details.Run.GitBranch,
                 };
@@ -80,7 +85,6 @@ internal static class ModelRegistryCommands
                 throw new UsageException("give --run (a pipeline run) or --file (a model file).");
             }
 
-            await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             var result = await registry.RegisterAsync(request with { Actor = RegistryAccess.Actor(parse.GetValue(actor)) }, ct);
             var v = result.Version;
             if (parse.GetValue(card) is { } cardPath && await registry.GetModelCardAsync(name, v.Version, ct) is { } markdown)
@@ -235,7 +239,7 @@ internal static class ModelRegistryCommands
                 : await registry.ListVersionsAsync(name, ct);
             if (versions.Count == 0)
             {
-                throw new RegistryException($"no model '{name}' is registered; see 'mlops model list'.");
+                throw await RegistryAccess.UnknownModelAsync(registry, name, ct);
             }
 
             if (parse.GetValue(json))
@@ -268,12 +272,18 @@ internal static class ModelRegistryCommands
         command.SetAction(async (parse, ct) =>
         {
             await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
-            var events = await registry.HistoryAsync(parse.GetValue(model)!, ct);
+            var name = parse.GetValue(model)!;
+            if (await registry.GetModelAsync(name, ct) is null)
+            {
+                throw await RegistryAccess.UnknownModelAsync(registry, name, ct);
+            }
+
+            var events = await registry.HistoryAsync(name, ct);
             if (parse.GetValue(json))
             {
                 await JsonOutput.WriteAsync(context.Output, new
                 {
-                    model = parse.GetValue(model),
+                    model = name,
                     events = events.Select(e => new
                     {
                         sequence = e.Sequence,
@@ -311,13 +321,28 @@ internal static class ModelRegistryCommands
     {
         var model = new Argument<string>("model") { Description = "The registered model." };
         var version = new Option<int>("--version") { Description = "The version.", Required = true };
-        var command = new Command("card", "Prints a version's model card (Markdown).") { model, version };
+        var json = Json();
+        var command = new Command("card", "Prints a version's model card (Markdown; with --json, inside one JSON object).") { model, version, json };
         command.SetAction(async (parse, ct) =>
         {
             await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
-            var card = await registry.GetModelCardAsync(parse.GetValue(model)!, parse.GetValue(version), ct)
-                ?? throw new RegistryException($"model '{parse.GetValue(model)}' has no card for version {parse.GetValue(version)}.");
-            await context.Output.WriteAsync(card);
+            var name = parse.GetValue(model)!;
+            var number = parse.GetValue(version);
+            var v = await registry.GetVersionAsync(name, number, ct)
+                ?? throw (await registry.GetModelAsync(name, ct) is null
+                    ? await RegistryAccess.UnknownModelAsync(registry, name, ct)
+                    : new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no version {number}.")));
+            var card = await registry.GetModelCardAsync(name, number, ct)
+                ?? throw new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no card for version {number}."));
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, markdown = card }, ct);
+            }
+            else
+            {
+                await context.Output.WriteAsync(card);
+            }
+
             return ExitCodes.Ok;
         });
         return command;

@@ -49,13 +49,44 @@ internal static class RegistryAccess
     public static ComponentCatalog Components(ProjectSettings settings) =>
         BuiltInComponents.Create(async ct => await OpenAsync(settings, ct));
 
-    /// <summary>models/&lt;name&gt;/model.yaml of the project.</summary>
+    /// <summary>
+    /// models/&lt;name&gt;/model.yaml of the project. A model exists for the toolkit only when its policy does,
+    /// so an unknown name (a typo) is refused with the closest model folder suggested.
+    /// </summary>
     public static string PolicyPath(ProjectSettings settings, string model)
     {
         var path = Path.Combine(settings.Root, "models", model, "model.yaml");
-        return File.Exists(path)
-            ? path
-            : throw new UsageException($"no policy for model '{model}': {path} does not exist.");
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        var known = KnownModels(settings);
+        var relative = Path.GetRelativePath(settings.Root, path).Replace('\\', '/');
+        var hint = DidYouMean.Suffix(model, known) is { Length: > 0 } suggestion
+            ? suggestion
+            : known.Count == 0 ? "; the project has no models/<name>/model.yaml yet" : $"; models: {string.Join(", ", known)}";
+        throw new UsageException($"no model '{model}': {relative} does not exist{hint}");
+    }
+
+    /// <summary>The project's models: the folders under models/ that hold a model.yaml, by name.</summary>
+    public static IReadOnlyList<string> KnownModels(ProjectSettings settings)
+    {
+        var folder = Path.Combine(settings.Root, "models");
+        return Directory.Exists(folder)
+            ? [.. Directory.EnumerateDirectories(folder)
+                .Where(d => File.Exists(Path.Combine(d, "model.yaml")))
+                .Select(d => Path.GetFileName(d))
+                .Order(StringComparer.Ordinal)]
+            : [];
+    }
+
+    /// <summary>The refusal for a model the registry does not hold, with the closest registered name suggested.</summary>
+    public static async Task<RegistryException> UnknownModelAsync(IModelRegistry registry, string model, CancellationToken cancellationToken)
+    {
+        var registered = (await registry.ListModelsAsync(cancellationToken)).Select(m => m.Name).ToList();
+        var hint = DidYouMean.Suffix(model, registered) is { Length: > 0 } suggestion ? suggestion : "; see 'mlops model list'";
+        return new RegistryException($"no model '{model}' is registered in the {registry.Backend} registry{hint}");
     }
 
     /// <summary>The promotion rules of models/&lt;name&gt;/model.yaml.</summary>
@@ -67,8 +98,5 @@ internal static class RegistryAccess
         })]);
 
     /// <summary>Who is acting: --actor, else CI's actor, else the OS user.</summary>
-    public static string Actor(string? given) =>
-        given is { Length: > 0 } ? given
-        : Environment.GetEnvironmentVariable("GITHUB_ACTOR") is { Length: > 0 } actor ? actor
-        : Environment.UserName;
+    public static string Actor(string? given) => Actors.Resolve(given);
 }

@@ -58,8 +58,7 @@ internal sealed class RegisterComponent : IComponent
             ModelFile = context.Input("model"),
             GatePassed = passed,
             GateReport = gateJson,
-            Actor = ComponentArgs.OptionalText(context, "actor")
-                ?? (Environment.GetEnvironmentVariable("GITHUB_ACTOR") is { Length: > 0 } a ? a : Environment.UserName),
+            Actor = Actors.Resolve(ComponentArgs.OptionalText(context, "actor")),
         }, cancellationToken);
         var card = await registry.GetModelCardAsync(name, result.Version.Version, cancellationToken) ?? "";
         await File.WriteAllTextAsync(context.Output("card"), card, cancellationToken);

@@ -10,9 +10,14 @@ namespace Toolkit.Ml.Models;
 /// <summary>
 /// The model file (<c>.tkm</c>): one header line <c>TKM 1 sha256:&lt;hex&gt;</c>, then a UTF-8 JSON body
 /// with format version, algorithm, hyperparameters, signature, fitted feature pipeline, predictor,
-/// training facts and metrics. The digest covers the body bytes exactly, so a changed file is
-/// refused on load. The body holds nothing time- or machine-dependent: the same data and seed give
+/// training facts and metrics. The header's checksum covers the body bytes exactly, so a changed file
+/// is refused on load. The body holds nothing time- or machine-dependent: the same data and seed give
 /// the same file, byte for byte.
+/// <para>
+/// The model's identity (<see cref="Model.Digest"/>) is the SHA-256 of the whole file, header included:
+/// the digest <c>sha256sum</c>, the artifact store, lineage and the registry all compute, so one model
+/// file has one digest everywhere. The header's body checksum is only the integrity check.
+/// </para>
 /// </summary>
 public static class ModelFile
 {
@@ -54,11 +59,20 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
         var body = WriteBody(model);
-        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
-        var header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Magic} {Model.FormatVersion} {digest}\n"));
+        var checksum = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
+        var header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Magic} {Model.FormatVersion} {checksum}\n"));
         stream.Write(header);
         stream.Write(body);
-        model.Digest = digest;
+        model.Digest = FileDigest(header, body);
+    }
+
+    /// <summary>The model's identity: SHA-256 of the file's bytes (header and body).</summary>
+    private static string FileDigest(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(header);
+        hash.AppendData(body);
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     public static Model Load(string path)
@@ -109,7 +123,7 @@ public static class ModelFile
         {
             using var doc = JsonDocument.Parse(body.ToArray());
             var model = ReadBody(doc.RootElement);
-            model.Digest = actual;
+            model.Digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
             return model;
         }
         catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)

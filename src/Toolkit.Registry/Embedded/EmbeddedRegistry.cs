@@ -1,7 +1,5 @@
 using Toolkit.Storage;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Toolkit.Registry.ModelCards;
 using Toolkit.Registry.Promotion;
 using static Toolkit.Storage.Sql;
 
@@ -53,30 +51,18 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         return new EmbeddedRegistry(database, fullRoot, time ?? TimeProvider.System);
     }
 
-    public async Task<RegisterResult> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default)
+    public async Task<RegisterResult> StoreVersionAsync(VerifiedRegistration registration, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        RegistryNames.EnsureModel(request.Model);
-        if (string.IsNullOrWhiteSpace(request.ModelFile))
-        {
-            throw new RegistryException($"no model file given to register as '{request.Model}'");
-        }
-
-        if (request.GateReport is { } report)
-        {
-            EnsureJson(report, request.Model);
-        }
-
-        var (bytes, model) = await ModelStore.ReadVerifiedAsync(request.ModelFile, cancellationToken);
-        var digest = model.Digest!;
+        ArgumentNullException.ThrowIfNull(registration);
+        var digest = registration.Digest;
 
         // The file goes in first: a row must never exist without its file, while a file without a row is harmless.
-        await _store.StoreAsync(bytes, digest, cancellationToken);
+        await _store.StoreAsync(registration.Content, digest, cancellationToken);
 
         return await _database.WriteAsync(
             async tx =>
             {
-                var existing = await ReadVersionsAsync(tx, "model = $model AND digest = $digest", cancellationToken, ("$model", request.Model), ("$digest", digest));
+                var existing = await ReadVersionsAsync(tx, "model = $model AND digest = $digest", cancellationToken, ("$model", registration.Model), ("$digest", digest));
                 if (existing.Count > 0)
                 {
                     return new RegisterResult(existing[0], Created: false);
@@ -87,29 +73,14 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                     tx,
                     "INSERT OR IGNORE INTO models (name, created_at) VALUES ($model, $at)",
                     cancellationToken,
-                    ("$model", request.Model),
+                    ("$model", registration.Model),
                     ("$at", FormatTime(now)));
 
                 // The write lock is held since BEGIN IMMEDIATE, so max + 1 stays free until the insert.
                 var number = Convert.ToInt32(
-                    await ScalarAsync(tx, "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE model = $model", cancellationToken, ("$model", request.Model)),
+                    await ScalarAsync(tx, "SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE model = $model", cancellationToken, ("$model", registration.Model)),
                     System.Globalization.CultureInfo.InvariantCulture);
-                var version = new ModelVersion
-                {
-                    Model = request.Model,
-                    Version = number,
-                    Digest = digest,
-                    CreatedAt = now,
-                    CreatedBy = Actor(request.Actor),
-                    RunId = request.RunId,
-                    Pipeline = request.Pipeline,
-                    DataDigest = request.DataDigest ?? model.Training.DataDigest,
-                    Parameters = new SortedDictionary<string, string>(request.Parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal),
-                    Metrics = new SortedDictionary<string, double>(request.Metrics.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal),
-                    GatePassed = request.GatePassed,
-                    GitCommit = request.GitCommit,
-                    GitBranch = request.GitBranch,
-                };
+                var version = registration.ToVersion(number, now);
                 await ExecuteAsync(
                     tx,
                     $"INSERT INTO versions ({VersionColumns}) VALUES ($model, $version, $digest, $at, $by, $run, $pipeline, $data, $params, $metrics, $gate, $commit, $branch)",
@@ -133,8 +104,8 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                     cancellationToken,
                     ("$model", version.Model),
                     ("$version", version.Version),
-                    ("$markdown", request.ModelCard ?? ModelCard.Render(version, model, null)));
-                if (request.GateReport is { } gateReport)
+                    ("$markdown", registration.ModelCardFor(version)));
+                if (registration.GateReport is { } gateReport)
                 {
                     await ExecuteAsync(
                         tx,
@@ -232,7 +203,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         string model, string alias, int version, AuditAction action, AuditInfo audit, IReadOnlyDictionary<string, int?>? expectedHolders, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(audit);
-        RegistryNames.EnsureModel(model);
+        ModelNames.Ensure(model);
         RegistryNames.EnsureAlias(alias);
         if (action == AuditAction.Register)
         {
@@ -360,20 +331,6 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     internal string StoredPathOf(string digest) => _store.PathOf(digest);
 
     private static string Holder(int? version) => version is { } v ? "version " + v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "held by no version";
-
-    private static string Actor(string? actor) => string.IsNullOrWhiteSpace(actor) ? "unknown" : actor;
-
-    private static void EnsureJson(string json, string model)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-        }
-        catch (JsonException ex)
-        {
-            throw new RegistryException($"the gate report given for '{model}' is not valid JSON: {ex.Message}", ex);
-        }
-    }
 
     private static async Task EnsureVersionAsync(SqliteTransaction tx, string model, int version, CancellationToken cancellationToken)
     {

@@ -30,32 +30,8 @@ internal sealed class ModelStore
         return Path.Combine(_root, hex[..2], hex + ".tkm");
     }
 
-    /// <summary>Reads and verifies a model file given by a user: its header digest must match its content.</summary>
-    internal static async Task<(byte[] Bytes, Model Model)> ReadVerifiedAsync(string path, CancellationToken cancellationToken)
-    {
-        byte[] bytes;
-        try
-        {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new RegistryException($"cannot read model file '{path}': {ex.Message}", ex);
-        }
-
-        // The bytes are verified once in memory and those same bytes are stored: the file cannot change in between.
-        try
-        {
-            return (bytes, Parse(bytes, path));
-        }
-        catch (ModelFileException ex)
-        {
-            throw new RegistryException($"cannot register '{path}': {ex.Message}", ex);
-        }
-    }
-
     /// <summary>Puts the verified bytes under their digest unless an intact copy is already there.</summary>
-    internal async Task<string> StoreAsync(byte[] bytes, string digest, CancellationToken cancellationToken)
+    internal async Task<string> StoreAsync(ReadOnlyMemory<byte> bytes, string digest, CancellationToken cancellationToken)
     {
         var target = PathOf(digest);
         if (IsIntact(target, digest))
@@ -119,7 +95,7 @@ internal sealed class ModelStore
                 $"the stored model file of '{model}' version {version} was changed after registration; refusing it ({ex.Message})", ex);
         }
 
-        if (stored.Digest != digest)
+        if (!RegisteredDigests.Matches(bytes, stored.Digest!, digest))
         {
             throw new RegistryException(
                 $"the stored model file of '{model}' version {version} is {stored.Digest}, not the registered {digest}; refusing it");

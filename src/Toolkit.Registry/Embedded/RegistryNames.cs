@@ -2,21 +2,12 @@ using System.Text.RegularExpressions;
 
 namespace Toolkit.Registry.Embedded;
 
-/// <summary>Model and alias names: lowercase letters, digits and dashes, starting with a letter (safe in paths, URLs and YAML).</summary>
+/// <summary>Alias names (the model name rule is <see cref="ModelNames"/>) and how version lists are described.</summary>
 internal static partial class RegistryNames
 {
-    internal static void EnsureModel(string name)
-    {
-        if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
-        {
-            throw new RegistryException(
-                $"model name '{name}' is invalid: use lowercase letters, digits and dashes, starting with a letter (e.g. 'diabetes-risk')");
-        }
-    }
-
     internal static void EnsureAlias(string alias)
     {
-        if (string.IsNullOrEmpty(alias) || !NamePattern().IsMatch(alias))
+        if (string.IsNullOrEmpty(alias) || !AliasPattern().IsMatch(alias))
         {
             throw new RegistryException(
                 $"alias '{alias}' is invalid: use lowercase letters, digits and dashes, starting with a letter (stages are {string.Join(", ", Stages.Ordered)})");
@@ -38,5 +29,5 @@ internal static partial class RegistryNames
     }
 
     [GeneratedRegex("^[a-z][a-z0-9-]*$", RegexOptions.CultureInvariant)]
-    private static partial Regex NamePattern();
+    private static partial Regex AliasPattern();
 }

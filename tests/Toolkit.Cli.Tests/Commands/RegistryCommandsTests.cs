@@ -76,6 +76,32 @@ public sealed class RegistryCommandsTests : IDisposable
         return JsonDocument.Parse(result.Output);
     }
 
+    /// <summary>models/&lt;name&gt;/model.yaml: the housing policy under another name, optionally edited.</summary>
+    private void WritePolicy(string name, Func<string, string>? edit = null)
+    {
+        var text = File.ReadAllText(_temp.File("models/housing/model.yaml")).Replace("name: housing", $"name: {name}", StringComparison.Ordinal);
+        Directory.CreateDirectory(_temp.File($"models/{name}"));
+        File.WriteAllText(_temp.File($"models/{name}/model.yaml"), edit is null ? text : edit(text));
+    }
+
+    private async Task<string> CsvAsync()
+    {
+        var data = _temp.File("housing.csv");
+        if (!File.Exists(data))
+        {
+            (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "300", "--out", data)).ExitCode.Should().Be(0);
+        }
+
+        return data;
+    }
+
+    private async Task<string> ModelAsync(string file)
+    {
+        var path = _temp.File(file);
+        (await CliRunner.RunAsync("train", "--data", await CsvAsync(), "--label", "price", "--algorithm", "ridge", "--out", path)).ExitCode.Should().Be(0);
+        return path;
+    }
+
     [Fact]
     public async Task RegisterPromoteRollback_FullPath_WithRefusalsAndAudit()
     {
@@ -168,7 +194,7 @@ public sealed class RegistryCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task GateCheck_FailedThreshold_ExitsThree_AndFailedVersionCannotBePromoted()
+    public async Task GateCheck_FailedThreshold_ExitsThree_AndRegisterRefusesWithThree()
     {
         var policy = _temp.File("models/housing/model.yaml");
         File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"r2 >= 0.80\"", "\"r2 >= 0.999\"", StringComparison.Ordinal));
@@ -180,16 +206,138 @@ public sealed class RegistryCommandsTests : IDisposable
         gate.Output.Should().Contain("threshold:r2");
         gate.Error.Should().Contain("gate failed for 'housing': threshold:r2");
 
-        using var registered = await JsonAsync("model", "register", "--model", "housing", "--run", run, "--json");
-        registered.RootElement.GetProperty("gate_passed").GetBoolean().Should().BeFalse();
-        var promote = await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "dev");
+        var register = await CliRunner.RunAsync("model", "register", "--model", "housing", "--run", run, "--json");
+        register.ExitCode.Should().Be(3, register.Error);
+        register.Output.Should().BeEmpty();
+        register.Error.Should().StartWith("mlops: error: 'housing' not registered").And.Contain("threshold:r2");
+        (await CliRunner.RunAsync("model", "show", "housing")).ExitCode.Should().Be(2, "nothing was registered");
+    }
+
+    [Fact]
+    public async Task Register_RunWhoseOwnGatePassed_JudgedByTheNamedModelsPolicy_ExitsThree()
+    {
+        // The run's gate step checks models/housing (and passes); a second model of the same task is stricter.
+        WritePolicy("housing-strict", text => text.Replace("\"r2 >= 0.80\"", "\"r2 >= 0.999\"", StringComparison.Ordinal));
+        var run = await RunPipelineAsync("housing", "rows=1500");
+        (await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run)).ExitCode.Should().Be(0);
+        (await CliRunner.RunAsync("gate", "check", "--model", "housing-strict", "--run", run)).ExitCode.Should().Be(3);
+
+        var register = await CliRunner.RunAsync("model", "register", "--model", "housing-strict", "--run", run, "--json");
+
+        register.ExitCode.Should().Be(3, register.Output + register.Error);
+        register.Error.Should().StartWith("mlops: error: 'housing-strict' not registered: run " + run).And.Contain("threshold:r2");
+        register.Error.TrimEnd().Split('\n').Should().ContainSingle("a refusal is one line");
+        using var list = await JsonAsync("model", "list", "--json");
+        list.RootElement.GetProperty("models").GetArrayLength().Should().Be(0);
+        var promote = await CliRunner.RunAsync("model", "promote", "housing-strict", "--version", "1", "--to", "dev");
         promote.ExitCode.Should().Be(2);
-        promote.Error.Should().Contain("gate");
+    }
+
+    [Fact]
+    public async Task Register_PassingRun_StoresThePolicysGateReportWithTheVersion()
+    {
+        var run = await RunPipelineAsync("housing", "rows=1500");
+
+        using var registered = await JsonAsync("model", "register", "--model", "housing", "--run", run, "--json");
+
+        registered.RootElement.GetProperty("gate_passed").GetBoolean().Should().BeTrue();
+        await using var registry = await Toolkit.Registry.Embedded.EmbeddedRegistry.OpenAsync(_temp.File(".toolkit/registry"));
+        using var report = JsonDocument.Parse((await registry.GetGateReportAsync("housing", 1))!);
+        report.RootElement.GetProperty("passed").GetBoolean().Should().BeTrue();
+        report.RootElement.GetProperty("model").GetString().Should().Be("housing");
+    }
+
+    [Theory]
+    [InlineData("--file")]
+    [InlineData("--run")]
+    public async Task Register_NameWithoutAPolicy_ExitsTwoWithDidYouMean_AndCreatesNothing(string source)
+    {
+        var run = await RunPipelineAsync("housing", "rows=1500");
+        var model = await ModelAsync("m.tkm");
+
+        var register = await CliRunner.RunAsync("model", "register", "--model", "diabetis", source, source == "--file" ? model : run);
+
+        register.ExitCode.Should().Be(2);
+        register.Error.TrimEnd().Should().Be("mlops: error: no model 'diabetis': models/diabetis/model.yaml does not exist; did you mean 'diabetes'?");
+        using var list = await JsonAsync("model", "list", "--json");
+        list.RootElement.GetProperty("models").GetArrayLength().Should().Be(0, "a typo must not create a model");
+    }
+
+    [Fact]
+    public async Task History_UnknownModel_ExitsTwoLikeShow()
+    {
+        (await CliRunner.RunAsync("model", "register", "--model", "housing", "--file", await ModelAsync("h1.tkm"))).ExitCode.Should().Be(0);
+
+        var history = await CliRunner.RunAsync("model", "history", "housin");
+        var show = await CliRunner.RunAsync("model", "show", "housin");
+
+        history.ExitCode.Should().Be(2);
+        show.ExitCode.Should().Be(2);
+        history.Error.TrimEnd().Should().Be("mlops: error: no model 'housin' is registered in the embedded registry; did you mean 'housing'?");
+        show.Error.Should().Be(history.Error);
+    }
+
+    [Fact]
+    public async Task Lineage_DigestThatRegisterPrinted_FindsTheRunThatMadeIt()
+    {
+        var run = await RunPipelineAsync("housing", "rows=1500");
+        using var registered = await JsonAsync("model", "register", "--model", "housing", "--run", run, "--json");
+        var digest = registered.RootElement.GetProperty("digest").GetString()!;
+
+        var lineage = await CliRunner.RunAsync("lineage", digest, "--json");
+
+        lineage.ExitCode.Should().Be(0, lineage.Error);
+        using var graph = JsonDocument.Parse(lineage.Output);
+        graph.RootElement.GetProperty("root").GetString().Should().Be(digest);
+        graph.RootElement.GetProperty("steps").EnumerateArray().Select(st => st.GetProperty("run_id").GetString()).Should().Contain(run);
+        graph.RootElement.GetProperty("steps").EnumerateArray().Select(st => st.GetProperty("component").GetString()).Should().Contain("select/best");
+
+        // The same digest everywhere: the registry, the card, the gate report, the run's artifact.
+        using var show = await JsonAsync("model", "show", "housing", "--json");
+        show.RootElement.GetProperty("versions")[0].GetProperty("digest").GetString().Should().Be(digest);
+        using var card = await JsonAsync("model", "card", "housing", "--version", "1", "--json");
+        card.RootElement.GetProperty("digest").GetString().Should().Be(digest);
+        card.RootElement.GetProperty("markdown").GetString().Should().Contain(digest);
+        await using var registry = await Toolkit.Registry.Embedded.EmbeddedRegistry.OpenAsync(_temp.File(".toolkit/registry"));
+        using var gate = JsonDocument.Parse((await registry.GetGateReportAsync("housing", 1))!);
+        gate.RootElement.GetProperty("candidate").GetProperty("digest").GetString().Should().Be(digest);
+    }
+
+    [Fact]
+    public async Task Train_Json_DigestIsTheFilesSha256_AndRegisterPrintsTheSame()
+    {
+        var path = _temp.File("t.tkm");
+        var train = await CliRunner.RunAsync("train", "--data", await CsvAsync(), "--label", "price", "--algorithm", "ridge", "--out", path, "--json");
+        train.ExitCode.Should().Be(0, train.Error);
+        using var trained = JsonDocument.Parse(train.Output);
+        var fileDigest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+
+        using var registered = await JsonAsync("model", "register", "--model", "housing", "--file", path, "--json");
+
+        trained.RootElement.GetProperty("digest").GetString().Should().Be(fileDigest);
+        registered.RootElement.GetProperty("digest").GetString().Should().Be(fileDigest);
+    }
+
+    [Fact]
+    public async Task Card_Json_OneObjectWithTheMarkdown()
+    {
+        (await CliRunner.RunAsync("model", "register", "--model", "housing", "--file", await ModelAsync("c.tkm"), "--actor", "alice")).ExitCode.Should().Be(0);
+
+        var text = await CliRunner.RunAsync("model", "card", "housing", "--version", "1");
+        using var json = await JsonAsync("model", "card", "housing", "--version", "1", "--json");
+
+        json.RootElement.GetProperty("model").GetString().Should().Be("housing");
+        json.RootElement.GetProperty("version").GetInt32().Should().Be(1);
+        json.RootElement.GetProperty("markdown").GetString().Should().Be(text.Output).And.StartWith("# housing v1").And.Contain("by alice");
+        var missing = await CliRunner.RunAsync("model", "card", "housing", "--version", "4", "--json");
+        missing.ExitCode.Should().Be(2);
+        missing.Error.Should().Contain("has no version 4");
     }
 
     [Fact]
     public async Task Register_EightProcessesAtOnce_EightDistinctVersions()
     {
+        WritePolicy("prices");
         var data = _temp.File("h.csv");
         (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
         var files = new List<string>();
@@ -230,6 +378,7 @@ public sealed class RegistryCommandsTests : IDisposable
     [Fact]
     public async Task Register_ProcessKilledAtAnyMoment_LeavesNoHalfVersion()
     {
+        WritePolicy("killed");
         var data = _temp.File("k.csv");
         (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
         var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");

@@ -88,6 +88,20 @@ public sealed class ModelFileTests : IDisposable
     }
 
     [Fact]
+    public void SaveLoad_Digest_IsTheSha256OfTheWholeFile()
+    {
+        var model = Train(Regression(100, 4), "ridge", "y");
+        var path = Path.Combine(_dir, "d.tkm");
+
+        ModelFile.Save(model, path);
+
+        // The digest sha256sum, the artifact store and lineage compute: one model file, one digest.
+        var fileDigest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        model.Digest.Should().Be(fileDigest);
+        ModelFile.Load(path).Digest.Should().Be(fileDigest);
+    }
+
+    [Fact]
     public void Save_SameDataAndSeed_SameBytes()
     {
         var first = Path.Combine(_dir, "a.tkm");

@@ -323,6 +323,37 @@ public sealed class EmbeddedRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task DownloadModelAsync_VersionRegisteredByItsBodyChecksum_StillDownloads()
+    {
+        // A registry written before the digest was the file's SHA-256 identified versions by the header's
+        // body checksum: rewrite one version that way and its file must still come back (e.g. as prod champion).
+        var file = _folder.ModelFile(1);
+        var legacy = File.ReadLines(file).First().Split(' ')[2];
+        await using (var registry = await OpenAsync())
+        {
+            var version = (await registry.RegisterAsync(Request("diabetes", file))).Version;
+            version.Digest.Should().NotBe(legacy);
+            var target = registry.StoredPathOf(legacy);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(registry.StoredPathOf(version.Digest), target);
+        }
+
+        await using (var raw = new SqliteConnection($"Data Source={Path.Combine(_folder.RegistryRoot, EmbeddedRegistry.DatabaseFileName)};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            await using var command = raw.CreateCommand();
+            command.CommandText = $"UPDATE versions SET digest = '{legacy}'";
+            (await command.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+
+        await using var reopened = await OpenAsync();
+        var destination = Path.Combine(_folder.Path, "legacy.tkm");
+        await reopened.DownloadModelAsync("diabetes", 1, destination);
+
+        File.ReadAllBytes(destination).Should().Equal(File.ReadAllBytes(file));
+    }
+
+    [Fact]
     public async Task DownloadModelAsync_UnknownVersion_IsRefused()
     {
         await using var registry = await OpenAsync();

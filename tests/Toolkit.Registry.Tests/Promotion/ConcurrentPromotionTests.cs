@@ -96,7 +96,7 @@ public sealed class ConcurrentPromotionTests : IDisposable
             string model, string alias, int version, AuditAction action, AuditInfo audit, IReadOnlyDictionary<string, int?> expectedHolders, CancellationToken cancellationToken) =>
             ((IAtomicAliasMove)_inner).SetAliasIfAsync(model, alias, version, action, audit, expectedHolders, cancellationToken);
 
-        public Task<RegisterResult> RegisterAsync(RegisterRequest request, CancellationToken cancellationToken = default) => _inner.RegisterAsync(request, cancellationToken);
+        public Task<RegisterResult> StoreVersionAsync(VerifiedRegistration registration, CancellationToken cancellationToken = default) => _inner.StoreVersionAsync(registration, cancellationToken);
 
         public Task<IReadOnlyList<RegisteredModel>> ListModelsAsync(CancellationToken cancellationToken = default) => _inner.ListModelsAsync(cancellationToken);
 

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Toolkit.Ml.Models;
+
+namespace Toolkit.Registry;
+
+/// <summary>
+/// The registration rules, once, above every backend: the name rule, the model file read once and
+/// verified (its checksum, its digest), the data digest, the actor, the gate report. The backends
+/// (<see cref="IModelRegistry.StoreVersionAsync"/>) only store what passed.
+/// </summary>
+public static class RegistrationService
+{
+    /// <summary>
+    /// Registers the file as a new version of <see cref="RegisterRequest.Model"/>, or returns the version that
+    /// already has its digest (idempotent).
+    /// </summary>
+    public static async Task<RegisterResult> RegisterAsync(this IModelRegistry registry, RegisterRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var verified = await VerifyAsync(request, cancellationToken);
+        return await registry.StoreVersionAsync(verified, cancellationToken);
+    }
+
+    /// <summary>Applies the rules; throws a <see cref="RegistryException"/> naming what is wrong.</summary>
+    public static async Task<VerifiedRegistration> VerifyAsync(RegisterRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ModelNames.Ensure(request.Model);
+        if (string.IsNullOrWhiteSpace(request.ModelFile))
+        {
+            throw new RegistryException($"no model file given to register as '{request.Model}'");
+        }
+
+        if (request.GateReport is { } report)
+        {
+            EnsureGateReport(report, request.Model, request.GatePassed);
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(request.ModelFile, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RegistryException($"cannot read model file '{request.ModelFile}': {ex.Message}", ex);
+        }
+
+        // Verified once in memory, and these same bytes are what the backend stores: the file cannot change in between.
+        Model model;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            model = ModelFile.Read(stream, request.ModelFile);
+        }
+        catch (ModelFileException ex)
+        {
+            throw new RegistryException($"cannot register '{request.ModelFile}': {ex.Message}", ex);
+        }
+
+        return new VerifiedRegistration(request, bytes, model, Actors.OrUnknown(request.Actor));
+    }
+
+    private static void EnsureGateReport(string json, string model, bool? gatePassed)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (gatePassed is { } claimed
+                && document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("passed", out var passed)
+                && passed.ValueKind is JsonValueKind.True or JsonValueKind.False
+                && passed.GetBoolean() != claimed)
+            {
+                throw new RegistryException(
+                    $"the gate report given for '{model}' says passed={(passed.GetBoolean() ? "true" : "false")}, but the registration says {(claimed ? "passed" : "failed")}");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new RegistryException($"the gate report given for '{model}' is not valid JSON: {ex.Message}", ex);
+        }
+    }
+}
