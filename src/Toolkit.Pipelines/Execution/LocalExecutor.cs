@@ -33,6 +33,7 @@ public sealed class LocalExecutor : IStepExecutor
                 Outputs = invocation.Outputs,
                 Log = invocation.Log,
                 MaxThreads = invocation.MaxThreads,
+                ProjectDirectory = invocation.ProjectDirectory,
             };
 
             // Components are CPU-bound; run them off the scheduler's thread so steps overlap.

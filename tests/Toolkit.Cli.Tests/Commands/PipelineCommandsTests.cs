@@ -6,11 +6,9 @@ namespace Toolkit.Cli.Tests.Commands;
 /// The reference pipelines through the command line, on real files and a real SQLite store in a
 /// temporary project folder (toolkit.yaml points the store there).
 /// </summary>
-[Collection("working directory")]
 public sealed class PipelineCommandsTests : IDisposable
 {
     private readonly TempFolder _temp = new();
-    private readonly string _previous = Environment.CurrentDirectory;
 
     public PipelineCommandsTests()
     {
@@ -24,12 +22,10 @@ public sealed class PipelineCommandsTests : IDisposable
         }
 
         Directory.CreateDirectory(_temp.File("sub"));
-        Environment.CurrentDirectory = _temp.File("sub"); // commands find the project (toolkit.yaml) from a subfolder
     }
 
     public void Dispose()
     {
-        Environment.CurrentDirectory = _previous;
         foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories))
         {
             File.SetAttributes(file, FileAttributes.Normal);
@@ -37,6 +33,9 @@ public sealed class PipelineCommandsTests : IDisposable
 
         _temp.Dispose();
     }
+
+    /// <summary>mlops started in a subfolder of the project: commands find the project (toolkit.yaml) from there.</summary>
+    private Task<CliResult> Mlops(params string[] args) => CliRunner.RunInAsync(_temp.File("sub"), args);
 
     private static string Reference(string name) => Path.Combine(RepositoryRoot(), "pipelines", name);
 
@@ -58,7 +57,7 @@ public sealed class PipelineCommandsTests : IDisposable
     {
         foreach (var name in new[] { "diabetes.yaml", "housing.yaml" })
         {
-            var result = await CliRunner.RunAsync("pipeline", "validate", Reference(name));
+            var result = await Mlops("pipeline", "validate", Reference(name));
 
             result.ExitCode.Should().Be(0, result.Error);
             result.Output.Should().Contain("is valid");
@@ -84,7 +83,7 @@ public sealed class PipelineCommandsTests : IDisposable
                 uses: data/synthesise
             """);
 
-        var result = await CliRunner.RunAsync("pipeline", "validate", path);
+        var result = await Mlops("pipeline", "validate", path);
 
         result.ExitCode.Should().Be(2);
         result.Error.Should().Contain("broken.yaml:10:24: step 'ingest' has no output 'data'; did you mean 'dataset'?");
@@ -95,7 +94,7 @@ public sealed class PipelineCommandsTests : IDisposable
     [Fact]
     public async Task Run_Diabetes_Json_ThenCachedRerun_ThenRunsAndLineage()
     {
-        var first = await CliRunner.RunAsync("pipeline", "run", Reference("diabetes.yaml"), "--param", "rows=3000", "--json");
+        var first = await Mlops("pipeline", "run", Reference("diabetes.yaml"), "--param", "rows=3000", "--json");
 
         first.ExitCode.Should().Be(0, first.Error);
         using var run = JsonDocument.Parse(first.Output);
@@ -113,19 +112,19 @@ public sealed class PipelineCommandsTests : IDisposable
         modelDigest.Should().StartWith("sha256:");
         File.Exists(model.GetProperty("path").GetString()).Should().BeTrue();
 
-        var second = await CliRunner.RunAsync("pipeline", "run", Reference("diabetes.yaml"), "--param", "rows=3000", "--json");
+        var second = await Mlops("pipeline", "run", Reference("diabetes.yaml"), "--param", "rows=3000", "--json");
         using var rerun = JsonDocument.Parse(second.Output);
         rerun.RootElement.GetProperty("steps").EnumerateArray().Should().OnlyContain(s => s.GetProperty("cached").GetBoolean());
 
-        var list = await CliRunner.RunAsync("runs", "list", "--json");
+        var list = await Mlops("runs", "list", "--json");
         using var runs = JsonDocument.Parse(list.Output);
         runs.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("run_id").GetString()).Should().Contain(runId);
 
-        var show = await CliRunner.RunAsync("runs", "show", runId, "--json");
+        var show = await Mlops("runs", "show", runId, "--json");
         show.ExitCode.Should().Be(0, show.Error);
         show.Output.Should().Contain("\"train-forest\"");
 
-        var lineage = await CliRunner.RunAsync("lineage", modelDigest, "--json");
+        var lineage = await Mlops("lineage", modelDigest, "--json");
         lineage.ExitCode.Should().Be(0, lineage.Error);
         using var graph = JsonDocument.Parse(lineage.Output);
         graph.RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("step").GetString())
@@ -136,7 +135,7 @@ public sealed class PipelineCommandsTests : IDisposable
     [Fact]
     public async Task Run_UnknownParam_ExitsTwo()
     {
-        var result = await CliRunner.RunAsync("pipeline", "run", Reference("housing.yaml"), "--param", "rowz=10");
+        var result = await Mlops("pipeline", "run", Reference("housing.yaml"), "--param", "rowz=10");
 
         result.ExitCode.Should().Be(2);
         result.Error.Should().Contain("no parameter 'rowz'").And.Contain("did you mean 'rows'");
@@ -145,7 +144,7 @@ public sealed class PipelineCommandsTests : IDisposable
     [Fact]
     public async Task Graph_Mermaid_HasEveryEdge()
     {
-        var result = await CliRunner.RunAsync("pipeline", "graph", Reference("housing.yaml"), "--format", "mermaid");
+        var result = await Mlops("pipeline", "graph", Reference("housing.yaml"), "--format", "mermaid");
 
         result.ExitCode.Should().Be(0, result.Error);
         result.Output.Should().Contain("split --> train_forest").And.Contain("train_lasso --> evaluate").And.Contain("evaluate --> select");
@@ -157,7 +156,7 @@ public sealed class PipelineCommandsTests : IDisposable
         var data = _temp.File("d.csv");
         var values = _temp.File("values.json");
 
-        var result = await CliRunner.RunAsync("component", "run", "data/synthesize", "--param", "generator=housing", "--param", "rows=50",
+        var result = await Mlops("component", "run", "data/synthesize", "--param", "generator=housing", "--param", "rows=50",
             "--output", $"dataset={data}", "--values", values);
 
         result.ExitCode.Should().Be(0, result.Error);
