@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Toolkit.Pipelines.Execution;
 
 namespace Toolkit.Cli.Tests.Commands;
 
@@ -163,4 +164,82 @@ public sealed class PipelineCommandsTests : IDisposable
         File.ReadLines(data).Count().Should().Be(51);
         File.ReadAllText(values).Should().Contain("\"rows\":50");
     }
+
+    [Fact]
+    public async Task Plan_AfterARun_WithTheRunsExecutor_SaysAllCached_WithTheRunsKeys()
+    {
+        var pipeline = _temp.File("small.yaml");
+        await File.WriteAllTextAsync(pipeline, SmallPipeline);
+        var run = await Mlops("pipeline", "run", "../small.yaml", "--executor", "local", "--json");
+        run.ExitCode.Should().Be(0, run.Error);
+        var runId = JsonDocument.Parse(run.Output).RootElement.GetProperty("run_id").GetString()!;
+
+        var plan = await Mlops("pipeline", "plan", "../small.yaml", "--executor", "local", "--json");
+
+        plan.ExitCode.Should().Be(0, plan.Error);
+        using var json = JsonDocument.Parse(plan.Output);
+        var steps = json.RootElement.GetProperty("steps").EnumerateArray().ToList();
+        steps.Should().HaveCount(3).And.OnlyContain(s => s.GetProperty("action").GetString() == "cached");
+        var show = await Mlops("runs", "show", runId, "--json");
+        foreach (var key in steps.Select(s => s.GetProperty("cache_key").GetString()!))
+        {
+            show.Output.Should().Contain(key, "plan resolves each step as the run did");
+        }
+    }
+
+    [Fact]
+    public async Task Plan_UnknownExecutor_ExitsTwo()
+    {
+        await File.WriteAllTextAsync(_temp.File("small.yaml"), SmallPipeline);
+
+        var plan = await Mlops("pipeline", "plan", "../small.yaml", "--executor", "kubernetes");
+
+        plan.ExitCode.Should().Be(2);
+        plan.Error.Should().Contain("kubernetes");
+    }
+
+    [Fact]
+    public async Task ComponentRun_WithTheProtocolsArguments_ReadsWhatAnExecutorWrites_AndWritesTheValuesItReads()
+    {
+        // What an executor sends (StepProtocol), through the real 'mlops component run', back through StepProtocol.
+        var dataset = _temp.File("in/data.csv");
+        var synth = await Mlops("component", "run", "data/synthesize", "--param", "generator=diabetes", "--param", "rows=200", "--param", "seed=3",
+            "--output", $"dataset={dataset}");
+        synth.ExitCode.Should().Be(0, synth.Error);
+        var call = new ComponentCall
+        {
+            Component = "data/split",
+            Inputs = new Dictionary<string, IReadOnlyList<string>> { ["dataset"] = [dataset] },
+            Parameters = new Dictionary<string, string> { ["test_fraction"] = "0.25", ["seed"] = "7" },
+            Outputs = new Dictionary<string, string> { ["train"] = _temp.File("out/train.csv"), ["test"] = _temp.File("out/test.csv") },
+            ValuesPath = _temp.File("out/values.json"),
+        };
+
+        var result = await Mlops(["component", "run", .. StepProtocol.ComponentArguments(call)]);
+
+        result.ExitCode.Should().Be(0, result.Error);
+        var values = StepProtocol.ReadValues(call.ValuesPath);
+        values.Values["test_rows"].Should().Be(50, "25% of 200 rows, as the parameter said");
+        (values.Values["train_rows"] + values.Values["test_rows"]).Should().Be(200);
+        File.ReadLines(call.Outputs["test"]).Count().Should().Be(51, "the header and the rows the values file counts");
+    }
+
+    private const string SmallPipeline = """
+        apiVersion: toolkit/v1
+        kind: Pipeline
+        name: small
+        params: { rows: 300 }
+        steps:
+          - name: ingest
+            uses: data/synthesize
+            with: { generator: diabetes, rows: "${{ params.rows }}", seed: 1 }
+          - name: split
+            uses: data/split
+            inputs: { dataset: ingest.dataset }
+            with: { test_fraction: 0.3, seed: 1 }
+          - name: count
+            run: 'wc -l < "$TOOLKIT_INPUT_ROWS" > "$TOOLKIT_OUTPUT_OUT"'
+            inputs: { rows: split.test }
+            outputs: [out]
+        """;
 }
