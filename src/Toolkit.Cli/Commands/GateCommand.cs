@@ -23,7 +23,7 @@ internal static class GateCommand
         };
         check.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
             var request = new GateCheckRequest
             {

@@ -40,7 +40,7 @@ internal static class ModelRegistryCommands
         };
         command.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
             RegisterRequest request;
             if (parse.GetValue(run) is { } runId)
@@ -119,7 +119,7 @@ internal static class ModelRegistryCommands
         };
         command.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
             var policy = ModelPolicy.Load(RegistryAccess.PolicyPath(settings, name));
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
@@ -166,7 +166,7 @@ internal static class ModelRegistryCommands
         var command = new Command("rollback", "Moves a stage back to the version that held it before.") { model, stage, reason, actor, json };
         command.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
             var policy = ModelPolicy.Load(RegistryAccess.PolicyPath(settings, name));
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
@@ -192,7 +192,7 @@ internal static class ModelRegistryCommands
         var command = new Command("list", "Lists registered models with their latest version and stages.") { json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var models = await registry.ListModelsAsync(ct);
             if (parse.GetValue(json))
             {
@@ -228,7 +228,7 @@ internal static class ModelRegistryCommands
         var command = new Command("show", "Shows a model's versions: digest, stages, gate, metrics, lineage.") { model, version, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var name = parse.GetValue(model)!;
             var versions = parse.GetValue(version) is { } one
                 ? [await registry.GetVersionAsync(name, one, ct) ?? throw new RegistryException($"model '{name}' has no version {one}.")]
@@ -267,7 +267,7 @@ internal static class ModelRegistryCommands
         var command = new Command("history", "The audit log: every register, promote and rollback, with who, when and why.") { model, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var events = await registry.HistoryAsync(parse.GetValue(model)!, ct);
             if (parse.GetValue(json))
             {
@@ -314,7 +314,7 @@ internal static class ModelRegistryCommands
         var command = new Command("card", "Prints a version's model card (Markdown).") { model, version };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var card = await registry.GetModelCardAsync(parse.GetValue(model)!, parse.GetValue(version), ct)
                 ?? throw new RegistryException($"model '{parse.GetValue(model)}' has no card for version {parse.GetValue(version)}.");
             await context.Output.WriteAsync(card);

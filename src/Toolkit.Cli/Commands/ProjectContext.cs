@@ -7,9 +7,6 @@ namespace Toolkit.Cli.Commands;
 /// <summary>The project a command works in: its settings (toolkit.yaml) and, on demand, its store.</summary>
 internal static class ProjectContext
 {
-    /// <summary>The settings of the project the process's working folder is in.</summary>
-    public static ProjectSettings Settings() => ProjectSettings.Discover(Environment.CurrentDirectory);
-
     /// <summary>
     /// The settings of the project the command works in. Steps get its root explicitly, so relative
     /// paths in pipelines (a policy file, a CSV, a script) mean the same from any folder of the project.
