@@ -28,9 +28,9 @@ internal static class GateCommand
             var request = new GateCheckRequest
             {
                 PolicyPath = RegistryAccess.PolicyPath(settings, name),
-                EvaluationReportPath = parse.GetValue(report) ?? "",
-                ValidationReportPath = parse.GetValue(validation),
-                CandidateModelPath = parse.GetValue(candidate),
+                EvaluationReportPath = parse.GetValue(report) is { } r ? context.PathOf(r) : "",
+                ValidationReportPath = parse.GetValue(validation) is { } v ? context.PathOf(v) : null,
+                CandidateModelPath = parse.GetValue(candidate) is { } c ? context.PathOf(c) : null,
             };
             if (parse.GetValue(run) is { } runId)
             {
@@ -38,7 +38,7 @@ internal static class GateCommand
                 var found = await RunArtifacts.FindAsync(workspace, runId, ct);
                 request = request with
                 {
-                    EvaluationReportPath = parse.GetValue(report) ?? found.EvaluationReportPath
+                    EvaluationReportPath = (parse.GetValue(report) is { } r2 ? context.PathOf(r2) : null) ?? found.EvaluationReportPath
                         ?? throw new UsageException($"run {runId} has no evaluate step; pass --report."),
                     ValidationReportPath = request.ValidationReportPath ?? found.ValidationReportPath,
                     CandidateModelPath = request.CandidateModelPath ?? found.Model.Path,
@@ -55,9 +55,10 @@ internal static class GateCommand
                 result = await GateRunner.RunAsync(request, registry, Path.Combine(settings.Store, "tmp", "gate"), ct);
             }
 
-            if (parse.GetValue(markdown) is { } md)
+            if (parse.GetValue(markdown) is { } given)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(md))!);
+                var md = context.PathOf(given);
+                Directory.CreateDirectory(Path.GetDirectoryName(md)!);
                 await File.WriteAllTextAsync(md, result.ToMarkdown(), ct);
             }
 
