@@ -188,6 +188,22 @@ public sealed class PipelineCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Plan_ProjectSaysDocker_PlansWithDocker_UnlessTheCommandSaysLocal()
+    {
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "apiVersion: toolkit/v1\nkind: Project\nstore: .state\nexecutor: docker\n");
+        await File.WriteAllTextAsync(_temp.File("small.yaml"), SmallPipeline);
+
+        // The Docker executor asks the daemon for the image (part of every key): no daemon or no such image fails the plan.
+        var docker = await Mlops("pipeline", "plan", "../small.yaml", "--image", "toolkit-test/no-such-image:0");
+        var local = await Mlops("pipeline", "plan", "../small.yaml", "--executor", "local");
+
+        docker.ExitCode.Should().NotBe(0, "toolkit.yaml chose the Docker executor");
+        docker.Error.Should().StartWith("mlops: ");
+        local.ExitCode.Should().Be(0, local.Error);
+        local.Output.Should().Contain("0 of 3 steps cached");
+    }
+
+    [Fact]
     public async Task Plan_UnknownExecutor_ExitsTwo()
     {
         await File.WriteAllTextAsync(_temp.File("small.yaml"), SmallPipeline);
