@@ -47,9 +47,13 @@ internal static class CliApp
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, Environment.CurrentDirectory, cancellationToken);
+
+    /// <summary>Runs as if started in <paramref name="workingDirectory"/> (the project is found from there; relative paths start there).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string workingDirectory, CancellationToken cancellationToken = default)
     {
-        var context = new CliContext(output, error);
+        var context = new CliContext(output, error, workingDirectory);
         var root = Build(context);
         var parse = root.Parse(args);
         var verbose = parse.GetValue(VerboseOption);

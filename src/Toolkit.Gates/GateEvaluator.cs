@@ -230,22 +230,32 @@ public static class GateEvaluator
             return check with { Note = NoChampion };
         }
 
+        ModelTask championTask;
+        Schema championSignature;
         if (champion.ModelPath is null)
         {
-            return check with { Note = "the model file of the version in prod was not given" };
+            // A step away from the registry (e.g. in a container) gets the champion's signature from the host.
+            if (champion.Task is not { } task || champion.Signature is not { } signature)
+            {
+                return check with { Note = "the model file of the version in prod was not given" };
+            }
+
+            (championTask, championSignature) = (task, signature);
+        }
+        else
+        {
+            try
+            {
+                var prod = ModelFile.Load(champion.ModelPath);
+                (championTask, championSignature) = (prod.Task, prod.Signature);
+            }
+            catch (Exception ex) when (ex is ModelFileException or IOException or UnauthorizedAccessException)
+            {
+                return check with { Status = CheckStatus.Failed, Note = "cannot read the model in prod: " + ex.Message };
+            }
         }
 
-        Model prod;
-        try
-        {
-            prod = ModelFile.Load(champion.ModelPath);
-        }
-        catch (Exception ex) when (ex is ModelFileException or IOException or UnauthorizedAccessException)
-        {
-            return check with { Status = CheckStatus.Failed, Note = "cannot read the model in prod: " + ex.Message };
-        }
-
-        var problems = SignatureProblems(prod, candidate, rule);
+        var problems = SignatureProblems(championTask, championSignature, candidate, rule);
         return check with
         {
             Status = problems.Count == 0 ? CheckStatus.Passed : CheckStatus.Failed,
@@ -257,15 +267,17 @@ public static class GateEvaluator
     /// What callers of the champion would break on: an input dropped or changed in kind, a new input they
     /// do not send, a category the champion accepted that the candidate no longer knows.
     /// </summary>
-    internal static List<string> SignatureProblems(Model champion, Model candidate, SignatureRule rule)
+    internal static List<string> SignatureProblems(Model champion, Model candidate, SignatureRule rule) =>
+        SignatureProblems(champion.Task, champion.Signature, candidate, rule);
+
+    internal static List<string> SignatureProblems(ModelTask championTask, Schema old, Model candidate, SignatureRule rule)
     {
         var problems = new List<string>();
-        if (champion.Task != candidate.Task)
+        if (championTask != candidate.Task)
         {
-            problems.Add($"task changed from {champion.Task.ToName()} to {candidate.Task.ToName()}");
+            problems.Add($"task changed from {championTask.ToName()} to {candidate.Task.ToName()}");
         }
 
-        var old = champion.Signature;
         var now = candidate.Signature;
         if (rule == SignatureRule.Identical)
         {

@@ -130,9 +130,9 @@ public sealed class BuiltInComponentsTests : IDisposable
         await File.WriteAllTextAsync(path, "a,b\n1,2\n");
         var parameters = new Dictionary<string, string> { ["path"] = path };
 
-        var before = await component.ExternalDigestAsync(parameters);
+        var before = await component.ExternalDigestAsync(parameters, _h.Root);
         await File.WriteAllTextAsync(path, "a,b\n1,3\n");
-        var after = await component.ExternalDigestAsync(parameters);
+        var after = await component.ExternalDigestAsync(parameters, _h.Root);
 
         before.Should().StartWith("sha256:");
         after.Should().NotBe(before);

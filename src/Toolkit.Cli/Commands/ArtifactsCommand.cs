@@ -14,7 +14,7 @@ internal static class ArtifactsCommand
         var gc = new Command("gc", "Removes artifacts that no run, step or cache entry references (and stale temporary files).") { dryRun, json };
         gc.SetAction(async (parse, ct) =>
         {
-            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(), ct);
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(context), ct);
             var referenced = await workspace.Metadata.ReferencedDigestsAsync(ct);
             var result = await workspace.Artifacts.CollectGarbageAsync(referenced, parse.GetValue(dryRun), ct);
             if (parse.GetValue(json))

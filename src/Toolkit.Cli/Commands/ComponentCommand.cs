@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
 using Toolkit.Components;
 using Toolkit.Pipelines.Components;
+using Toolkit.Pipelines.Execution;
 
 namespace Toolkit.Cli.Commands;
 
@@ -95,21 +95,30 @@ internal static class ComponentCommand
             }
 
             var d = component.Descriptor;
-            var inputs = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-            foreach (var item in parse.GetValue(input) ?? [])
+            ComponentCall call;
+            try
             {
-                var (k, v) = Split(item, "--input");
+                call = StepProtocol.ParseComponentCall(componentName, parse.GetValue(input), parse.GetValue(param), parse.GetValue(output), parse.GetValue(values));
+            }
+            catch (StepProtocolException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+
+            var inputs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            foreach (var (k, paths) in call.Inputs)
+            {
                 if (!d.Inputs.Any(i => i.Name == k))
                 {
                     throw new UsageException($"{d.Name} has no input '{k}'; its inputs: {string.Join(", ", d.Inputs.Select(i => i.Name))}.");
                 }
 
-                if (!File.Exists(v))
+                foreach (var v in paths.Where(v => !File.Exists(context.PathOf(v))))
                 {
                     throw new UsageException($"input '{k}': file '{v}' does not exist.");
                 }
 
-                (inputs.TryGetValue(k, out var list) ? list : inputs[k] = []).Add(v);
+                inputs[k] = [.. paths.Select(context.PathOf)];
             }
 
             foreach (var missing in d.Inputs.Where(i => i.Required && !inputs.ContainsKey(i.Name)))
@@ -123,7 +132,7 @@ internal static class ComponentCommand
                 parameters[p.Name] = p.Default!;
             }
 
-            foreach (var (k, v) in CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"))
+            foreach (var (k, v) in call.Parameters)
             {
                 if (!d.OpenParameters && !d.Parameters.Any(p => p.Name == k))
                 {
@@ -133,49 +142,33 @@ internal static class ComponentCommand
                 parameters[k] = v;
             }
 
-            var outputs = CommandLineValues.ParseKeyValues(parse.GetValue(output), "--output");
-            foreach (var o in d.Outputs.Where(o => !outputs.ContainsKey(o.Name)))
+            foreach (var o in d.Outputs.Where(o => !call.Outputs.ContainsKey(o.Name)))
             {
                 throw new UsageException($"{d.Name} writes output '{o.Name}': give --output {o.Name}=PATH.");
             }
 
+            var outputs = call.Outputs.ToDictionary(o => o.Key, o => context.PathOf(o.Value), StringComparer.Ordinal);
             foreach (var path in outputs.Values)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             }
 
             var result = await component.RunAsync(new ComponentContext
             {
-                Inputs = inputs.ToDictionary(i => i.Key, i => (IReadOnlyList<string>)i.Value, StringComparer.Ordinal),
+                Inputs = inputs,
                 Parameters = parameters,
                 Outputs = outputs,
                 Log = context.Error,
+                ProjectDirectory = context.WorkingDirectory,
             }, ct);
 
-            if (parse.GetValue(values) is { } valuesPath)
+            if (call.ValuesPath is { } valuesPath)
             {
-                var json = new Dictionary<string, object>(StringComparer.Ordinal);
-                foreach (var (k, v) in result.Values)
-                {
-                    json[k] = v;
-                }
-
-                foreach (var (k, v) in result.Labels)
-                {
-                    json[k] = v;
-                }
-
-                await File.WriteAllTextAsync(valuesPath, JsonSerializer.Serialize(json), ct);
+                await StepProtocol.WriteValuesAsync(context.PathOf(valuesPath), result, ct);
             }
 
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static (string Key, string Value) Split(string item, string option)
-    {
-        var eq = item.IndexOf('=', StringComparison.Ordinal);
-        return eq > 0 ? (item[..eq], item[(eq + 1)..]) : throw new UsageException($"{option} expects name=path, got '{item}'.");
     }
 }

@@ -23,24 +23,27 @@ internal static class GateCommand
         };
         check.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
+
+            // Paths on the command line are the user's, relative to the command's folder.
+            string? PathOf(Option<string> option) => parse.GetValue(option) is { } given ? context.PathOf(given) : null;
             var policyPath = RegistryAccess.PolicyPath(settings, name);
             GateCheckRequest request;
             if (parse.GetValue(run) is { } runId)
             {
                 await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
                 var found = await RunArtifacts.FindAsync(workspace, runId, ct);
-                request = RunGate.ForRun(policyPath, runId, found, parse.GetValue(report), parse.GetValue(validation), parse.GetValue(candidate));
+                request = RunGate.ForRun(policyPath, runId, found, PathOf(report), PathOf(validation), PathOf(candidate));
             }
             else
             {
                 request = new GateCheckRequest
                 {
                     PolicyPath = policyPath,
-                    EvaluationReportPath = parse.GetValue(report) ?? throw new UsageException("give --report (an evaluation report) or --run (a pipeline run)."),
-                    ValidationReportPath = parse.GetValue(validation),
-                    CandidateModelPath = parse.GetValue(candidate),
+                    EvaluationReportPath = PathOf(report) ?? throw new UsageException("give --report (an evaluation report) or --run (a pipeline run)."),
+                    ValidationReportPath = PathOf(validation),
+                    CandidateModelPath = PathOf(candidate),
                 };
             }
 
@@ -50,9 +53,10 @@ internal static class GateCommand
                 result = await RunGate.CheckAsync(settings, request, registry, ct);
             }
 
-            if (parse.GetValue(markdown) is { } md)
+            if (parse.GetValue(markdown) is { } given)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(md))!);
+                var md = context.PathOf(given);
+                Directory.CreateDirectory(Path.GetDirectoryName(md)!);
                 await File.WriteAllTextAsync(md, result.ToMarkdown(), ct);
             }
 

@@ -39,7 +39,7 @@ internal static class ModelRegistryCommands
         };
         command.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
 
             // A model exists only with its policy: a typo must not create a model nobody can remove.
@@ -123,7 +123,7 @@ internal static class ModelRegistryCommands
         };
         command.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
             var policy = ModelPolicy.Load(RegistryAccess.PolicyPath(settings, name));
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
@@ -170,7 +170,7 @@ internal static class ModelRegistryCommands
         var command = new Command("rollback", "Moves a stage back to the version that held it before.") { model, stage, reason, actor, json };
         command.SetAction(async (parse, ct) =>
         {
-            var settings = ProjectContext.Settings();
+            var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
             var policy = ModelPolicy.Load(RegistryAccess.PolicyPath(settings, name));
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
@@ -196,7 +196,7 @@ internal static class ModelRegistryCommands
         var command = new Command("list", "Lists registered models with their latest version and stages.") { json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var models = await registry.ListModelsAsync(ct);
             if (parse.GetValue(json))
             {
@@ -232,7 +232,7 @@ internal static class ModelRegistryCommands
         var command = new Command("show", "Shows a model's versions: digest, stages, gate, metrics, lineage.") { model, version, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var name = parse.GetValue(model)!;
             var versions = parse.GetValue(version) is { } one
                 ? [await registry.GetVersionAsync(name, one, ct) ?? throw new RegistryException($"model '{name}' has no version {one}.")]
@@ -271,7 +271,7 @@ internal static class ModelRegistryCommands
         var command = new Command("history", "The audit log: every register, promote and rollback, with who, when and why.") { model, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var name = parse.GetValue(model)!;
             if (await registry.GetModelAsync(name, ct) is null)
             {
@@ -325,7 +325,7 @@ internal static class ModelRegistryCommands
         var command = new Command("card", "Prints a version's model card (Markdown; with --json, inside one JSON object).") { model, version, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(), ct);
+            await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
             var name = parse.GetValue(model)!;
             var number = parse.GetValue(version);
             var v = await registry.GetVersionAsync(name, number, ct)

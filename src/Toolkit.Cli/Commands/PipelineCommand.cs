@@ -29,6 +29,47 @@ internal static class PipelineCommand
 
     private static Argument<string> FileArgument() => new("file") { Description = "The pipeline file (YAML)." };
 
+    private static Option<string?> ExecutorOption(string verb)
+    {
+        var executor = new Option<string?>("--executor")
+        {
+            Description = $"Where steps {verb}: local (in-process; run: steps as processes) or docker (each step in a container). Default: toolkit.yaml, else local.",
+        };
+        executor.AcceptOnlyFromAmong("local", "docker");
+        return executor;
+    }
+
+    private static Option<string> ImageOption() => new("--image")
+    {
+        Description = "The components image for --executor docker (see 'mlops image build').",
+        DefaultValueFactory = _ => "toolkit/components:latest",
+    };
+
+    /// <summary>
+    /// The executor a run (or a plan: the executor is part of every cache key) uses, from --executor,
+    /// else toolkit.yaml; the Docker client, when one is needed, is the second item, for the caller to dispose.
+    /// </summary>
+    private static async Task<(IStepExecutor Executor, IDisposable? Owner)> OpenExecutorAsync(
+        string? executor, string image, ProjectSettings settings, CancellationToken cancellationToken)
+    {
+        if ((executor ?? settings.Executor) != "docker")
+        {
+            return (new LocalExecutor(), null);
+        }
+
+        var docker = DockerClientOptions.FromEnvironment().CreateClient();
+        try
+        {
+            await docker.System.PingAsync(cancellationToken); // no daemon: say so before any step starts
+            return (new DockerExecutor(docker, new DockerExecutorOptions { ComponentsImage = image }), docker);
+        }
+        catch
+        {
+            docker.Dispose();
+            throw;
+        }
+    }
+
     private static Option<string[]> ParamOption() => new("--param")
     {
         Description = "Override a pipeline parameter: key=value (repeatable).",
@@ -38,7 +79,14 @@ internal static class PipelineCommand
     /// <summary>Loads and validates; on problems writes every one as file:line:column: message and throws (exit 2).</summary>
     internal static PipelineSpec LoadValid(string path, CliContext context)
     {
-        var loaded = PipelineLoader.LoadFile(path);
+        // Read from the command's working folder; named as given, so messages show what the user typed.
+        var full = context.PathOf(path);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"Pipeline file '{path}' does not exist.", path);
+        }
+
+        var loaded = PipelineLoader.Load(File.ReadAllText(full), path);
         var problems = loaded.Diagnostics.ToList();
         if (loaded.Spec is not null)
         {
@@ -93,18 +141,23 @@ internal static class PipelineCommand
         var file = FileArgument();
         var param = ParamOption();
         var noCache = new Option<bool>("--no-cache") { Description = "Plan as if nothing were cached." };
+        var executor = ExecutorOption("would run");
+        var image = ImageOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
-        var command = new Command("plan", "Shows what a run would do now: which steps are cached and which would run.") { file, param, noCache, json };
+        var command = new Command("plan", "Shows what a run would do now: which steps are cached and which would run.") { file, param, noCache, executor, image, json };
         command.SetAction(async (parse, ct) =>
         {
             var spec = LoadValid(parse.GetValue(file)!, context);
-            var settings = ProjectContext.EnterProject();
+            var settings = ProjectContext.Settings(context);
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), new LocalExecutor());
+            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
+            using var dockerClient = owner;
+            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), stepExecutor);
             var plan = await runner.PlanAsync(spec, new RunOptions
             {
                 Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
                 NoCache = parse.GetValue(noCache),
+                ProjectDirectory = settings.Root,
             }, ct);
             if (parse.GetValue(json))
             {
@@ -143,16 +196,8 @@ internal static class PipelineCommand
         var param = ParamOption();
         var noCache = new Option<bool>("--no-cache") { Description = "Run every step even when its outputs are cached." };
         var maxParallel = new Option<int?>("--max-parallel") { Description = "At most this many steps at once (default: toolkit.yaml, else the number of cores)." };
-        var executor = new Option<string?>("--executor")
-        {
-            Description = "Where steps run: local (in-process; run: steps as processes) or docker (each step in a container). Default: toolkit.yaml, else local.",
-        };
-        executor.AcceptOnlyFromAmong("local", "docker");
-        var image = new Option<string>("--image")
-        {
-            Description = "The components image for --executor docker (see 'mlops image build').",
-            DefaultValueFactory = _ => "toolkit/components:latest",
-        };
+        var executor = ExecutorOption("run");
+        var image = ImageOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object: run_id, status and per step its status, cached, duration and outputs with digests." };
         var command = new Command("run", "Runs a pipeline: parallel steps, cache, retries, timeouts; records runs, artifacts and lineage.")
         {
@@ -161,7 +206,7 @@ internal static class PipelineCommand
         command.SetAction(async (parse, ct) =>
         {
             var spec = LoadValid(parse.GetValue(file)!, context);
-            var settings = ProjectContext.EnterProject();
+            var settings = ProjectContext.Settings(context);
             var (commit, branch) = ProjectContext.Git(settings.Root);
             var options = new RunOptions
             {
@@ -170,6 +215,7 @@ internal static class PipelineCommand
                 MaxParallel = parse.GetValue(maxParallel) ?? settings.MaxParallel,
                 GitCommit = commit,
                 GitBranch = branch,
+                ProjectDirectory = settings.Root,
             };
             if (options.MaxParallel < 1)
             {
@@ -178,15 +224,8 @@ internal static class PipelineCommand
 
             _ = PipelineRunner.ResolveParams(spec, options.Params); // bad --param: exit 2 before anything is recorded
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            using var docker = (parse.GetValue(executor) ?? settings.Executor) == "docker" ? DockerClientOptions.FromEnvironment().CreateClient() : null;
-            if (docker is not null)
-            {
-                await docker.System.PingAsync(ct); // no daemon: say so before any step starts
-            }
-
-            IStepExecutor stepExecutor = docker is null
-                ? new LocalExecutor()
-                : new DockerExecutor(docker, new DockerExecutorOptions { ComponentsImage = parse.GetValue(image)! });
+            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
+            using var dockerClient = owner;
             var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), stepExecutor);
             var result = await RunProgress.ShowAsync(context, [.. spec.Steps.Select(s => s.Name)],
                 events => runner.RunAsync(spec, options with { Events = events }, ct));
@@ -223,7 +262,7 @@ internal static class PipelineCommand
                     Status = result.Status.ToString().ToLowerInvariant(),
                     StartedAt = DateTimeOffset.UtcNow - result.Duration,
                     FinishedAt = DateTimeOffset.UtcNow,
-                    Parameters = PipelineRunner.ResolveParams(spec, options.Params),
+                    Parameters = result.Parameters,
                     Metrics = result.Steps.SelectMany(s => s.Values.Where(v => double.IsFinite(v.Value)).Select(v => (Key: $"{s.Name}.{v.Key}", v.Value)))
                         .ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal),
                     Tags = new Dictionary<string, string>

@@ -7,18 +7,11 @@ namespace Toolkit.Cli.Commands;
 /// <summary>The project a command works in: its settings (toolkit.yaml) and, on demand, its store.</summary>
 internal static class ProjectContext
 {
-    public static ProjectSettings Settings() => ProjectSettings.Discover(Environment.CurrentDirectory);
-
     /// <summary>
-    /// The project's settings, with the working directory moved to the project root: relative paths in
-    /// pipelines (a policy file, a CSV, a script) mean the same from any folder of the project.
+    /// The settings of the project the command works in. Steps get its root explicitly, so relative
+    /// paths in pipelines (a policy file, a CSV, a script) mean the same from any folder of the project.
     /// </summary>
-    public static ProjectSettings EnterProject()
-    {
-        var settings = Settings();
-        Environment.CurrentDirectory = settings.Root;
-        return settings;
-    }
+    public static ProjectSettings Settings(CliContext context) => ProjectSettings.Discover(context.WorkingDirectory);
 
     public static async Task<Workspace> OpenWorkspaceAsync(ProjectSettings settings, CancellationToken cancellationToken)
     {

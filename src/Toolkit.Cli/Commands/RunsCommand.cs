@@ -24,7 +24,7 @@ internal static class RunsCommand
         var command = new Command("list", "Lists recent runs, newest first.") { limit, pipeline, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(), ct);
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(context), ct);
             var runs = await workspace.Metadata.ListRunsAsync(Math.Max(1, parse.GetValue(limit)), parse.GetValue(pipeline), ct);
             if (parse.GetValue(json))
             {
@@ -55,7 +55,7 @@ internal static class RunsCommand
         var command = new Command("show", "Shows one run: its steps, outputs and metrics.") { id, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(), ct);
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(context), ct);
             var runId = parse.GetValue(id)!;
             var details = await workspace.Metadata.GetRunAsync(runId, ct)
                 ?? throw new UsageException($"no run '{runId}'; see 'mlops runs list'.");
@@ -114,7 +114,7 @@ internal static class RunsCommand
         var command = new Command("lineage", "Shows where an artifact came from: the steps that produced it, from what, with which parameters and commit.") { target, json };
         command.SetAction(async (parse, ct) =>
         {
-            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(), ct);
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(ProjectContext.Settings(context), ct);
             var key = parse.GetValue(target)!;
             var graph = await workspace.Metadata.GetLineageAsync(key, ct)
                 ?? throw new UsageException($"nothing recorded for '{key}': not a known artifact digest or run id.");

@@ -21,10 +21,10 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs
     };
 
     /// <summary>The file's content is part of the cache key: editing the file reruns the pipeline from here.</summary>
-    public async Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
+    public async Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        if (!parameters.TryGetValue("path", out var path) || !File.Exists(path))
+        if (!parameters.TryGetValue("path", out var relative) || Path.GetFullPath(relative, projectDirectory) is not { } path || !File.Exists(path))
         {
             return null;
         }
@@ -36,15 +36,16 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs
     public Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var path = ComponentArgs.Text(context, Descriptor, "path");
+        var given = ComponentArgs.Text(context, Descriptor, "path");
+        var path = context.ProjectPath(given);
         if (!File.Exists(path))
         {
-            throw new ComponentArgumentException($"{Descriptor.Name}: file '{path}' does not exist (relative to {Environment.CurrentDirectory}).");
+            throw new ComponentArgumentException($"{Descriptor.Name}: file '{given}' does not exist (relative to {context.ProjectDirectory ?? Environment.CurrentDirectory}).");
         }
 
         var table = ComponentArgs.ReadDataset(path, ComponentArgs.OptionalText(context, "label"), cancellationToken);
         ComponentArgs.WriteDataset(table, context.Output("dataset"), cancellationToken);
-        context.Log.WriteLine($"loaded {table.RowCount} rows x {table.ColumnCount} columns from {path}");
+        context.Log.WriteLine($"loaded {table.RowCount} rows x {table.ColumnCount} columns from {given}");
         return Task.FromResult(new ComponentResult { Values = new Dictionary<string, double> { ["rows"] = table.RowCount } });
     }
 }

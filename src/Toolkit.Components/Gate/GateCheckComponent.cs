@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Toolkit.Gates;
+using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Components;
 using Toolkit.Registry;
 
@@ -28,11 +28,14 @@ public sealed class GateFailedException : Exception
 /// <summary>
 /// <c>gate/check</c>: the model's gates inside a pipeline. Writes the gate report (JSON and Markdown)
 /// and reports <c>passed</c> (1 or 0) so later steps can use <c>when: steps.gate.outputs.passed == 1</c>.
-/// The champion comes from the project's registry when one is reachable (in-process runs); the
-/// policy file and the champion are part of the cache key.
+/// The champion (the version in prod) is found on the host, in the project's registry, and handed to
+/// the step as its <c>champion</c> input, so a step in a container judges against the same prod as one
+/// in-process; the policy file and the champion are part of the cache key.
 /// </summary>
-internal sealed class GateCheckComponent : IComponent, IExternalInputs
+internal sealed class GateCheckComponent : IComponent, IExternalInputs, IHostInputs
 {
+    internal const string ChampionInput = "champion";
+
     private readonly Func<CancellationToken, Task<IModelRegistry?>> _registry;
 
     public GateCheckComponent(Func<CancellationToken, Task<IModelRegistry?>> registry)
@@ -50,6 +53,7 @@ internal sealed class GateCheckComponent : IComponent, IExternalInputs
             new ComponentPort("report", "report", "the evaluation report (evaluate/*)"),
             new ComponentPort("validation", "report", "the data validation report (data/validate), for data checks") { Required = false },
             new ComponentPort("model", "model", "the candidate model file, for size and signature checks") { Required = false },
+            new ComponentPort(ChampionInput, "champion", "the version in prod (made by the runner from the project's registry; alone: the registry is asked)") { Required = false },
         ],
         Outputs =
         [
@@ -64,32 +68,65 @@ internal sealed class GateCheckComponent : IComponent, IExternalInputs
         Values = ["passed", "failed_checks", "checks"],
     };
 
-    public async Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
+    /// <summary>The policy file's content; the champion enters the key as the <c>champion</c> input.</summary>
+    public async Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        var text = new StringBuilder();
-        if (parameters.TryGetValue("policy", out var policy) && File.Exists(policy))
+        if (!parameters.TryGetValue("policy", out var policy) || Path.GetFullPath(policy, projectDirectory) is not { } path || !File.Exists(path))
         {
-            text.Append(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(policy, cancellationToken))));
-            try
-            {
-                var name = ModelPolicy.Load(policy).Name;
-                if (await _registry(cancellationToken) is { } registry)
-                {
-                    await using (registry)
-                    {
-                        var prod = await registry.GetByAliasAsync(name, Stages.Prod, cancellationToken);
-                        text.Append('|').Append(prod?.Digest ?? "no-prod");
-                    }
-                }
-            }
-            catch (ModelPolicyException)
-            {
-                // The step itself reports the policy's problems.
-            }
+            return null;
         }
 
-        return text.Length == 0 ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path, cancellationToken)));
+    }
+
+    /// <summary>The champion file of the policy's model: the version in prod with its metrics and signature, or none.</summary>
+    public async Task<IReadOnlyDictionary<string, byte[]>> HostInputsAsync(
+        IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        string name;
+        try
+        {
+            name = parameters.TryGetValue("policy", out var policy) ? ModelPolicy.Load(Path.GetFullPath(policy, projectDirectory)).Name : "";
+        }
+        catch (Exception ex) when (ex is ModelPolicyException or IOException or UnauthorizedAccessException)
+        {
+            name = ""; // the step itself reports the policy's problems
+        }
+
+        if (name.Length == 0)
+        {
+            return new Dictionary<string, byte[]>();
+        }
+
+        var scratch = Path.Combine(Path.GetTempPath(), "toolkit-champion-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            ChampionInfo? champion = null;
+            if (await _registry(cancellationToken) is { } registry)
+            {
+                await using (registry)
+                {
+                    champion = await GateRunner.ChampionAsync(registry, name, scratch, cancellationToken);
+                }
+            }
+
+            if (champion?.ModelPath is { } modelPath)
+            {
+                var model = ModelFile.Load(modelPath);
+                champion = champion with { ModelPath = null, Task = model.Task, Signature = model.Signature };
+            }
+
+            return new Dictionary<string, byte[]> { [ChampionInput] = ChampionFile.Write(name, champion) };
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
     }
 
     public async Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)
@@ -97,23 +134,30 @@ internal sealed class GateCheckComponent : IComponent, IExternalInputs
         ArgumentNullException.ThrowIfNull(context);
         var request = new GateCheckRequest
         {
-            PolicyPath = ComponentArgs.Text(context, Descriptor, "policy"),
+            PolicyPath = context.ProjectPath(ComponentArgs.Text(context, Descriptor, "policy")),
             EvaluationReportPath = context.Input("report"),
             ValidationReportPath = context.Inputs.TryGetValue("validation", out var v) && v.Count > 0 ? v[0] : null,
             CandidateModelPath = context.Inputs.TryGetValue("model", out var m) && m.Count > 0 ? m[0] : null,
         };
         var scratch = Path.Combine(Path.GetDirectoryName(context.Output("gate"))!, "champion");
         GateReport report;
-        var registry = await _registry(cancellationToken);
-        try
+        if (context.Inputs.TryGetValue(ChampionInput, out var championFile) && championFile.Count > 0)
         {
-            report = await GateRunner.RunAsync(request, registry, scratch, cancellationToken);
+            report = GateRunner.Run(request, ChampionFile.Read(championFile[0]));
         }
-        finally
+        else
         {
-            if (registry is not null)
+            var registry = await _registry(cancellationToken);
+            try
             {
-                await registry.DisposeAsync();
+                report = await GateRunner.RunAsync(request, registry, scratch, cancellationToken);
+            }
+            finally
+            {
+                if (registry is not null)
+                {
+                    await registry.DisposeAsync();
+                }
             }
         }
 

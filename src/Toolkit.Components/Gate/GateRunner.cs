@@ -34,7 +34,18 @@ public static class GateRunner
         ArgumentNullException.ThrowIfNull(request);
         var policy = ModelPolicy.Load(request.PolicyPath);
         var champion = registry is null ? null : await ChampionAsync(registry, policy.Name, scratchDirectory, cancellationToken);
-        return GateEvaluator.Evaluate(policy, new GateInputs
+        return Evaluate(policy, request, champion);
+    }
+
+    /// <summary>The gates against a champion already found (e.g. by the host, for a step in a container); null: no version in prod.</summary>
+    public static GateReport Run(GateCheckRequest request, ChampionInfo? champion)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Evaluate(ModelPolicy.Load(request.PolicyPath), request, champion);
+    }
+
+    private static GateReport Evaluate(ModelPolicy policy, GateCheckRequest request, ChampionInfo? champion) =>
+        GateEvaluator.Evaluate(policy, new GateInputs
         {
             Evaluation = EvaluationReport.Load(request.EvaluationReportPath),
             CandidateDigest = request.CandidateDigest,
@@ -42,7 +53,6 @@ public static class GateRunner
             Validation = request.ValidationReportPath is null ? null : ValidationReportData.Load(request.ValidationReportPath),
             Champion = champion,
         });
-    }
 
     /// <summary>The version in <c>prod</c> with its metrics and model file (downloaded for the signature check).</summary>
     public static async Task<ChampionInfo?> ChampionAsync(IModelRegistry registry, string model, string scratchDirectory, CancellationToken cancellationToken)

@@ -44,7 +44,7 @@ public sealed class DockerExecutor : IStepExecutor
     private const string WorkRoot = "/work";
 
     private const string ProjectRoot = "/project";
-    private const string ValuesPath = "/out/_values.json";
+    private const string ValuesPath = OutRoot + "/" + StepProtocol.ValuesFileName;
 
     private readonly IDockerClient _docker;
     private readonly DockerExecutorOptions _options;
@@ -59,14 +59,19 @@ public sealed class DockerExecutor : IStepExecutor
     public string Name => "docker";
 
     /// <summary>The ID (content digest) of the step's image: a rebuilt image gives new cache keys.</summary>
-    public string? CacheIdentity(StepSpec step)
+    public async ValueTask<string?> CacheIdentityAsync(StepSpec step, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(step);
         var image = ImageOf(step);
 
-        // The contract is synchronous; the answer is asked once per image and kept for the run.
-        return "docker-image:" + _imageIds.GetOrAdd(
-            image, name => _docker.Images.InspectAsync(name).ConfigureAwait(false).GetAwaiter().GetResult().Id);
+        // Asked once per image and kept for the executor's life (one run or plan).
+        if (!_imageIds.TryGetValue(image, out var id))
+        {
+            id = (await _docker.Images.InspectAsync(image, cancellationToken)).Id;
+            _imageIds.TryAdd(image, id);
+        }
+
+        return "docker-image:" + id;
     }
 
     public async Task<StepExecution> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
@@ -114,7 +119,7 @@ public sealed class DockerExecutor : IStepExecutor
             Image = plan.Image,
             Entrypoint = plan.Entrypoint,
             Command = plan.Command,
-            Environment = new Dictionary<string, string>(plan.Environment, StringComparer.Ordinal) { ["TOOLKIT_WORK"] = WorkRoot },
+            Environment = new Dictionary<string, string>(plan.Environment, StringComparer.Ordinal) { [StepProtocol.WorkVariable] = WorkRoot },
             WorkingDirectory = project is null ? WorkRoot : ProjectRoot,
             User = _options.User ?? CurrentUser(),
             Labels = labels,
@@ -162,7 +167,7 @@ public sealed class DockerExecutor : IStepExecutor
             File.Move(produced, hostPath, overwrite: true);
         }
 
-        var values = StepValues.Read(Path.Combine(outDirectory, "_values.json"));
+        var values = StepProtocol.ReadValues(Path.Combine(outDirectory, StepProtocol.ValuesFileName));
         Directory.Delete(outDirectory, recursive: true);
         return new StepExecution(values, 0);
     }
@@ -193,38 +198,27 @@ public sealed class DockerExecutor : IStepExecutor
         rewrites.AddRange(invocation.Outputs.Select(o => (o.Value, outputPaths[o.Key])));
         rewrites.Add((invocation.WorkDirectory, WorkRoot));
 
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["HOME"] = "/tmp",
-            ["TOOLKIT_VALUES"] = ValuesPath,
-            ["TOOLKIT_RUN_ID"] = invocation.RunId,
-            ["TOOLKIT_STEP"] = invocation.Step.Name,
-            ["DOTNET_gcServer"] = "0",
-        };
         var image = ImageOf(invocation.Step);
+        var containerInputs = inputPaths.ToDictionary(i => i.Key, i => (IReadOnlyList<string>)i.Value, StringComparer.Ordinal);
         if (invocation.Component is { } component)
         {
-            var args = new List<string> { component.Descriptor.Name };
-            foreach (var (name, paths) in inputPaths)
+            var args = StepProtocol.ComponentArguments(new ComponentCall
             {
-                args.AddRange(paths.SelectMany(p => new[] { "--input", $"{name}={p}" }));
-            }
-
-            foreach (var (name, value) in invocation.Parameters)
+                Component = component.Descriptor.Name,
+                Inputs = containerInputs,
+                Parameters = invocation.Parameters,
+                Outputs = outputPaths,
+                ValuesPath = ValuesPath,
+            });
+            var componentEnvironment = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                args.Add("--param");
-                args.Add($"{name}={value}");
-            }
-
-            foreach (var (name, path) in outputPaths)
-            {
-                args.Add("--output");
-                args.Add($"{name}={path}");
-            }
-
-            args.Add("--values");
-            args.Add(ValuesPath);
-            return new ContainerPlan(image, null, args, environment, binds);
+                ["HOME"] = "/tmp",
+                [StepProtocol.ValuesVariable] = ValuesPath,
+                [StepProtocol.RunIdVariable] = invocation.RunId,
+                [StepProtocol.StepVariable] = invocation.Step.Name,
+                ["DOTNET_gcServer"] = "0",
+            };
+            return new ContainerPlan(image, null, args, componentEnvironment, binds);
         }
 
         var command = invocation.Command ?? throw new StepFailedException($"step '{invocation.Step.Name}' has neither a component nor a command.");
@@ -235,25 +229,15 @@ public sealed class DockerExecutor : IStepExecutor
             command = command.Replace(host, container, StringComparison.Ordinal);
         }
 
-        foreach (var (name, paths) in inputPaths)
+        var environment = new Dictionary<string, string>(
+            StepProtocol.CommandEnvironment(containerInputs, outputPaths, invocation.Parameters, ValuesPath, WorkRoot, invocation.RunId, invocation.Step.Name, ':'),
+            StringComparer.Ordinal)
         {
-            environment["TOOLKIT_INPUT_" + EnvName(name)] = string.Join(':', paths);
-        }
-
-        foreach (var (name, path) in outputPaths)
-        {
-            environment["TOOLKIT_OUTPUT_" + EnvName(name)] = path;
-        }
-
-        foreach (var (name, value) in invocation.Parameters)
-        {
-            environment["TOOLKIT_PARAM_" + EnvName(name)] = value;
-        }
-
+            ["HOME"] = "/tmp",
+            ["DOTNET_gcServer"] = "0",
+        };
         return new ContainerPlan(image, ["/bin/sh", "-c"], [command], environment, binds);
     }
-
-    internal static string EnvName(string name) => name.ToUpperInvariant().Replace('-', '_');
 
     /// <summary>The invoking user as <c>uid:gid</c>, read from /proc (no native calls needed); null off Linux.</summary>
     internal static string? CurrentUser()

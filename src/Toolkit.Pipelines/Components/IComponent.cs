@@ -15,6 +15,12 @@ public sealed class ComponentContext
 
     public required TextWriter Log { get; init; }
 
+    /// <summary>
+    /// The project folder: relative paths in parameters (a policy file, a CSV) are relative to it.
+    /// Null: the process's working folder (a component run alone, or in a container started there).
+    /// </summary>
+    public string? ProjectDirectory { get; init; }
+
     /// <summary>Upper bound on threads the component may use (the runner splits cores between parallel steps).</summary>
     public int MaxThreads { get; init; } = Environment.ProcessorCount;
 
@@ -27,6 +33,9 @@ public sealed class ComponentContext
         Outputs.TryGetValue(name, out var path) ? path : throw new InvalidOperationException($"Output '{name}' was not requested.");
 
     public string? Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v : null;
+
+    /// <summary>A path from a parameter, made absolute against <see cref="ProjectDirectory"/>.</summary>
+    public string ProjectPath(string path) => ProjectDirectory is null ? Path.GetFullPath(path) : Path.GetFullPath(path, ProjectDirectory);
 }
 
 /// <summary>What a component reports besides its output files: scalar values (metrics) by name.</summary>
@@ -55,8 +64,20 @@ public interface IComponent
 /// </summary>
 public interface IExternalInputs
 {
-    /// <summary>A digest of the outside data the parameters point at; null when there is none.</summary>
-    Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default);
+    /// <summary>A digest of the outside data the parameters point at (relative paths: to <paramref name="projectDirectory"/>); null when there is none.</summary>
+    Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A component that needs something only the host can see (the model in prod of the project's
+/// registry) gets it as input files the runner makes on the host before the step: their digests
+/// enter the cache key, and every executor hands them to the step like any other input.
+/// </summary>
+public interface IHostInputs
+{
+    /// <summary>Input name → content, for inputs the step does not wire itself; empty when there is nothing to give.</summary>
+    Task<IReadOnlyDictionary<string, byte[]>> HostInputsAsync(
+        IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The components a pipeline can use, by name.</summary>

@@ -33,7 +33,7 @@ public sealed record StepInvocation
     /// The project folder: the working directory of steps, so relative paths in parameters and
     /// commands (<c>models/diabetes/model.yaml</c>, <c>python score.py</c>) mean the same everywhere.
     /// </summary>
-    public string ProjectDirectory { get; init; } = Environment.CurrentDirectory;
+    public required string ProjectDirectory { get; init; }
 
     public required TextWriter Log { get; init; }
 
@@ -76,7 +76,7 @@ public interface IStepExecutor
     string Name { get; }
 
     /// <summary>Extra text for the cache key (e.g. an image digest), or null when the executor does not change results.</summary>
-    string? CacheIdentity(StepSpec step);
+    ValueTask<string?> CacheIdentityAsync(StepSpec step, CancellationToken cancellationToken);
 
     /// <summary>Runs one attempt. Cancellation (Ctrl+C, timeout) must stop the work and leave nothing running.</summary>
     Task<StepExecution> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken);

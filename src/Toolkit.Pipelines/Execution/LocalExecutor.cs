@@ -10,19 +10,16 @@ namespace Toolkit.Pipelines.Execution;
 /// processes through <c>/bin/sh -c</c> (or <c>cmd /c</c> on Windows) in the project folder.
 /// </summary>
 /// <remarks>
-/// A <c>run:</c> command sees its inputs, outputs and parameters as environment variables:
-/// <c>TOOLKIT_INPUT_&lt;NAME&gt;</c> (a path; several paths are separated by the path separator),
-/// <c>TOOLKIT_OUTPUT_&lt;NAME&gt;</c> (the path to write), <c>TOOLKIT_PARAM_&lt;NAME&gt;</c>, names upper-cased
-/// with dashes as underscores, and <c>TOOLKIT_VALUES</c>: a file where it may write a JSON object
-/// of scalar values (e.g. <c>{"auc": 0.91}</c>) that later steps read as <c>steps.X.outputs.auc</c>;
-/// <c>TOOLKIT_WORK</c>, a scratch folder of the attempt.
+/// A <c>run:</c> command sees its inputs, outputs and parameters as the <see cref="StepProtocol"/>
+/// variables (<c>TOOLKIT_INPUT_X</c>, ...); it may write a JSON object of scalar values
+/// (e.g. <c>{"auc": 0.91}</c>) to <c>TOOLKIT_VALUES</c> that later steps read as <c>steps.X.outputs.auc</c>.
 /// The same paths are available inside the command as <c>${{ inputs.x }}</c> and <c>${{ outputs.y }}</c>.
 /// </remarks>
 public sealed class LocalExecutor : IStepExecutor
 {
     public string Name => "local";
 
-    public string? CacheIdentity(Spec.StepSpec step) => null;
+    public ValueTask<string?> CacheIdentityAsync(Spec.StepSpec step, CancellationToken cancellationToken) => ValueTask.FromResult<string?>(null);
 
     public async Task<StepExecution> ExecuteAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
@@ -36,6 +33,7 @@ public sealed class LocalExecutor : IStepExecutor
                 Outputs = invocation.Outputs,
                 Log = invocation.Log,
                 MaxThreads = invocation.MaxThreads,
+                ProjectDirectory = invocation.ProjectDirectory,
             };
 
             // Components are CPU-bound; run them off the scheduler's thread so steps overlap.
@@ -49,7 +47,7 @@ public sealed class LocalExecutor : IStepExecutor
     private static async Task<StepExecution> RunProcessAsync(StepInvocation invocation, CancellationToken cancellationToken)
     {
         var command = invocation.Command ?? throw new InvalidOperationException($"Step '{invocation.Step.Name}' has no command.");
-        var valuesFile = Path.Combine(invocation.WorkDirectory, "values.json");
+        var valuesFile = Path.Combine(invocation.WorkDirectory, StepProtocol.ValuesFileName);
         var start = OperatingSystem.IsWindows()
             ? new ProcessStartInfo("cmd.exe") { ArgumentList = { "/c", command } }
             : new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", command } };
@@ -57,25 +55,13 @@ public sealed class LocalExecutor : IStepExecutor
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
-        foreach (var (name, paths) in invocation.Inputs)
+        var environment = StepProtocol.CommandEnvironment(
+            invocation.Inputs, invocation.Outputs, invocation.Parameters, valuesFile, invocation.WorkDirectory,
+            invocation.RunId, invocation.Step.Name, Path.PathSeparator);
+        foreach (var (name, value) in environment)
         {
-            start.Environment["TOOLKIT_INPUT_" + EnvName(name)] = string.Join(Path.PathSeparator, paths);
+            start.Environment[name] = value;
         }
-
-        foreach (var (name, path) in invocation.Outputs)
-        {
-            start.Environment["TOOLKIT_OUTPUT_" + EnvName(name)] = path;
-        }
-
-        foreach (var (name, value) in invocation.Parameters)
-        {
-            start.Environment["TOOLKIT_PARAM_" + EnvName(name)] = value;
-        }
-
-        start.Environment["TOOLKIT_VALUES"] = valuesFile;
-        start.Environment["TOOLKIT_WORK"] = invocation.WorkDirectory;
-        start.Environment["TOOLKIT_RUN_ID"] = invocation.RunId;
-        start.Environment["TOOLKIT_STEP"] = invocation.Step.Name;
 
         using var process = new Process { StartInfo = start };
         var log = TextWriter.Synchronized(invocation.Log);
@@ -137,12 +123,10 @@ public sealed class LocalExecutor : IStepExecutor
         {
             if (!File.Exists(path))
             {
-                throw new StepFailedException($"the command did not write its output '{name}' (TOOLKIT_OUTPUT_{EnvName(name)}={path})", 0);
+                throw new StepFailedException($"the command did not write its output '{name}' ({StepProtocol.OutputPrefix}{StepProtocol.EnvName(name)}={path})", 0);
             }
         }
 
-        return new StepExecution(StepValues.Read(valuesFile), 0);
+        return new StepExecution(StepProtocol.ReadValues(valuesFile), 0);
     }
-
-    internal static string EnvName(string name) => name.ToUpperInvariant().Replace('-', '_');
 }

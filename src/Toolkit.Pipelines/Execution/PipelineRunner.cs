@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Toolkit.Pipelines.Components;
 using Toolkit.Pipelines.Planning;
@@ -18,13 +15,11 @@ namespace Toolkit.Pipelines.Execution;
 /// </summary>
 public sealed class PipelineRunner
 {
-    /// <summary>Scalar values are cached as a JSON artifact under this reserved output name.</summary>
-    internal const string ValuesOutput = "_values";
-
     private readonly Workspace _workspace;
-    private readonly IComponentCatalog _catalog;
-    private readonly IStepExecutor _executor;
     private readonly TimeProvider _time;
+    private readonly StepResolver _resolver;
+    private readonly StepRecorder _recorder;
+    private readonly StepAttempts _attempts;
 
     public PipelineRunner(Workspace workspace, IComponentCatalog catalog, IStepExecutor executor, TimeProvider? time = null)
     {
@@ -32,9 +27,10 @@ public sealed class PipelineRunner
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(executor);
         _workspace = workspace;
-        _catalog = catalog;
-        _executor = executor;
         _time = time ?? TimeProvider.System;
+        _resolver = new StepResolver(workspace, catalog, executor);
+        _recorder = new StepRecorder(workspace, _time);
+        _attempts = new StepAttempts(executor, _time);
     }
 
     /// <summary>The pipeline's params with overrides applied and type-checked.</summary>
@@ -67,7 +63,8 @@ public sealed class PipelineRunner
 
     /// <summary>
     /// What a run would do now, without running anything: each step is cached (its key is in the
-    /// cache), will run, or will run because something upstream will.
+    /// cache), will run, or will run because something upstream will. Steps resolve exactly as in
+    /// <see cref="RunAsync"/> (same keys with the same executor).
     /// </summary>
     public async Task<IReadOnlyList<PlannedStep>> PlanAsync(PipelineSpec spec, RunOptions options, CancellationToken cancellationToken = default)
     {
@@ -75,53 +72,44 @@ public sealed class PipelineRunner
         ArgumentNullException.ThrowIfNull(options);
         var parameters = ResolveParams(spec, options.Params);
         var graph = PipelineGraph.Build(spec);
-        var state = new RunState(spec, graph, parameters, "plan", "", options, Stopwatch.StartNew());
+        var state = new RunState(spec, graph, parameters, "plan", "", ProjectDirectoryOf(options), options, Stopwatch.StartNew());
         var plan = new List<PlannedStep>();
         foreach (var name in graph.TopologicalOrder())
         {
             var step = spec.Step(name)!;
-            var component = step.Uses is not null && _catalog.TryGet(step.Uses, out var c) ? c : null;
+            var label = StepRecorder.ComponentLabel(step);
             var blocked = graph.DependenciesOf(name).Where(d => state.Results[d].Status != StepStatus.Cached).ToList();
             if (blocked.Count > 0)
             {
                 state.Results[name] = new StepResult { Name = name, Status = StepStatus.Pending };
-                plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.RunAfterUpstream, null, $"after {string.Join(", ", blocked)}"));
+                plan.Add(new PlannedStep(name, label, PlannedAction.RunAfterUpstream, null, $"after {string.Join(", ", blocked)}"));
                 continue;
             }
 
-            if (step.When is { } when && !Template.Parse(WhenExpression.Wrap(when.Text)).Evaluate(r => Resolve(state, r)).IsTruthy)
+            var resolved = await _resolver.ResolveAsync(state, step, store: false, cancellationToken);
+            if (resolved.SkipReason is { } skip)
             {
                 state.Results[name] = new StepResult { Name = name, Status = StepStatus.Skipped };
-                plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.Skip, null, $"condition is false: {when.Text}"));
+                plan.Add(new PlannedStep(name, label, PlannedAction.Skip, null, skip));
                 continue;
             }
 
-            var parametersOfStep = ResolveWith(state, step, component?.Descriptor);
-            var inputDigests = step.Inputs.ToDictionary(
-                i => i.Key, i => (IReadOnlyList<string>)[.. i.Value.Select(r => state.Results[r.Step].Outputs[r.Output])], StringComparer.Ordinal);
-            var keyCommand = step.Run is null
-                ? null
-                : RenderCommand(state, step, n => string.Join(' ', inputDigests.TryGetValue(n, out var ds) ? ds : []), n => "<output:" + n + ">");
-            var external = component is IExternalInputs outside ? await outside.ExternalDigestAsync(parametersOfStep, cancellationToken) : null;
-            var key = CacheKey(step, component?.Descriptor, parametersOfStep, inputDigests, keyCommand, external);
-            var cached = step.Cache && !options.NoCache ? await _workspace.Metadata.TryGetCacheAsync(key, _workspace.Artifacts, cancellationToken) : null;
-            if (cached is null)
+            if (resolved.Cached is not { } cached)
             {
                 state.Results[name] = new StepResult { Name = name, Status = StepStatus.Pending };
-                plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.Run, key, step.Cache && !options.NoCache ? "not in the cache" : "cache off"));
+                plan.Add(new PlannedStep(name, label, PlannedAction.Run, resolved.CacheKey, resolved.UsesCache ? "not in the cache" : "cache off"));
                 continue;
             }
 
-            var (values, labels) = await ReadValuesAsync(cached, cancellationToken);
             state.Results[name] = new StepResult
             {
                 Name = name,
                 Status = StepStatus.Cached,
-                Outputs = cached.Where(o => o.Key != ValuesOutput).ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal),
-                Values = values,
-                Labels = labels,
+                Outputs = cached.Outputs,
+                Values = cached.Values,
+                Labels = cached.Labels,
             };
-            plan.Add(new PlannedStep(name, ComponentLabel(step), PlannedAction.Cached, key, null));
+            plan.Add(new PlannedStep(name, label, PlannedAction.Cached, resolved.CacheKey, null));
         }
 
         return plan;
@@ -154,12 +142,12 @@ public sealed class PipelineRunner
             {
                 RunId = run.RunId,
                 Step = name,
-                Component = ComponentLabel(spec.Step(name)!),
+                Component = StepRecorder.ComponentLabel(spec.Step(name)!),
                 Status = StepStatus.Pending,
             }, CancellationToken.None);
         }
 
-        var state = new RunState(spec, graph, parameters, run.RunId, runDir, options, clock);
+        var state = new RunState(spec, graph, parameters, run.RunId, runDir, ProjectDirectoryOf(options), options, clock);
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = new Dictionary<Task<StepResult>, string>();
         var waiting = new List<string>(order);
@@ -202,7 +190,7 @@ public sealed class PipelineRunner
         {
             var result = new StepResult { Name = name, Status = StepStatus.Cancelled, Error = "not started: the run was stopped" };
             state.Results[name] = result;
-            await RecordAsync(state, spec.Step(name)!, result, null, null, CancellationToken.None);
+            await _recorder.RecordAsync(state, spec.Step(name)!, result, null, null);
             options.Events?.Report(new RunEvent(RunEventKind.StepCancelled, run.RunId, name, "not started", clock.Elapsed));
         }
 
@@ -218,6 +206,7 @@ public sealed class PipelineRunner
             Steps = [.. order.Select(n => state.Results[n])],
             Duration = clock.Elapsed,
             RunDirectory = runDir,
+            Parameters = parameters,
             Error = firstError ?? (status == RunStatus.Cancelled ? "the run was cancelled" : null),
         };
         options.Events?.Report(new RunEvent(RunEventKind.RunFinished, run.RunId, null, status.ToString().ToLowerInvariant(), clock.Elapsed));
@@ -237,7 +226,7 @@ public sealed class PipelineRunner
                 Status = blocked.Status == StepStatus.Skipped ? StepStatus.Skipped : StepStatus.Cancelled,
                 Error = $"'{blocked.Name}' was {blocked.Status.ToString().ToLowerInvariant()}",
             };
-            await RecordAsync(state, step, skipped, null, null, CancellationToken.None);
+            await _recorder.RecordAsync(state, step, skipped, null, null);
             events?.Report(new RunEvent(skipped.Status == StepStatus.Skipped ? RunEventKind.StepSkipped : RunEventKind.StepCancelled,
                 state.RunId, step.Name, skipped.Error, state.Clock.Elapsed));
             return skipped;
@@ -249,112 +238,60 @@ public sealed class PipelineRunner
         var started = _time.GetUtcNow();
         try
         {
-            if (step.When is { } when && !Template.Parse(WhenExpression.Wrap(when.Text)).Evaluate(r => Resolve(state, r)).IsTruthy)
+            var resolved = await _resolver.ResolveAsync(state, step, store: true, cancellationToken);
+            if (resolved.SkipReason is { } reason)
             {
-                var skipped = new StepResult { Name = step.Name, Status = StepStatus.Skipped, Error = $"condition is false: {when.Text}", LogPath = null };
-                await RecordAsync(state, step, skipped, null, null, CancellationToken.None);
+                var skipped = new StepResult { Name = step.Name, Status = StepStatus.Skipped, Error = reason, LogPath = null };
+                await _recorder.RecordAsync(state, step, skipped, null, null);
                 events?.Report(new RunEvent(RunEventKind.StepSkipped, state.RunId, step.Name, skipped.Error, state.Clock.Elapsed));
                 return skipped;
             }
 
-            IComponent? component = null;
-            if (step.Uses is not null && !_catalog.TryGet(step.Uses, out component))
+            if (resolved.Cached is { } cached)
             {
-                throw new StepFailedException($"unknown component '{step.Uses}'");
-            }
-
-            var parameters = ResolveWith(state, step, component?.Descriptor);
-            var inputDigests = step.Inputs.ToDictionary(
-                i => i.Key,
-                i => (IReadOnlyList<string>)[.. i.Value.Select(r => state.Results[r.Step].Outputs.TryGetValue(r.Output, out var d)
-                    ? d
-                    : throw new StepFailedException($"input '{i.Key}': step '{r.Step}' produced no output '{r.Output}'"))],
-                StringComparer.Ordinal);
-            var keyCommand = step.Run is null
-                ? null
-                : RenderCommand(state, step, n => string.Join(' ', inputDigests.TryGetValue(n, out var ds) ? ds : []), n => "<output:" + n + ">");
-            var external = component is IExternalInputs outside ? await outside.ExternalDigestAsync(parameters, cancellationToken) : null;
-            var cacheKey = CacheKey(step, component?.Descriptor, parameters, inputDigests, keyCommand, external);
-            var useCache = step.Cache && !state.Options.NoCache;
-
-            if (useCache && await _workspace.Metadata.TryGetCacheAsync(cacheKey, _workspace.Artifacts, cancellationToken) is { } cached)
-            {
-                var (values, labels) = await ReadValuesAsync(cached, cancellationToken);
                 var hit = new StepResult
                 {
                     Name = step.Name,
                     Status = StepStatus.Cached,
                     Cached = true,
-                    CacheKey = cacheKey,
-                    Outputs = cached.Where(o => o.Key != ValuesOutput).ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal),
-                    Values = values,
-                    Labels = labels,
+                    CacheKey = resolved.CacheKey,
+                    Outputs = cached.Outputs,
+                    Values = cached.Values,
+                    Labels = cached.Labels,
                     Duration = _time.GetUtcNow() - started,
                 };
-                await RecordAsync(state, step, hit, parameters, inputDigests, CancellationToken.None, started);
+                await _recorder.RecordAsync(state, step, hit, resolved.Parameters, resolved.InputDigests, started);
                 events?.Report(new RunEvent(RunEventKind.StepCached, state.RunId, step.Name, "cached", state.Clock.Elapsed));
                 return hit;
             }
 
-            await _workspace.Metadata.UpsertStepAsync(new StepRecord
-            {
-                RunId = state.RunId,
-                Step = step.Name,
-                Component = ComponentLabel(step),
-                Status = StepStatus.Running,
-                StartedAt = started,
-                CacheKey = cacheKey,
-                ParamsJson = JsonSerializer.Serialize(parameters),
-            }, CancellationToken.None);
+            await _recorder.MarkRunningAsync(state, resolved, started);
             events?.Report(new RunEvent(RunEventKind.StepStarted, state.RunId, step.Name, step.Uses ?? "run", state.Clock.Elapsed));
 
-            var inputPaths = inputDigests.ToDictionary(
+            var inputPaths = resolved.InputDigests.ToDictionary(
                 i => i.Key, i => (IReadOnlyList<string>)[.. i.Value.Select(_workspace.Artifacts.PathOf)], StringComparer.Ordinal);
-            var (execution, outputs, attempts) = await ExecuteWithRetriesAsync(state, step, component, parameters, inputPaths, stepDir, logPath, cancellationToken);
-
-            // Import outputs into the content-addressed store; only then is the step's work durable.
-            var outputDigests = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, path) in outputs)
-            {
-                if (!File.Exists(path))
-                {
-                    throw new StepFailedException($"the step did not write its output '{name}'");
-                }
-
-                var info = await _workspace.Artifacts.ImportAsync(path, CancellationToken.None);
-                var kind = component?.Descriptor.Outputs.FirstOrDefault(o => o.Name == name)?.Kind ?? "file";
-                await _workspace.Metadata.RecordArtifactAsync(info, kind, null, CancellationToken.None);
-                outputDigests[name] = info.Digest;
-            }
-
-            var valuesInfo = await _workspace.Artifacts.PutBytesAsync(SerializeValues(execution.Result), CancellationToken.None);
-            await _workspace.Metadata.RecordArtifactAsync(valuesInfo, "values", "application/json", CancellationToken.None);
-            var cacheOutputs = new Dictionary<string, string>(outputDigests, StringComparer.Ordinal) { [ValuesOutput] = valuesInfo.Digest };
-            if (step.Cache)
-            {
-                await _workspace.Metadata.PutCacheAsync(cacheKey, cacheOutputs, state.RunId, step.Name, CancellationToken.None);
-            }
-
+            var (execution, outputs, attempts) = await _attempts.RunAsync(state, resolved, inputPaths, stepDir, logPath, cancellationToken);
+            var outputDigests = await _recorder.StoreOutputsAsync(state, resolved, outputs, execution.Result);
             var result = new StepResult
             {
                 Name = step.Name,
                 Status = StepStatus.Succeeded,
                 Attempts = attempts,
-                CacheKey = cacheKey,
+                CacheKey = resolved.CacheKey,
                 Outputs = outputDigests,
                 Values = execution.Result.Values,
                 Labels = execution.Result.Labels,
                 Duration = _time.GetUtcNow() - started,
                 LogPath = logPath,
             };
-            await RecordAsync(state, step, result, parameters, inputDigests, CancellationToken.None, started, execution.ExitCode);
+            await _recorder.RecordAsync(state, step, result, resolved.Parameters, resolved.InputDigests, started, execution.ExitCode);
             events?.Report(new RunEvent(RunEventKind.StepSucceeded, state.RunId, step.Name, "succeeded", state.Clock.Elapsed));
             return result;
         }
         catch (Exception ex) when (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
             var result = new StepResult { Name = step.Name, Status = StepStatus.Cancelled, Error = "cancelled", Duration = _time.GetUtcNow() - started, LogPath = logPath };
-            await RecordAsync(state, step, result, null, null, CancellationToken.None, started);
+            await _recorder.RecordAsync(state, step, result, null, null, started);
             events?.Report(new RunEvent(RunEventKind.StepCancelled, state.RunId, step.Name, "cancelled", state.Clock.Elapsed));
             return result;
         }
@@ -363,7 +300,7 @@ public sealed class PipelineRunner
             // Any failure inside a step (a component's own exception included) fails that step, not the runner.
             var attempts = ex is AttemptsExhaustedException exhausted ? exhausted.Attempts : 1;
             var inner = ex is AttemptsExhaustedException e2 ? e2.InnerException! : ex;
-            var message = OneLine(inner);
+            var message = StepAttempts.OneLine(inner);
             var result = new StepResult
             {
                 Name = step.Name,
@@ -373,325 +310,13 @@ public sealed class PipelineRunner
                 Duration = _time.GetUtcNow() - started,
                 LogPath = File.Exists(logPath) ? logPath : null,
             };
-            await RecordAsync(state, step, result, null, null, CancellationToken.None, started, (inner as StepFailedException)?.ExitCode);
+            await _recorder.RecordAsync(state, step, result, null, null, started, (inner as StepFailedException)?.ExitCode);
             events?.Report(new RunEvent(RunEventKind.StepFailed, state.RunId, step.Name, message, state.Clock.Elapsed));
             return result;
         }
     }
 
-    private async Task<(StepExecution Execution, IReadOnlyDictionary<string, string> Outputs, int Attempts)> ExecuteWithRetriesAsync(
-        RunState state,
-        StepSpec step,
-        IComponent? component,
-        IReadOnlyDictionary<string, string> parameters,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> inputs,
-        string stepDir,
-        string logPath,
-        CancellationToken cancellationToken)
-    {
-        var maxAttempts = step.Retries.Count + 1;
-        var backoff = step.Retries.Backoff;
-        for (var attempt = 1; ; attempt++)
-        {
-            var attemptDir = Path.Combine(stepDir, string.Create(CultureInfo.InvariantCulture, $"attempt-{attempt}"));
-            var outDir = Path.Combine(attemptDir, "out");
-            Directory.CreateDirectory(outDir);
-            var outputNames = component?.Descriptor.Outputs.Select(o => o.Name) ?? step.Outputs;
-            var outputs = outputNames.ToDictionary(n => n, n => Path.Combine(outDir, n), StringComparer.Ordinal);
-            var command = step.Run is null
-                ? null
-                : RenderCommand(state, step, n => string.Join(' ', inputs.TryGetValue(n, out var ps) ? ps.Select(Quote) : []), n => Quote(outputs[n]));
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (step.Timeout is { } limit)
-            {
-                timeout.CancelAfter(limit);
-            }
-
-            await using var log = new StreamWriter(logPath, append: true, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
-            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"--- attempt {attempt}/{maxAttempts} of step '{step.Name}' ({step.Uses ?? "run"}) at {_time.GetUtcNow():O}"));
-            try
-            {
-                var invocation = new StepInvocation
-                {
-                    RunId = state.RunId,
-                    Step = step,
-                    Component = component,
-                    Command = command,
-                    Parameters = parameters,
-                    Inputs = inputs,
-                    Outputs = outputs,
-                    WorkDirectory = attemptDir,
-                    Log = log,
-                };
-                var execution = await _executor.ExecuteAsync(invocation, timeout.Token);
-                return (execution, outputs, attempt);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsRetryable(ex))
-            {
-                var failure = ex is OperationCanceledException
-                    ? new StepFailedException($"timed out after {Describe(step.Timeout!.Value)}")
-                    : ex;
-                await log.WriteLineAsync($"--- attempt {attempt.ToString(CultureInfo.InvariantCulture)} failed: {OneLine(failure)}");
-                if (attempt >= maxAttempts)
-                {
-                    throw new AttemptsExhaustedException(attempt, failure);
-                }
-
-                state.Options.Events?.Report(new RunEvent(RunEventKind.StepRetrying, state.RunId, step.Name,
-                    string.Create(CultureInfo.InvariantCulture, $"attempt {attempt} failed ({OneLine(failure)}); retrying in {Describe(backoff)}"),
-                    state.Clock.Elapsed));
-                await Task.Delay(backoff, _time, cancellationToken);
-                backoff *= 2;
-            }
-        }
-    }
-
-    private static bool IsRetryable(Exception ex) => ex is not (ExpressionException or ArgumentException);
-
-    private ExprValue Resolve(RunState state, ExprRef r) => r.Scope switch
-    {
-        "params" => state.Params.TryGetValue(r.Name, out var p) ? ExprValue.FromText(p) : ExprValue.Null,
-        "steps" when state.Results.TryGetValue(r.Step!, out var s) =>
-            s.Values.TryGetValue(r.Name, out var v) ? new ExprValue(v)
-            : s.Labels.TryGetValue(r.Name, out var l) ? new ExprValue(l)
-            : s.Outputs.TryGetValue(r.Name, out var d) ? new ExprValue(d)
-            : ExprValue.Null,
-        _ => ExprValue.Null,
-    };
-
-    private SortedDictionary<string, string> ResolveWith(RunState state, StepSpec step, ComponentDescriptor? descriptor)
-    {
-        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var p in descriptor?.Parameters ?? [])
-        {
-            if (p.Default is not null)
-            {
-                result[p.Name] = p.Default;
-            }
-        }
-
-        foreach (var (key, value) in step.With)
-        {
-            result[key] = Render(state, value);
-        }
-
-        return result;
-    }
-
-    private string Render(RunState state, SpecValue value) => value switch
-    {
-        ScalarValue s => Template.Parse(s.Text).Evaluate(r => Resolve(state, r)).ToText(),
-        ListValue l => JsonSerializer.Serialize(l.Items.Select(i => Render(state, i))),
-        MapValue m => JsonSerializer.Serialize(m.Entries.ToDictionary(e => e.Key, e => Render(state, e.Value))),
-        _ => "",
-    };
-
-    /// <summary>
-    /// The command of a <c>run:</c> step with expressions resolved; <c>inputs.x</c> and <c>outputs.y</c>
-    /// become what <paramref name="input"/> and <paramref name="output"/> say (paths to run, digests and
-    /// names for the cache key).
-    /// </summary>
-    private string RenderCommand(RunState state, StepSpec step, Func<string, string> input, Func<string, string> output) =>
-        Template.Parse(step.Run!).Evaluate(r => r.Scope switch
-        {
-            "inputs" => new ExprValue(input(r.Name)),
-            "outputs" => new ExprValue(output(r.Name)),
-            _ => Resolve(state, r),
-        }).ToText();
-
-    private string CacheKey(
-        StepSpec step,
-        ComponentDescriptor? descriptor,
-        IReadOnlyDictionary<string, string> parameters,
-        IReadOnlyDictionary<string, IReadOnlyList<string>> inputs,
-        string? command,
-        string? external)
-    {
-        // Canonical JSON (sorted keys) of everything that determines the outputs.
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("component", descriptor?.Reference ?? "run");
-            if (command is not null)
-            {
-                w.WriteString("command", command);
-                w.WriteString("image", step.Image);
-                w.WriteStartArray("outputs");
-                foreach (var o in step.Outputs.Order(StringComparer.Ordinal))
-                {
-                    w.WriteStringValue(o);
-                }
-
-                w.WriteEndArray();
-            }
-
-            w.WriteStartObject("params");
-            foreach (var (k, v) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                w.WriteString(k, v);
-            }
-
-            w.WriteEndObject();
-            w.WriteStartObject("inputs");
-            foreach (var (k, ds) in inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                w.WriteStartArray(k);
-                foreach (var d in ds)
-                {
-                    w.WriteStringValue(d);
-                }
-
-                w.WriteEndArray();
-            }
-
-            w.WriteEndObject();
-            if (external is not null)
-            {
-                w.WriteString("external", external);
-            }
-
-            if (_executor.CacheIdentity(step) is { } identity)
-            {
-                w.WriteString("executor", identity);
-            }
-
-            w.WriteEndObject();
-        }
-
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
-    }
-
-    private static byte[] SerializeValues(ComponentResult result)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteStartObject("values");
-            foreach (var (k, v) in result.Values.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                w.WriteNumber(k, v);
-            }
-
-            w.WriteEndObject();
-            w.WriteStartObject("labels");
-            foreach (var (k, v) in result.Labels.OrderBy(p => p.Key, StringComparer.Ordinal))
-            {
-                w.WriteString(k, v);
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
-
-    private async Task<(IReadOnlyDictionary<string, double>, IReadOnlyDictionary<string, string>)> ReadValuesAsync(
-        IReadOnlyDictionary<string, string> outputs, CancellationToken cancellationToken)
-    {
-        var values = new Dictionary<string, double>(StringComparer.Ordinal);
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (outputs.TryGetValue(ValuesOutput, out var digest))
-        {
-            var bytes = await File.ReadAllBytesAsync(_workspace.Artifacts.PathOf(digest), cancellationToken);
-            using var doc = JsonDocument.Parse(bytes);
-            foreach (var p in doc.RootElement.GetProperty("values").EnumerateObject())
-            {
-                values[p.Name] = p.Value.GetDouble();
-            }
-
-            foreach (var p in doc.RootElement.GetProperty("labels").EnumerateObject())
-            {
-                labels[p.Name] = p.Value.GetString()!;
-            }
-        }
-
-        return (values, labels);
-    }
-
-    private async Task RecordAsync(
-        RunState state,
-        StepSpec step,
-        StepResult result,
-        IReadOnlyDictionary<string, string>? parameters,
-        IReadOnlyDictionary<string, IReadOnlyList<string>>? inputs,
-        CancellationToken cancellationToken,
-        DateTimeOffset? started = null,
-        int? exitCode = null)
-    {
-        await _workspace.Metadata.UpsertStepAsync(new StepRecord
-        {
-            RunId = state.RunId,
-            Step = step.Name,
-            Component = ComponentLabel(step),
-            Status = result.Status,
-            StartedAt = started,
-            FinishedAt = started is null ? null : _time.GetUtcNow(),
-            Attempts = result.Attempts,
-            Cached = result.Cached,
-            ExitCode = exitCode,
-            CacheKey = result.CacheKey,
-            ParamsJson = parameters is null ? "{}" : JsonSerializer.Serialize(parameters),
-            Error = result.Error,
-        }, cancellationToken);
-
-        if (inputs is not null)
-        {
-            var flatInputs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, digests) in inputs)
-            {
-                for (var i = 0; i < digests.Count; i++)
-                {
-                    flatInputs[digests.Count == 1 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}[{i}]")] = digests[i];
-                }
-            }
-
-            await _workspace.Metadata.RecordStepIoAsync(state.RunId, step.Name, flatInputs, result.Outputs, cancellationToken);
-        }
-
-        var finite = result.Values.Where(v => double.IsFinite(v.Value)).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
-        if (finite.Count > 0)
-        {
-            await _workspace.Metadata.RecordMetricsAsync(state.RunId, step.Name, finite, cancellationToken);
-        }
-    }
-
-    /// <summary>Single-quotes a path for /bin/sh (paths of the store never contain quotes, but work folders might).</summary>
-    private static string Quote(string path) => OperatingSystem.IsWindows() ? "\"" + path + "\"" : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    private static string ComponentLabel(StepSpec step) => step.Uses ?? (step.Image is null ? "run" : "run@" + step.Image);
-
-    private static string OneLine(Exception ex) => ex.Message.ReplaceLineEndings(" ").Trim();
-
-    private static string Describe(TimeSpan t) =>
-        t.TotalSeconds >= 1 ? t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s" : t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + "ms";
-
-    private sealed class AttemptsExhaustedException(int attempts, Exception inner) : Exception(inner.Message, inner)
-    {
-        public int Attempts { get; } = attempts;
-    }
-
-    private sealed class RunState(
-        PipelineSpec spec, PipelineGraph graph, IReadOnlyDictionary<string, string> parameters, string runId, string runDirectory, RunOptions options, Stopwatch clock)
-    {
-        public PipelineSpec Spec { get; } = spec;
-
-        public PipelineGraph Graph { get; } = graph;
-
-        public IReadOnlyDictionary<string, string> Params { get; } = parameters;
-
-        public string RunId { get; } = runId;
-
-        public string RunDirectory { get; } = runDirectory;
-
-        public RunOptions Options { get; } = options;
-
-        public Stopwatch Clock { get; } = clock;
-
-        public System.Collections.Concurrent.ConcurrentDictionary<string, StepResult> Results { get; } = new(StringComparer.Ordinal);
-    }
+    /// <summary>The project the steps work in: given, else the folder that holds the store.</summary>
+    private string ProjectDirectoryOf(RunOptions options) =>
+        Path.GetFullPath(options.ProjectDirectory ?? Path.GetDirectoryName(_workspace.Root) ?? _workspace.Root);
 }

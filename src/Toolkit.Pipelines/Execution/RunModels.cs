@@ -19,6 +19,12 @@ public sealed record RunOptions
     public string? GitCommit { get; init; }
 
     public string? GitBranch { get; init; }
+
+    /// <summary>
+    /// The project folder: the working folder of steps, and what relative paths in parameters and
+    /// commands are relative to. Null: the folder that holds the store.
+    /// </summary>
+    public string? ProjectDirectory { get; init; }
 }
 
 public enum RunEventKind
@@ -79,6 +85,9 @@ public sealed record RunResult
     public required TimeSpan Duration { get; init; }
 
     public required string RunDirectory { get; init; }
+
+    /// <summary>The pipeline's params as the run resolved them (defaults with overrides applied).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
     public string? Error { get; init; }
 }

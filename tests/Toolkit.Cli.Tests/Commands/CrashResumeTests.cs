@@ -9,7 +9,6 @@ namespace Toolkit.Cli.Tests.Commands;
 /// A real mlops process killed with SIGKILL in the middle of a run: the store stays consistent and
 /// the next run resumes from the steps that completed.
 /// </summary>
-[Collection("working directory")]
 public sealed partial class CrashResumeTests : IDisposable
 {
     private readonly TempFolder _temp = new();

@@ -36,7 +36,7 @@ public sealed class DockerExecutorIntegrationTests(DockerFixture fixture)
         docker.Result.Values.Should().BeEquivalentTo(local.Result.Values);
         docker.Result.Values["test_rows"].Should().Be(90, "30% of 300 rows");
         log.ToString().Should().Contain("split 300 rows");
-        executor.CacheIdentity(Step("any", image: null)).Should().Be("docker-image:" + image.ImageId);
+        (await executor.CacheIdentityAsync(Step("any", image: null), CancellationToken.None)).Should().Be("docker-image:" + image.ImageId);
     }
 
     [DockerFact]
@@ -59,6 +59,7 @@ public sealed class DockerExecutorIntegrationTests(DockerFixture fixture)
             Inputs = new Dictionary<string, IReadOnlyList<string>> { ["numbers"] = [input] },
             Outputs = new Dictionary<string, string> { ["count"] = output },
             WorkDirectory = Directory.CreateDirectory(Path.Combine(work.Path, "work")).FullName,
+            ProjectDirectory = work.Path,
             Log = log,
         };
 
@@ -133,6 +134,7 @@ public sealed class DockerExecutorIntegrationTests(DockerFixture fixture)
         Inputs = new Dictionary<string, IReadOnlyList<string>>(),
         Outputs = new Dictionary<string, string>(),
         WorkDirectory = Directory.CreateDirectory(Path.Combine(work.Path, "work-" + Guid.NewGuid().ToString("N")[..6])).FullName,
+        ProjectDirectory = work.Path,
         Log = new StringWriter(),
     };
 
@@ -152,6 +154,7 @@ public sealed class DockerExecutorIntegrationTests(DockerFixture fixture)
             Inputs = inputs.GroupBy(i => i.Name).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(i => i.Path).ToList()),
             Outputs = outputs,
             WorkDirectory = Directory.CreateDirectory(Path.Combine(work.Path, "work-" + name)).FullName,
+            ProjectDirectory = work.Path,
             Log = log ?? TextWriter.Null,
         };
 

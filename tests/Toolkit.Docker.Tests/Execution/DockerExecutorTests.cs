@@ -21,6 +21,7 @@ public sealed class DockerExecutorTests
             Inputs = new Dictionary<string, IReadOnlyList<string>> { ["dataset"] = ["/data/a.csv"] },
             Outputs = new Dictionary<string, string> { ["train"] = "/runs/1/train.csv", ["test"] = "/runs/1/test.csv" },
             WorkDirectory = "/runs/1/work",
+            ProjectDirectory = "/runs/1/project",
             Log = TextWriter.Null,
         };
 
