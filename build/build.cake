@@ -7,6 +7,19 @@ var target = Argument("target", "Default");
 
 Setup<BuildData>(ctx => BuildData.From(ctx));
 
+// A failed main job ends by saying where its outputs are too (the Outputs task does it on success):
+// the test results and gate report are what one reads next.
+Teardown<BuildData>((ctx, data) =>
+{
+    if (target == "Default" && !ctx.Successful)
+    {
+        foreach (var line in OutputLines(data))
+        {
+            System.Console.WriteLine(line);
+        }
+    }
+});
+
 Task("Clean")
     .Description("Deletes build outputs and artifacts/.")
     .Does<BuildData>((ctx, data) =>

@@ -29,6 +29,20 @@ public sealed class TestTargetsIntegrationTests : IDisposable
     }
 
     [Fact]
+    public async Task Default_FailsBeforeTheEnd_StillSaysWhereTheOutputsAre()
+    {
+        // This copy has no workflow check (.ci/), no pipelines and no mlops: the main job must fail.
+        var result = await _copy.BashAsync("--target=Default");
+
+        result.ExitCode.Should().NotBe(0, result.All);
+        var lines = result.Output.Split('\n').Select(l => l.TrimEnd()).ToList();
+        var outputs = lines.IndexOf("Outputs:");
+        outputs.Should().BeGreaterThanOrEqualTo(0, result.All);
+        lines.Skip(outputs + 1).Take(3).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0])
+            .Should().Equal("artifacts/gate/", "artifacts/test-results/", ".toolkit/");
+    }
+
+    [Fact]
     public async Task TestIntegration_NoTestMatchesTheFilter_FailsSayingWhichFilter()
     {
         var result = await _copy.BashAsync("--target=Test.Integration");
