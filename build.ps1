@@ -11,6 +11,14 @@ $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
 
+foreach ($arg in $args) {
+    # Cake owns --version (a flag without a value) and would fail with "Flags cannot be assigned a value".
+    if ("$arg" -like '--version=*') {
+        [Console]::Error.WriteLine("build.ps1: '$arg': --version is Cake's own flag; the model version is --model-version=$("$arg".Substring(10))")
+        exit 2
+    }
+}
+
 dotnet tool restore | Out-Null
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 

@@ -7,6 +7,19 @@ var target = Argument("target", "Default");
 
 Setup<BuildData>(ctx => BuildData.From(ctx));
 
+// A failed main job ends by saying where its outputs are too (the Outputs task does it on success):
+// the test results and gate report are what one reads next.
+Teardown<BuildData>((ctx, data) =>
+{
+    if (target == "Default" && !ctx.Successful)
+    {
+        foreach (var line in OutputLines(data))
+        {
+            System.Console.WriteLine(line);
+        }
+    }
+});
+
 Task("Clean")
     .Description("Deletes build outputs and artifacts/.")
     .Does<BuildData>((ctx, data) =>
@@ -17,11 +30,13 @@ Task("Clean")
 
 Task("Restore")
     .Description("Restores NuGet packages and the .NET tools.")
+    .WithCriteria<BuildData>((ctx, data) => !data.PrebuiltMlops, "--mlops=PATH given: using that prebuilt mlops")
     .Does<BuildData>((ctx, data) => DotNetRestore(data.Solution.FullPath));
 
 Task("Build")
-    .Description("Builds the solution (warnings are errors).")
+    .Description("Builds the solution (warnings are errors); skipped with --mlops=PATH (a prebuilt mlops.dll).")
     .IsDependentOn("Restore")
+    .WithCriteria<BuildData>((ctx, data) => !data.PrebuiltMlops, "--mlops=PATH given: using that prebuilt mlops")
     .Does<BuildData>((ctx, data) => DotNetBuild(data.Solution.FullPath, new DotNetBuildSettings
     {
         Configuration = data.Configuration,
@@ -51,14 +66,24 @@ Task("Test.Unit")
 Task("Publish")
     .Description("Publishes mlops ReadyToRun-compiled for this machine's runtime to artifacts/publish/mlops (faster start for short-lived steps).")
     .IsDependentOn("Restore")
-    .Does<BuildData>((ctx, data) => DotNetPublish("src/Toolkit.Cli", new DotNetPublishSettings
+    .Does<BuildData>((ctx, data) =>
     {
-        Configuration = data.Configuration,
-        SelfContained = false,
-        ArgumentCustomization = args => args.Append("--use-current-runtime"),
-        OutputDirectory = data.Artifacts.Combine("publish/mlops"),
-        MSBuildSettings = new DotNetMSBuildSettings().WithProperty("PublishReadyToRun", "true").WithProperty("UseAppHost", "false"),
-    }));
+        // The one publish recipe (Images ships this folder): start empty, so a removed dependency
+        // does not linger in the image.
+        var output = data.Artifacts.Combine("publish/mlops");
+        CleanDirectory(output);
+        DotNetPublish("src/Toolkit.Cli", new DotNetPublishSettings
+        {
+            Configuration = data.Configuration,
+            SelfContained = false,
+            ArgumentCustomization = args => args.Append("--use-current-runtime"),
+            OutputDirectory = output,
+            MSBuildSettings = new DotNetMSBuildSettings()
+                .WithProperty("PublishReadyToRun", "true")
+                .WithProperty("UseAppHost", "false")
+                .WithProperty("SatelliteResourceLanguages", "en"),
+        });
+    });
 
 Task("Test.Integration")
     .Description("Tests against real services: dockerd, a registry on 127.0.0.1 (TOOLKIT_REQUIRE_DOCKER=1 turns 'no daemon' from skipped into failed).")
@@ -70,9 +95,10 @@ Task("Images.Base")
     .Does<BuildData>((ctx, data) => Run(data, "bash", "docker/base/make-base.sh"));
 
 Task("Images")
-    .Description("Builds the components image (mlops image build); tags from the commit and content, OCI labels.")
+    .Description("Builds the components image (mlops image build --no-publish) from what Publish made; tags from the commit and content, OCI labels.")
     .IsDependentOn("Build")
-    .Does<BuildData>((ctx, data) => Mlops(data, "image build"));
+    .IsDependentOn("Publish")
+    .Does<BuildData>((ctx, data) => Mlops(data, "image build --no-publish"));
 
 Task("Images.Push")
     .Description("Pushes the components image to --registry (default 127.0.0.1:5000).")
@@ -80,12 +106,13 @@ Task("Images.Push")
     .Does<BuildData>((ctx, data) => Mlops(data, $"image push {ctx.Argument("registry", "127.0.0.1:5000")}"));
 
 Task("Pipeline")
-    .Description("Runs a reference pipeline end to end with mlops (--pipeline=diabetes|housing, --no-cache).")
+    .Description("Runs a reference pipeline end to end with mlops (--pipeline=diabetes|housing, --no-cache, --param=name=value repeatable).")
     .IsDependentOn("Build")
-    .WithCriteria<BuildData>((ctx, data) => data.Version == 0 && data.RunId is null, "a --version or --run was given: nothing to train")
+    .WithCriteria<BuildData>((ctx, data) => data.ModelVersion == 0 && data.RunId is null, "a --model-version or --run was given: nothing to train")
     .Does<BuildData>((ctx, data) =>
     {
-        var run = MlopsJson(data, $"pipeline run pipelines/{data.Pipeline}.yaml --json{(data.NoCache ? " --no-cache" : "")}");
+        var parameters = string.Concat(data.PipelineParams.Select(p => $" --param \"{p}\""));
+        var run = MlopsJson(data, $"pipeline run pipelines/{data.Pipeline}.yaml --json{(data.NoCache ? " --no-cache" : "")}{parameters}");
         data.RunId = run.GetProperty("run_id").GetString();
         string line = $"pipeline {data.Pipeline}: run {data.RunId} {run.GetProperty("status").GetString()}";
         Information(line);
@@ -94,27 +121,27 @@ Task("Pipeline")
 Task("Gate")
     .Description("Checks the pipeline run's model against models/<model>/model.yaml; fails (exit 3) when a gate fails. Report in artifacts/gate/.")
     .IsDependentOn("Pipeline")
-    .WithCriteria<BuildData>((ctx, data) => data.Version == 0, "promoting a registered --version: its gates ran when it was registered")
+    .WithCriteria<BuildData>((ctx, data) => data.ModelVersion == 0, "promoting a registered --model-version: its gates ran when it was registered")
     .Does<BuildData>((ctx, data) => Mlops(data, $"gate check --model {data.Model} --run {data.RunId} --markdown artifacts/gate/{data.Model}.md"));
 
 Task("Register")
     .Description("Registers the pipeline run's model as a version (idempotent), with lineage and the gate report.")
     .IsDependentOn("Gate")
-    .WithCriteria<BuildData>((ctx, data) => data.Version == 0, "a --version was given: already registered")
+    .WithCriteria<BuildData>((ctx, data) => data.ModelVersion == 0, "a --model-version was given: already registered")
     .Does<BuildData>((ctx, data) =>
     {
         var registered = MlopsJson(data, $"model register --model {data.Model} --run {data.RunId} --card artifacts/gate/{data.Model}-card.md --json");
-        data.Version = registered.GetProperty("version").GetInt32();
-        string line = $"registered {data.Model} v{data.Version} {registered.GetProperty("digest").GetString()}";
+        data.ModelVersion = registered.GetProperty("version").GetInt32();
+        string line = $"registered {data.Model} v{data.ModelVersion} {registered.GetProperty("digest").GetString()}";
         Information(line);
         if (ctx.EnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } outputs)
         {
-            System.IO.File.AppendAllText(outputs, $"version={data.Version}\n"); // for the release workflow's next jobs
+            System.IO.File.AppendAllText(outputs, $"version={data.ModelVersion}\n"); // for the release workflow's next jobs
         }
     });
 
 Task("Promote")
-    .Description("Promotes a version to a stage (--stage=dev|preprod|prod, --version=N; approver from --approver or GITHUB_ACTOR).")
+    .Description("Promotes a version to a stage (--stage=dev|preprod|prod, --model-version=N, else the version Register made; approver from --approver or GITHUB_ACTOR, --reason).")
     .IsDependentOn("Register")
     .WithCriteria<BuildData>(
         (ctx, data) => data.Stage == "dev" || !data.InGitHubActions || data.HasMlflow,
@@ -122,14 +149,25 @@ Task("Promote")
     .Does<BuildData>((ctx, data) =>
     {
         var approver = data.Approver is null ? "" : $" --approved-by {data.Approver}";
-        Mlops(data, $"model promote {data.Model} --version {data.Version} --to {data.Stage}{approver} --reason \"{data.Reason}\"");
+        Mlops(data, $"model promote {data.Model} --version {data.ModelVersion} --to {data.Stage}{approver} --reason \"{data.Reason}\"");
         Mlops(data, "model list");
     });
 
+Task("Outputs")
+    .Description("Says where the build's outputs are (the main job ends with it).")
+    .Does<BuildData>((ctx, data) =>
+    {
+        foreach (var line in OutputLines(data))
+        {
+            System.Console.WriteLine(line);
+        }
+    });
+
 Task("Default")
-    .Description("The main job: build, unit tests, the reference pipeline, its gates, registration, promotion to dev.")
+    .Description("The main job: build, unit tests, the reference pipeline, its gates, registration, promotion to dev; then where the outputs are.")
     .IsDependentOn("Test")
-    .IsDependentOn("Promote");
+    .IsDependentOn("Promote")
+    .IsDependentOn("Outputs");
 
 Task("Tasks")
     .Description("Lists every task with its description.")

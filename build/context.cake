@@ -9,6 +9,7 @@ public sealed class BuildData
     public bool HasNode { get; init; }
     public string Pipeline { get; init; }
     public bool NoCache { get; init; }
+    public IReadOnlyList<string> PipelineParams { get; init; }
     public string Model { get; init; }
     public string Stage { get; init; }
     public string Approver { get; init; }
@@ -16,9 +17,14 @@ public sealed class BuildData
     public bool InGitHubActions { get; init; }
     public bool HasMlflow { get; init; }
 
+    // The mlops.dll every mlops task runs: the one Build makes, or a prebuilt one (--mlops=PATH, Build skipped).
+    public FilePath MlopsDll { get; init; }
+    public bool PrebuiltMlops { get; init; }
+
     // Filled as tasks run: the pipeline run and the registered version they pass along.
+    // --model-version, not --version: Cake owns --version (a flag that takes no value).
     public string RunId { get; set; }
-    public int Version { get; set; }
+    public int ModelVersion { get; set; }
     public ICakeContext Context { get; init; }
 
     public static BuildData From(ISetupContext ctx)
@@ -26,9 +32,11 @@ public sealed class BuildData
         // Cake starts in build/; every path and process below is relative to the repository root.
         ctx.Environment.WorkingDirectory = ctx.MakeAbsolute(ctx.Directory(".."));
         var artifacts = ctx.MakeAbsolute(ctx.Directory("artifacts"));
+        var configuration = ctx.Argument("configuration", "Release");
+        var prebuilt = ctx.Argument<string>("mlops", null);
         return new BuildData
         {
-            Configuration = ctx.Argument("configuration", "Release"),
+            Configuration = configuration,
             Solution = ctx.MakeAbsolute(ctx.File("Toolkit.sln")),
             Artifacts = artifacts,
             TestResults = artifacts.Combine("test-results"),
@@ -36,6 +44,7 @@ public sealed class BuildData
             HasNode = ctx.Tools.Resolve("node") is not null && ctx.Tools.Resolve("npm") is not null,
             Pipeline = ctx.Argument("pipeline", "diabetes"),
             NoCache = ctx.HasArgument("no-cache"),
+            PipelineParams = ctx.HasArgument("param") ? ctx.Arguments<string>("param").ToList() : new List<string>(),
             Model = ctx.Argument("model", ctx.Argument("pipeline", "diabetes")),
             Stage = ctx.Argument("stage", "dev"),
             Approver = ctx.Argument<string>("approver", null) ?? (ctx.EnvironmentVariable("GITHUB_ACTOR") is { Length: > 0 } actor ? actor : null),
@@ -43,7 +52,9 @@ public sealed class BuildData
             RunId = ctx.Argument<string>("run", null),
             InGitHubActions = ctx.EnvironmentVariable("GITHUB_ACTIONS") == "true",
             HasMlflow = ctx.EnvironmentVariable("MLFLOW_TRACKING_URI") is { Length: > 0 },
-            Version = ctx.Argument("version", 0),
+            ModelVersion = ctx.Argument("model-version", 0),
+            MlopsDll = ctx.MakeAbsolute(ctx.File(prebuilt ?? $"src/Toolkit.Cli/bin/{configuration}/net10.0/mlops.dll")),
+            PrebuiltMlops = prebuilt is not null,
             Context = ctx,
         };
     }
@@ -72,11 +83,11 @@ public static void Run(BuildData data, string tool, string arguments)
     }
 }
 
-// Runs the mlops command built by the Build task (the same binary users and CI run).
+// Runs the mlops command built by the Build task, or --mlops=PATH (the same binary users and CI run).
 public static void Mlops(BuildData data, string arguments)
 {
-    var dll = data.Context.MakeAbsolute(data.Context.File($"src/Toolkit.Cli/bin/{data.Configuration}/net10.0/mlops.dll"));
-    var exit = data.Context.StartProcess("dotnet", new ProcessSettings { Arguments = $"\"{dll.FullPath}\" {arguments}" });
+    RequireMlops(data);
+    var exit = data.Context.StartProcess("dotnet", new ProcessSettings { Arguments = $"\"{data.MlopsDll.FullPath}\" {arguments}" });
     if (exit != 0)
     {
         throw new CakeException($"'mlops {arguments}' exited with code {exit}.");
@@ -86,10 +97,10 @@ public static void Mlops(BuildData data, string arguments)
 // Runs mlops with --json and returns the parsed object (stdout captured, stderr passed through).
 public static System.Text.Json.JsonElement MlopsJson(BuildData data, string arguments)
 {
-    var dll = data.Context.MakeAbsolute(data.Context.File($"src/Toolkit.Cli/bin/{data.Configuration}/net10.0/mlops.dll"));
+    RequireMlops(data);
     var exit = data.Context.StartProcess("dotnet", new ProcessSettings
     {
-        Arguments = $"\"{dll.FullPath}\" {arguments}",
+        Arguments = $"\"{data.MlopsDll.FullPath}\" {arguments}",
         RedirectStandardOutput = true,
     }, out var lines);
     var text = string.Join("\n", lines);
@@ -99,4 +110,30 @@ public static System.Text.Json.JsonElement MlopsJson(BuildData data, string argu
     }
 
     return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+}
+
+public static void RequireMlops(BuildData data)
+{
+    if (!data.Context.FileExists(data.MlopsDll))
+    {
+        throw new CakeException(data.PrebuiltMlops
+            ? $"--mlops: {data.MlopsDll.FullPath} does not exist."
+            : $"{data.MlopsDll.FullPath} does not exist: run the Build target (or pass --mlops=PATH to a built mlops.dll).");
+    }
+}
+
+// Where the main job's outputs are, one line each (printed last by Default, or --target=Outputs).
+public static IEnumerable<string> OutputLines(BuildData data)
+{
+    var ctx = data.Context;
+    string Where(string relative, string what)
+    {
+        var present = ctx.DirectoryExists(relative) ? "" : "  (not made yet)";
+        return $"  {relative + "/",-24} {what}{present}";
+    }
+
+    yield return "Outputs:";
+    yield return Where("artifacts/gate", $"gate report and model card ({data.Model}.md, {data.Model}-card.md)");
+    yield return Where("artifacts/test-results", "TRX and coverage per test run (all/, unit/, integration/)");
+    yield return Where(".toolkit", "the store (toolkit.yaml `store:`): artifacts, runs, metadata.db, the embedded registry");
 }

@@ -1,5 +1,8 @@
 // Runs dotnet test with TRX results and coverage, then prints one line of totals across projects
-// ("Tests: N passed, N failed, N skipped") that CI logs and humans both read. A null filter runs all.
+// ("Tests: N passed, N failed, N skipped") that CI logs and humans both read, after one line per
+// skipped test with its reason. A null filter runs all. The counting is in TestTotals.cs (unit-tested).
+#load "TestTotals.cs"
+
 public static void RunTests(ICakeContext ctx, BuildData data, string filter, string kind)
 {
     var results = data.TestResults.Combine(kind);
@@ -23,24 +26,22 @@ public static void RunTests(ICakeContext ctx, BuildData data, string filter, str
         failure = ex;
     }
 
-    long passed = 0, failed = 0, skipped = 0;
-    foreach (var trx in ctx.GetFiles(results.FullPath + "/**/*.trx"))
+    var totals = TestTotals.Read(ctx.GetFiles(results.FullPath + "/**/*.trx").Select(f => f.FullPath));
+
+    // Plain console output: CI reads these lines, so no colour codes around them.
+    foreach (var skipped in totals.SkippedTests)
     {
-        var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
-        passed += (long)counters.Attribute("passed");
-        failed += (long)counters.Attribute("failed");
-        skipped += (long)counters.Attribute("notExecuted");
+        System.Console.WriteLine($"skipped: {skipped.Name}: {skipped.Reason}");
     }
 
-    // Plain console output: CI reads this line, so no colour codes around it.
-    System.Console.WriteLine($"Tests: {passed} passed, {failed} failed, {skipped} skipped");
+    System.Console.WriteLine(totals.Line);
     if (failure is not null)
     {
         throw failure;
     }
 
-    if (passed == 0)
+    if (totals.NothingRanReason(filter) is string reason)
     {
-        throw new CakeException("No test ran.");
+        throw new CakeException(reason);
     }
 }
