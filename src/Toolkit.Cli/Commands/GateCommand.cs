@@ -27,7 +27,7 @@ internal static class GateCommand
             var name = parse.GetValue(model)!;
 
             // Paths on the command line are the user's, relative to the command's folder.
-            string? PathOf(Option<string> option) => parse.GetValue(option) is { } given ? context.PathOf(given) : null;
+            string? PathOf(Option<string?> option) => parse.GetValue(option) is { } given ? context.PathOf(given) : null;
             var policyPath = RegistryAccess.PolicyPath(settings, name);
             GateCheckRequest request;
             if (parse.GetValue(run) is { } runId)

@@ -261,11 +261,9 @@ public sealed class PipelineCommandsTests : IDisposable
 }
 
 /// <summary>A failed run: the summary on stdout, and its reason as one error line on stderr.</summary>
-[Collection("working directory")]
 public sealed class FailedRunTests : IDisposable
 {
     private readonly TempFolder _temp = new();
-    private readonly string _previous = Environment.CurrentDirectory;
 
     public FailedRunTests()
     {
@@ -278,19 +276,14 @@ public sealed class FailedRunTests : IDisposable
               - name: broken
                 run: sh -c 'echo about to fail; exit 7'
             """);
-        Environment.CurrentDirectory = _temp.Path;
     }
 
-    public void Dispose()
-    {
-        Environment.CurrentDirectory = _previous;
-        _temp.Dispose();
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Run_StepFails_OneErrorLineOnStderr_ExitsOne()
     {
-        var result = await CliRunner.RunAsync("pipeline", "run", _temp.File("fails.yaml"));
+        var result = await CliRunner.RunInAsync(_temp.Path, "pipeline", "run", "fails.yaml");
 
         result.ExitCode.Should().Be(ExitCodes.Failure);
         // Progress goes to stderr as it happens; the failure itself is one error line, the last.

@@ -8,11 +8,9 @@ namespace Toolkit.Cli.Tests.Commands;
 /// Gates, registration and staged promotion through the command line, on a real project folder
 /// (reference pipelines and policies copied in) with the embedded registry.
 /// </summary>
-[Collection("working directory")]
 public sealed class RegistryCommandsTests : IDisposable
 {
     private readonly TempFolder _temp = new();
-    private readonly string _previous = Environment.CurrentDirectory;
 
     public RegistryCommandsTests()
     {
@@ -27,12 +25,10 @@ public sealed class RegistryCommandsTests : IDisposable
         }
 
         File.WriteAllText(_temp.File("toolkit.yaml"), "store: .toolkit\n");
-        Environment.CurrentDirectory = _temp.Path;
     }
 
     public void Dispose()
     {
-        Environment.CurrentDirectory = _previous;
         foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories))
         {
             File.SetAttributes(file, FileAttributes.Normal);
@@ -40,6 +36,9 @@ public sealed class RegistryCommandsTests : IDisposable
 
         _temp.Dispose();
     }
+
+    // Each test runs mlops in its own project folder, never by changing the process's: tests run in parallel.
+    private Task<CliResult> Mlops(params string[] args) => CliRunner.RunInAsync(_temp.Path, args);
 
     private static string RepositoryRoot()
     {
@@ -54,7 +53,7 @@ public sealed class RegistryCommandsTests : IDisposable
         throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
     }
 
-    private static async Task<string> RunPipelineAsync(string pipeline, params string[] parameters)
+    private async Task<string> RunPipelineAsync(string pipeline, params string[] parameters)
     {
         var args = new List<string> { "pipeline", "run", $"pipelines/{pipeline}.yaml", "--json" };
         foreach (var p in parameters)
@@ -63,15 +62,15 @@ public sealed class RegistryCommandsTests : IDisposable
             args.Add(p);
         }
 
-        var result = await CliRunner.RunAsync([.. args]);
+        var result = await Mlops([.. args]);
         result.ExitCode.Should().Be(0, result.Error);
         using var json = JsonDocument.Parse(result.Output);
         return json.RootElement.GetProperty("run_id").GetString()!;
     }
 
-    private static async Task<JsonDocument> JsonAsync(params string[] args)
+    private async Task<JsonDocument> JsonAsync(params string[] args)
     {
-        var result = await CliRunner.RunAsync(args);
+        var result = await Mlops(args);
         result.ExitCode.Should().Be(0, result.Error);
         return JsonDocument.Parse(result.Output);
     }
@@ -89,7 +88,7 @@ public sealed class RegistryCommandsTests : IDisposable
         var data = _temp.File("housing.csv");
         if (!File.Exists(data))
         {
-            (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "300", "--out", data)).ExitCode.Should().Be(0);
+            (await Mlops("data", "synth", "--generator", "housing", "--rows", "300", "--out", data)).ExitCode.Should().Be(0);
         }
 
         return data;
@@ -98,7 +97,7 @@ public sealed class RegistryCommandsTests : IDisposable
     private async Task<string> ModelAsync(string file)
     {
         var path = _temp.File(file);
-        (await CliRunner.RunAsync("train", "--data", await CsvAsync(), "--label", "price", "--algorithm", "ridge", "--out", path)).ExitCode.Should().Be(0);
+        (await Mlops("train", "--data", await CsvAsync(), "--label", "price", "--algorithm", "ridge", "--out", path)).ExitCode.Should().Be(0);
         return path;
     }
 
@@ -107,7 +106,7 @@ public sealed class RegistryCommandsTests : IDisposable
     {
         var run1 = await RunPipelineAsync("housing", "rows=1500");
 
-        var gate = await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run1, "--json", "--markdown", "gate.md");
+        var gate = await Mlops("gate", "check", "--model", "housing", "--run", run1, "--json", "--markdown", "gate.md");
         gate.ExitCode.Should().Be(0, gate.Output + gate.Error);
         using (var gateJson = JsonDocument.Parse(gate.Output))
         {
@@ -128,25 +127,25 @@ public sealed class RegistryCommandsTests : IDisposable
         }
 
         // Refusals: skipping a stage, a missing approval.
-        var skip = await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "prod", "--approved-by", "alice");
+        var skip = await Mlops("model", "promote", "housing", "--version", "1", "--to", "prod", "--approved-by", "alice");
         skip.ExitCode.Should().Be(2);
         skip.Error.Should().Contain("does not hold preprod");
-        (await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "dev", "--actor", "ci", "--reason", "gate passed on main")).ExitCode.Should().Be(0);
-        var unapproved = await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "preprod", "--actor", "ci");
+        (await Mlops("model", "promote", "housing", "--version", "1", "--to", "dev", "--actor", "ci", "--reason", "gate passed on main")).ExitCode.Should().Be(0);
+        var unapproved = await Mlops("model", "promote", "housing", "--version", "1", "--to", "preprod", "--actor", "ci");
         unapproved.ExitCode.Should().Be(2);
         unapproved.Error.Should().Contain("needs 1 approval");
-        var unknown = await CliRunner.RunAsync("model", "promote", "housing", "--version", "7", "--to", "dev");
+        var unknown = await Mlops("model", "promote", "housing", "--version", "7", "--to", "dev");
         unknown.ExitCode.Should().Be(2);
         unknown.Error.Should().Contain("has no version 7");
 
-        (await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "preprod", "--approved-by", "alice", "--actor", "ci")).ExitCode.Should().Be(0);
-        (await CliRunner.RunAsync("model", "promote", "housing", "--version", "1", "--to", "prod", "--approved-by", "bob", "--actor", "ci", "--reason", "first release")).ExitCode.Should().Be(0);
-        var noPrevious = await CliRunner.RunAsync("model", "rollback", "housing", "--stage", "prod");
+        (await Mlops("model", "promote", "housing", "--version", "1", "--to", "preprod", "--approved-by", "alice", "--actor", "ci")).ExitCode.Should().Be(0);
+        (await Mlops("model", "promote", "housing", "--version", "1", "--to", "prod", "--approved-by", "bob", "--actor", "ci", "--reason", "first release")).ExitCode.Should().Be(0);
+        var noPrevious = await Mlops("model", "rollback", "housing", "--stage", "prod");
         noPrevious.ExitCode.Should().Be(2);
 
         // A second version: the gate now compares against v1 in prod.
         var run2 = await RunPipelineAsync("housing", "rows=1600");
-        using (var gate2 = JsonDocument.Parse((await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run2, "--json")).Output))
+        using (var gate2 = JsonDocument.Parse((await Mlops("gate", "check", "--model", "housing", "--run", run2, "--json")).Output))
         {
             gate2.RootElement.GetProperty("champion").GetProperty("version").GetInt32().Should().Be(1);
             gate2.RootElement.GetProperty("checks").EnumerateArray()
@@ -165,11 +164,11 @@ public sealed class RegistryCommandsTests : IDisposable
                 args.AddRange(["--approved-by", approver]);
             }
 
-            var promoted = await CliRunner.RunAsync([.. args]);
+            var promoted = await Mlops([.. args]);
             promoted.ExitCode.Should().Be(0, promoted.Error);
         }
 
-        var rollback = await CliRunner.RunAsync("model", "rollback", "housing", "--stage", "prod", "--actor", "oncall", "--reason", "latency", "--json");
+        var rollback = await Mlops("model", "rollback", "housing", "--stage", "prod", "--actor", "oncall", "--reason", "latency", "--json");
         rollback.ExitCode.Should().Be(0, rollback.Error);
         using (var back = JsonDocument.Parse(rollback.Output))
         {
@@ -188,7 +187,7 @@ public sealed class RegistryCommandsTests : IDisposable
         events[3].GetProperty("reason").GetString().Should().Be("first release");
         events[^1].GetProperty("actor").GetString().Should().Be("oncall");
 
-        var card = await CliRunner.RunAsync("model", "card", "housing", "--version", "1");
+        var card = await Mlops("model", "card", "housing", "--version", "1");
         card.ExitCode.Should().Be(0);
         card.Output.Should().Contain(digest!).And.Contain(run1);
     }
@@ -200,17 +199,17 @@ public sealed class RegistryCommandsTests : IDisposable
         File.WriteAllText(policy, File.ReadAllText(policy).Replace("\"r2 >= 0.80\"", "\"r2 >= 0.999\"", StringComparison.Ordinal));
         var run = await RunPipelineAsync("housing", "rows=1500");
 
-        var gate = await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run);
+        var gate = await Mlops("gate", "check", "--model", "housing", "--run", run);
 
         gate.ExitCode.Should().Be(3);
         gate.Output.Should().Contain("threshold:r2");
         gate.Error.Should().Contain("gate failed for 'housing': threshold:r2");
 
-        var register = await CliRunner.RunAsync("model", "register", "--model", "housing", "--run", run, "--json");
+        var register = await Mlops("model", "register", "--model", "housing", "--run", run, "--json");
         register.ExitCode.Should().Be(3, register.Error);
         register.Output.Should().BeEmpty();
         register.Error.Should().StartWith("mlops: error: 'housing' not registered").And.Contain("threshold:r2");
-        (await CliRunner.RunAsync("model", "show", "housing")).ExitCode.Should().Be(2, "nothing was registered");
+        (await Mlops("model", "show", "housing")).ExitCode.Should().Be(2, "nothing was registered");
     }
 
     [Fact]
@@ -219,17 +218,17 @@ public sealed class RegistryCommandsTests : IDisposable
         // The run's gate step checks models/housing (and passes); a second model of the same task is stricter.
         WritePolicy("housing-strict", text => text.Replace("\"r2 >= 0.80\"", "\"r2 >= 0.999\"", StringComparison.Ordinal));
         var run = await RunPipelineAsync("housing", "rows=1500");
-        (await CliRunner.RunAsync("gate", "check", "--model", "housing", "--run", run)).ExitCode.Should().Be(0);
-        (await CliRunner.RunAsync("gate", "check", "--model", "housing-strict", "--run", run)).ExitCode.Should().Be(3);
+        (await Mlops("gate", "check", "--model", "housing", "--run", run)).ExitCode.Should().Be(0);
+        (await Mlops("gate", "check", "--model", "housing-strict", "--run", run)).ExitCode.Should().Be(3);
 
-        var register = await CliRunner.RunAsync("model", "register", "--model", "housing-strict", "--run", run, "--json");
+        var register = await Mlops("model", "register", "--model", "housing-strict", "--run", run, "--json");
 
         register.ExitCode.Should().Be(3, register.Output + register.Error);
         register.Error.Should().StartWith("mlops: error: 'housing-strict' not registered: run " + run).And.Contain("threshold:r2");
         register.Error.TrimEnd().Split('\n').Should().ContainSingle("a refusal is one line");
         using var list = await JsonAsync("model", "list", "--json");
         list.RootElement.GetProperty("models").GetArrayLength().Should().Be(0);
-        var promote = await CliRunner.RunAsync("model", "promote", "housing-strict", "--version", "1", "--to", "dev");
+        var promote = await Mlops("model", "promote", "housing-strict", "--version", "1", "--to", "dev");
         promote.ExitCode.Should().Be(2);
     }
 
@@ -255,7 +254,7 @@ public sealed class RegistryCommandsTests : IDisposable
         var run = await RunPipelineAsync("housing", "rows=1500");
         var model = await ModelAsync("m.tkm");
 
-        var register = await CliRunner.RunAsync("model", "register", "--model", "diabetis", source, source == "--file" ? model : run);
+        var register = await Mlops("model", "register", "--model", "diabetis", source, source == "--file" ? model : run);
 
         register.ExitCode.Should().Be(2);
         register.Error.TrimEnd().Should().Be("mlops: error: no model 'diabetis': models/diabetis/model.yaml does not exist; did you mean 'diabetes'?");
@@ -266,10 +265,10 @@ public sealed class RegistryCommandsTests : IDisposable
     [Fact]
     public async Task History_UnknownModel_ExitsTwoLikeShow()
     {
-        (await CliRunner.RunAsync("model", "register", "--model", "housing", "--file", await ModelAsync("h1.tkm"))).ExitCode.Should().Be(0);
+        (await Mlops("model", "register", "--model", "housing", "--file", await ModelAsync("h1.tkm"))).ExitCode.Should().Be(0);
 
-        var history = await CliRunner.RunAsync("model", "history", "housin");
-        var show = await CliRunner.RunAsync("model", "show", "housin");
+        var history = await Mlops("model", "history", "housin");
+        var show = await Mlops("model", "show", "housin");
 
         history.ExitCode.Should().Be(2);
         show.ExitCode.Should().Be(2);
@@ -284,7 +283,7 @@ public sealed class RegistryCommandsTests : IDisposable
         using var registered = await JsonAsync("model", "register", "--model", "housing", "--run", run, "--json");
         var digest = registered.RootElement.GetProperty("digest").GetString()!;
 
-        var lineage = await CliRunner.RunAsync("lineage", digest, "--json");
+        var lineage = await Mlops("lineage", digest, "--json");
 
         lineage.ExitCode.Should().Be(0, lineage.Error);
         using var graph = JsonDocument.Parse(lineage.Output);
@@ -307,7 +306,7 @@ public sealed class RegistryCommandsTests : IDisposable
     public async Task Train_Json_DigestIsTheFilesSha256_AndRegisterPrintsTheSame()
     {
         var path = _temp.File("t.tkm");
-        var train = await CliRunner.RunAsync("train", "--data", await CsvAsync(), "--label", "price", "--algorithm", "ridge", "--out", path, "--json");
+        var train = await Mlops("train", "--data", await CsvAsync(), "--label", "price", "--algorithm", "ridge", "--out", path, "--json");
         train.ExitCode.Should().Be(0, train.Error);
         using var trained = JsonDocument.Parse(train.Output);
         var fileDigest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
@@ -321,15 +320,15 @@ public sealed class RegistryCommandsTests : IDisposable
     [Fact]
     public async Task Card_Json_OneObjectWithTheMarkdown()
     {
-        (await CliRunner.RunAsync("model", "register", "--model", "housing", "--file", await ModelAsync("c.tkm"), "--actor", "alice")).ExitCode.Should().Be(0);
+        (await Mlops("model", "register", "--model", "housing", "--file", await ModelAsync("c.tkm"), "--actor", "alice")).ExitCode.Should().Be(0);
 
-        var text = await CliRunner.RunAsync("model", "card", "housing", "--version", "1");
+        var text = await Mlops("model", "card", "housing", "--version", "1");
         using var json = await JsonAsync("model", "card", "housing", "--version", "1", "--json");
 
         json.RootElement.GetProperty("model").GetString().Should().Be("housing");
         json.RootElement.GetProperty("version").GetInt32().Should().Be(1);
         json.RootElement.GetProperty("markdown").GetString().Should().Be(text.Output).And.StartWith("# housing v1").And.Contain("by alice");
-        var missing = await CliRunner.RunAsync("model", "card", "housing", "--version", "4", "--json");
+        var missing = await Mlops("model", "card", "housing", "--version", "4", "--json");
         missing.ExitCode.Should().Be(2);
         missing.Error.Should().Contain("has no version 4");
     }
@@ -339,13 +338,13 @@ public sealed class RegistryCommandsTests : IDisposable
     {
         WritePolicy("prices");
         var data = _temp.File("h.csv");
-        (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
+        (await Mlops("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
         var files = new List<string>();
         for (var i = 0; i < 8; i++)
         {
             var model = _temp.File($"m{i}.tkm");
             var alpha = (0.1 * (i + 1)).ToString(CultureInfo.InvariantCulture);
-            (await CliRunner.RunAsync("train", "--data", data, "--label", "price", "--algorithm", "ridge", "--param", $"alpha={alpha}", "--out", model)).ExitCode.Should().Be(0);
+            (await Mlops("train", "--data", data, "--label", "price", "--algorithm", "ridge", "--param", $"alpha={alpha}", "--out", model)).ExitCode.Should().Be(0);
             files.Add(model);
         }
 
@@ -380,14 +379,14 @@ public sealed class RegistryCommandsTests : IDisposable
     {
         WritePolicy("killed");
         var data = _temp.File("k.csv");
-        (await CliRunner.RunAsync("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
+        (await Mlops("data", "synth", "--generator", "housing", "--rows", "200", "--out", data)).ExitCode.Should().Be(0);
         var mlops = Path.Combine(AppContext.BaseDirectory, "mlops.dll");
         var random = new Random(5);
         for (var i = 0; i < 6; i++)
         {
             var model = _temp.File($"k{i}.tkm");
             var alpha = (0.5 * (i + 1)).ToString(CultureInfo.InvariantCulture);
-            (await CliRunner.RunAsync("train", "--data", data, "--label", "price", "--algorithm", "ridge", "--param", $"alpha={alpha}", "--out", model)).ExitCode.Should().Be(0);
+            (await Mlops("train", "--data", data, "--label", "price", "--algorithm", "ridge", "--param", $"alpha={alpha}", "--out", model)).ExitCode.Should().Be(0);
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _temp.Path, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { mlops, "model", "register", "--model", "killed", "--file", model })
             {
@@ -402,7 +401,7 @@ public sealed class RegistryCommandsTests : IDisposable
         }
 
         // Whatever was cut short, every version that exists is whole: its file is there and matches.
-        using var show = await CliRunner.RunAsync("model", "show", "killed", "--json") is { ExitCode: 0 } ok
+        using var show = await Mlops("model", "show", "killed", "--json") is { ExitCode: 0 } ok
             ? JsonDocument.Parse(ok.Output)
             : JsonDocument.Parse("{\"versions\":[]}");
         var versions = show.RootElement.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()).ToList();
