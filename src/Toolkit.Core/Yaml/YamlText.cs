@@ -16,7 +16,11 @@ internal readonly record struct YamlPosition(int Line, int Column)
 internal sealed record YamlProblem(YamlPosition Position, string Message);
 
 /// <summary>A loaded YAML document: its root, or the problem that stopped the reading.</summary>
-internal sealed record YamlLoad(YamlNode? Root, YamlProblem? Problem);
+internal sealed record YamlLoad(YamlNode? Root, YamlProblem? Problem)
+{
+    /// <summary>The text holds no document at all (blank or only comments); some files then mean "all defaults".</summary>
+    public bool IsEmpty { get; init; }
+}
 
 /// <summary>
 /// The one way the team's YAML files (pipelines, model policies, project settings) are loaded: the
@@ -58,7 +62,7 @@ internal static class YamlText
 
         if (stream.Documents.Count == 0)
         {
-            return new YamlLoad(null, new YamlProblem(new(1, 1), $"the file is empty; {what}"));
+            return new YamlLoad(null, new YamlProblem(new(1, 1), $"the file is empty; {what}")) { IsEmpty = true };
         }
 
         if (stream.Documents.Count > 1)

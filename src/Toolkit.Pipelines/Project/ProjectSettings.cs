@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
+using Toolkit.Yaml;
 using YamlDotNet.RepresentationModel;
 
 namespace Toolkit.Pipelines.Project;
@@ -85,20 +85,21 @@ public sealed partial record ProjectSettings
     {
         var full = Path.GetFullPath(path);
         var root = Path.GetDirectoryName(full)!;
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(System.IO.File.ReadAllText(full)));
-        }
-        catch (YamlException ex)
-        {
-            throw new ProjectSettingsException($"{path}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.Message}", ex);
-        }
-
         var settings = new ProjectSettings { Root = root, File = full, Store = Path.Combine(root, ".toolkit") };
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode map)
+        var load = YamlText.Load(System.IO.File.ReadAllText(full), "toolkit.yaml is a mapping of settings");
+        if (load.IsEmpty)
         {
             return settings;
+        }
+
+        if (load.Problem is { } problem)
+        {
+            throw new ProjectSettingsException($"{path}:{problem.Position}: {problem.Message}");
+        }
+
+        if (load.Root is not YamlMappingNode map)
+        {
+            throw new ProjectSettingsException($"{path}:{YamlPosition.Of(load.Root)}: toolkit.yaml is a mapping of settings (store, executor, registry, ...), not {YamlText.Describe(load.Root!)}");
         }
 
         string Where(YamlNode n) => $"{path}:{n.Start.Line}:{n.Start.Column}";

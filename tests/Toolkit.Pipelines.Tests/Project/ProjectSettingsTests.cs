@@ -74,6 +74,9 @@ public sealed class ProjectSettingsTests : IDisposable
     [InlineData("images:\n  base: Toolkit/Base\n", "2:9: images base 'Toolkit/Base' is not an image reference")]
     [InlineData("images:\n  bse: x\n", "2:3: unknown images setting 'bse'; did you mean 'base'?")]
     [InlineData("images: toolkit/base\n", "1:9: 'images' must be a mapping (base)")]
+    [InlineData("- store\n- x\n", "1:1: toolkit.yaml is a mapping of settings")]
+    [InlineData("store: [x\n", "2:1: not valid YAML")]
+    [InlineData("store: x\n---\nstore: y\n", "3:1: a file holds one YAML document")]
     public void Load_BadSetting_NamesFileLineAndColumn(string yaml, string expected)
     {
         var path = Write(yaml);
@@ -81,5 +84,14 @@ public sealed class ProjectSettingsTests : IDisposable
         var act = () => ProjectSettings.Load(path);
 
         act.Should().Throw<ProjectSettingsException>().WithMessage($"{path}:{expected}*");
+    }
+
+    [Fact]
+    public void Load_OnlyComments_UsesDefaults()
+    {
+        var settings = ProjectSettings.Load(Write("# nothing set yet\n"));
+
+        settings.Executor.Should().Be("local");
+        settings.Store.Should().Be(Path.Combine(_temp.Path, ".toolkit"));
     }
 }
