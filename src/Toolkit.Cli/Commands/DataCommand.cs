@@ -41,7 +41,7 @@ internal static class DataCommand
             }
 
             var name = parse.GetValue(generator)!;
-            var path = parse.GetValue(output)!;
+            var path = context.PathOf(parse.GetValue(output)!);
             var watch = Stopwatch.StartNew();
             var table = SyntheticData.Generate(name, n, parse.GetValue(seed));
             CsvWriter.Write(table, path, ct);

@@ -17,8 +17,8 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Evaluates a model on labelled data and prints its metrics.") { modelPath, data, json };
         command.SetAction(async (parse, ct) =>
         {
-            var model = ModelFile.Load(parse.GetValue(modelPath)!);
-            var table = ModelInputs.Read(model, parse.GetValue(data)!, withLabel: true, ct);
+            var model = ModelFile.Load(context.PathOf(parse.GetValue(modelPath)!));
+            var table = ModelInputs.Read(model, context.PathOf(parse.GetValue(data)!), withLabel: true, ct);
             var evaluation = ModelEvaluator.Evaluate(model, table);
             if (parse.GetValue(json))
             {

@@ -27,7 +27,7 @@ internal static class ModelCommand
         var command = new Command("inspect", "Prints a model file's signature, metadata and digest (and checks the digest).") { file, json };
         command.SetAction(async (parse, ct) =>
         {
-            var model = ModelFile.Load(parse.GetValue(file)!);
+            var model = ModelFile.Load(context.PathOf(parse.GetValue(file)!));
             var signature = model.Signature.Columns.Select(c => new
             {
                 name = c.Name,

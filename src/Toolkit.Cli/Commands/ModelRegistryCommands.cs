@@ -75,7 +75,7 @@ internal static class ModelRegistryCommands
                     GitBranch = found.Details.Run.GitBranch,
                 };
             }
-            else if (parse.GetValue(file) is { } path)
+            else if (parse.GetValue(file) is { } given && context.PathOf(given) is var path)
             {
                 var (commit, branch) = ProjectContext.Git(settings.Root);
                 request = new RegisterRequest { Model = name, ModelFile = path, GitCommit = commit, GitBranch = branch };
@@ -87,7 +87,7 @@ internal static class ModelRegistryCommands
 
             var result = await registry.RegisterAsync(request with { Actor = RegistryAccess.Actor(parse.GetValue(actor)) }, ct);
             var v = result.Version;
-            if (parse.GetValue(card) is { } cardPath && await registry.GetModelCardAsync(name, v.Version, ct) is { } markdown)
+            if (parse.GetValue(card) is { } cardGiven && context.PathOf(cardGiven) is var cardPath && await registry.GetModelCardAsync(name, v.Version, ct) is { } markdown)
             {
                 await File.WriteAllTextAsync(cardPath, markdown, ct);
             }

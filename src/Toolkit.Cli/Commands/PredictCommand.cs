@@ -21,13 +21,13 @@ internal static class PredictCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var model = ModelFile.Load(parse.GetValue(modelPath)!);
-            var table = ModelInputs.Read(model, parse.GetValue(data)!, withLabel: false, ct);
+            var model = ModelFile.Load(context.PathOf(parse.GetValue(modelPath)!));
+            var table = ModelInputs.Read(model, context.PathOf(parse.GetValue(data)!), withLabel: false, ct);
             var prediction = model.Predict(table);
             Column[] columns = prediction.Classes is { } classes
                 ? [CategoricalColumn.FromValues("prediction", classes), new Float64Column("probability", prediction.Scores)]
                 : [new Float64Column("prediction", prediction.Scores)];
-            var path = parse.GetValue(output)!;
+            var path = context.PathOf(parse.GetValue(output)!);
             CsvWriter.Write(new DataTable(columns), path, ct);
             await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {prediction.Scores.Length} predictions to {path}"));

@@ -40,7 +40,7 @@ internal static class TrainCommand
         {
             var watch = Stopwatch.StartNew();
             var labelName = parse.GetValue(label)!;
-            var dataPath = parse.GetValue(data)!;
+            var dataPath = context.PathOf(parse.GetValue(data)!);
             var request = new TrainRequest
             {
                 Algorithm = parse.GetValue(algorithm)!,
@@ -63,7 +63,7 @@ internal static class TrainCommand
                 Progress = parse.GetValue(json) ? null : new ProgressLines(context.Error),
                 CancellationToken = ct,
             });
-            var path = parse.GetValue(output)!;
+            var path = context.PathOf(parse.GetValue(output)!);
             ModelFile.Save(model, path, ct);
 
             if (parse.GetValue(json))
