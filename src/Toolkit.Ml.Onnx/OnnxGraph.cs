@@ -27,9 +27,12 @@ internal sealed class OnnxGraph
 
     private readonly List<ProtoWriter> _nodes = [];
     private readonly List<ProtoWriter> _initializers = [];
+    private readonly List<string> _initializerNames = [];
     private readonly List<ProtoWriter> _inputs = [];
     private readonly List<ProtoWriter> _outputs = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _constants = new(StringComparer.Ordinal);
     private int _next;
 
     /// <summary>Declares a graph input of shape [N, 1].</summary>
@@ -60,6 +63,7 @@ internal sealed class OnnxGraph
         foreach (var i in inputs)
         {
             node.String(1, i);
+            _consumed.Add(i);
         }
 
         node.String(2, output).String(3, output).String(4, op);
@@ -77,9 +81,13 @@ internal sealed class OnnxGraph
         return output;
     }
 
-    public string Double(double value) => Constant(OnnxType.Double, [], BitConverter.GetBytes(value));
+    /// <summary>A double scalar constant; one initializer per distinct value.</summary>
+    public string Double(double value) => Shared("d" + BitConverter.DoubleToInt64Bits(value).ToString(CultureInfo.InvariantCulture),
+        () => Constant(OnnxType.Double, [], BitConverter.GetBytes(value)));
 
-    public string Int64(long value) => Constant(OnnxType.Int64, [], BitConverter.GetBytes(value));
+    /// <summary>An int64 scalar constant; one initializer per distinct value.</summary>
+    public string Int64(long value) => Shared("i" + value.ToString(CultureInfo.InvariantCulture),
+        () => Constant(OnnxType.Int64, [], BitConverter.GetBytes(value)));
 
     /// <summary>A double matrix constant of shape [rows, cols], row-major.</summary>
     public string DoubleMatrix(IReadOnlyList<double> values, int rows, int cols) =>
@@ -87,6 +95,12 @@ internal sealed class OnnxGraph
 
     public byte[] ToModel(string producerVersion, string docString, IReadOnlyDictionary<string, string> metadata)
     {
+        // ONNX Runtime warns about (and drops) initializers no node reads: never write one.
+        if (_initializerNames.FirstOrDefault(n => !_consumed.Contains(n)) is { } unused)
+        {
+            throw new InvalidOperationException($"ONNX initializer '{unused}' is not used by any node.");
+        }
+
         var graph = new ProtoWriter();
         foreach (var n in _nodes)
         {
@@ -150,10 +164,22 @@ internal sealed class OnnxGraph
     public static ProtoWriter DoublesTensorAttribute(string name, IReadOnlyList<double> values) =>
         new ProtoWriter().String(1, name).Int(20, 4).Message(5, Tensor(null, OnnxType.Double, [values.Count], values.SelectMany(BitConverter.GetBytes).ToArray()));
 
+    private string Shared(string key, Func<string> create)
+    {
+        if (!_constants.TryGetValue(key, out var name))
+        {
+            name = create();
+            _constants[key] = name;
+        }
+
+        return name;
+    }
+
     private string Constant(OnnxType type, long[] dims, byte[] raw)
     {
         var name = Fresh("const");
         _initializers.Add(Tensor(name, type, dims, raw));
+        _initializerNames.Add(name);
         return name;
     }
 

@@ -173,27 +173,26 @@ internal static class PipelineGraph
         var a = numeric[spec.GetProperty("left").GetString()!];
         var right = spec.GetProperty("right");
         var b = right.ValueKind == JsonValueKind.Null ? a : numeric[right.GetString()!];
-        var nan = graph.Double(double.NaN);
         var value = op switch
         {
             "Product" => graph.Node("Mul", [a, b]),
             "Difference" => graph.Node("Sub", [a, b]),
             "Square" => graph.Node("Mul", [a, a]),
-            "Ratio" => graph.Node("Where", [graph.Node("Equal", [b, graph.Double(0)]), nan, graph.Node("Div", [a, b])]),
-            "Log1p" => Log1p(graph, a, nan),
+            "Ratio" => graph.Node("Where", [graph.Node("Equal", [b, graph.Double(0)]), graph.Double(double.NaN), graph.Node("Div", [a, b])]),
+            "Log1p" => Log1p(graph, a),
             _ => throw new OnnxExportException($"derived feature '{name}' (operation '{op}') cannot be exported to ONNX yet"),
         };
         return Finite(graph, value);
     }
 
     /// <summary>ln(1 + a) as the pipeline computes it: u = 1 + a; u == 1 ? a : log(u) * a / (u - 1); NaN unless a &gt; -1.</summary>
-    private static string Log1p(OnnxGraph graph, string a, string nan)
+    private static string Log1p(OnnxGraph graph, string a)
     {
         var one = graph.Double(1);
         var u = graph.Node("Add", [one, a]);
         var general = graph.Node("Div", [graph.Node("Mul", [graph.Node("Log", [u]), a]), graph.Node("Sub", [u, one])]);
         var value = graph.Node("Where", [graph.Node("Equal", [u, one]), a, general]);
-        return graph.Node("Where", [graph.Node("Greater", [a, graph.Double(-1)]), value, nan]);
+        return graph.Node("Where", [graph.Node("Greater", [a, graph.Double(-1)]), value, graph.Double(double.NaN)]);
     }
 
     /// <summary>NaN where the value is NaN or infinite.</summary>

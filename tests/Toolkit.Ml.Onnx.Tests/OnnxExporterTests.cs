@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Splits;
 using Toolkit.Ml.Data.Synthetic;
@@ -96,7 +95,7 @@ public sealed class OnnxExporterTests
         var (train, _) = Split("diabetes");
         var model = ModelTrainer.Train(train, new TrainRequest { Algorithm = "random-forest", Label = "diabetes", Parameters = SmallParameters["random-forest"] }, new TrainContext { Seed = 1 });
 
-        using var session = new InferenceSession(OnnxExporter.Export(model));
+        using var session = OnnxScoring.Load(OnnxExporter.Export(model));
 
         session.ModelMetadata.ProducerName.Should().Be("toolkit");
         session.ModelMetadata.CustomMetadataMap.Should().Contain("toolkit.algorithm", "random-forest").And.Contain("toolkit.classes", string.Join(",", model.Classes!));

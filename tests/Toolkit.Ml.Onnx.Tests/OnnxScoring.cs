@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Toolkit.Ml.Data;
@@ -8,10 +9,41 @@ namespace Toolkit.Ml.Onnx.Tests;
 /// <summary>Scores a table with ONNX Runtime: one [N, 1] tensor per signature column, missing text as "".</summary>
 internal static class OnnxScoring
 {
+    private static readonly ConcurrentQueue<string> Logged = new();
+
+    // Keeps the logging function alive as long as the environment that calls it.
+    private static readonly DOrtLoggingFunction Logger = (_, severity, _, _, _, message) =>
+    {
+        if (severity >= OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING)
+        {
+            Logged.Enqueue(message);
+        }
+    };
+
+    static OnnxScoring()
+    {
+        // Every session of these tests is made here, after the environment exists with our logger.
+        var options = new EnvironmentCreationOptions
+        {
+            logId = "toolkit-onnx-tests",
+            logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING,
+            loggingFunction = Logger,
+        };
+        OrtEnv.CreateInstanceWithOptions(ref options);
+    }
+
+    /// <summary>A session for the file; fails if ONNX Runtime logs a warning or error while loading it.</summary>
+    public static InferenceSession Load(byte[] onnx)
+    {
+        Logged.Clear();
+        var session = new InferenceSession(onnx);
+        Logged.Should().BeEmpty("ONNX Runtime must load the exported file without warnings");
+        return session;
+    }
+
     public static double[] Score(byte[] onnx, Model model, DataTable data)
     {
-        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING };
-        using var session = new InferenceSession(onnx, options);
+        using var session = Load(onnx);
         var n = data.RowCount;
         var inputs = new List<NamedOnnxValue>();
         foreach (var c in model.Signature.Columns)
