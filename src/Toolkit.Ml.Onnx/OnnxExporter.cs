@@ -10,7 +10,8 @@ namespace Toolkit.Ml.Onnx;
 /// Writes a model as one ONNX graph that scores raw rows: one input per signature column (shape
 /// [N, 1]; float or double as the column's type, text as string with "" for missing), the fitted
 /// feature pipeline as plain arithmetic, then the predictor, and one output <c>score</c> (double,
-/// [N, 1]): the positive-class probability for classification, the prediction for regression.
+/// [N, 1]): the positive-class probability for classification, the prediction for regression; for
+/// classification also <c>label</c> (string, [N, 1]), the predicted class.
 /// </summary>
 /// <remarks>
 /// The pipeline runs in double and rounds each feature to float, exactly as ours does, so tree
@@ -22,6 +23,9 @@ namespace Toolkit.Ml.Onnx;
 public static class OnnxExporter
 {
     public const string OutputName = "score";
+
+    /// <summary>For classification, the predicted class (text): the positive class when score &gt;= 0.5, as ours.</summary>
+    public const string LabelOutputName = "label";
 
     /// <summary>The ONNX bytes for <paramref name="model"/>; throws <see cref="OnnxExportException"/> naming what cannot be exported.</summary>
     public static byte[] Export(Model model)
@@ -43,12 +47,21 @@ public static class OnnxExporter
             "logistic-regression" or "ridge" or "lasso" or "elastic-net" => LinearGraph.Build(graph, model.Task, matrix, predictor.RootElement),
             var other => throw new OnnxExportException($"model algorithm '{other}' cannot be exported to ONNX yet"),
         };
-        if (model.Signature.Columns.Any(c => c.Name == OutputName))
+        foreach (var output in new[] { OutputName, LabelOutputName })
         {
-            throw new OnnxExportException($"input column '{OutputName}' clashes with the ONNX output name '{OutputName}'");
+            if (model.Signature.Columns.Any(c => c.Name == output))
+            {
+                throw new OnnxExportException($"input column '{output}' clashes with the ONNX output name '{output}'");
+            }
         }
 
         graph.Output(score, OutputName, OnnxType.Double);
+        if (model.Task == ModelTask.BinaryClassification)
+        {
+            var positive = graph.Node("GreaterOrEqual", [score, graph.Double(0.5)]);
+            var label = graph.Node("Where", [positive, graph.Text(model.Classes![1]), graph.Text(model.Classes[0])]);
+            graph.Output(label, LabelOutputName, OnnxType.String);
+        }
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["toolkit.algorithm"] = model.Algorithm,

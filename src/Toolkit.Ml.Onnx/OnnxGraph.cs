@@ -89,6 +89,15 @@ internal sealed class OnnxGraph
     public string Int64(long value) => Shared("i" + value.ToString(CultureInfo.InvariantCulture),
         () => Constant(OnnxType.Int64, [], BitConverter.GetBytes(value)));
 
+    /// <summary>A string scalar constant; one initializer per distinct value.</summary>
+    public string Text(string value) => Shared("s" + value, () =>
+    {
+        var name = Fresh("const");
+        _initializers.Add(new ProtoWriter().Int(2, (long)OnnxType.String).String(6, value).String(8, name));
+        _initializerNames.Add(name);
+        return name;
+    });
+
     /// <summary>A double matrix constant of shape [rows, cols], row-major.</summary>
     public string DoubleMatrix(IReadOnlyList<double> values, int rows, int cols) =>
         Constant(OnnxType.Double, [rows, cols], values.SelectMany(BitConverter.GetBytes).ToArray());

@@ -107,13 +107,24 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
         session.ModelMetadata.CustomMetadataMap.Should().Contain("toolkit.algorithm", "random-forest").And.Contain("toolkit.classes", string.Join(",", model.Classes!));
         session.InputMetadata.Keys.Should().BeEquivalentTo(model.Signature.Columns.Select(c => c.Name));
         session.InputMetadata["smoking"].ElementDataType.Should().Be(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String);
-        session.OutputMetadata.Keys.Should().Equal(OnnxExporter.OutputName);
+        session.OutputMetadata.Keys.Should().Equal(OnnxExporter.OutputName, OnnxExporter.LabelOutputName);
+        session.OutputMetadata[OnnxExporter.LabelOutputName].ElementDataType.Should().Be(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.String);
     }
 
     private void AssertScoresMatch(Model model, DataTable rows)
     {
-        var ours = model.Predict(rows).Scores;
-        var onnx = OnnxScoring.Score(OnnxExporter.Export(model), model, rows);
+        var prediction = model.Predict(rows);
+        var ours = prediction.Scores;
+        var (onnx, labels) = OnnxScoring.Score(OnnxExporter.Export(model), model, rows);
+        if (model.Task == ModelTask.BinaryClassification)
+        {
+            labels.Should().Equal(prediction.Classes);
+        }
+        else
+        {
+            labels.Should().BeNull();
+        }
+
         onnx.Should().HaveCount(ours.Length);
         var worst = 0.0;
         for (var i = 0; i < ours.Length; i++)

@@ -41,7 +41,7 @@ internal static class OnnxScoring
         return session;
     }
 
-    public static double[] Score(byte[] onnx, Model model, DataTable data)
+    public static (double[] Scores, string[]? Labels) Score(byte[] onnx, Model model, DataTable data)
     {
         using var session = Load(onnx);
         var n = data.RowCount;
@@ -63,6 +63,7 @@ internal static class OnnxScoring
         using var results = session.Run(inputs);
         var score = results.Single(r => r.Name == OnnxExporter.OutputName).AsTensor<double>();
         score.Dimensions.ToArray().Should().Equal(n, 1);
-        return [.. score];
+        var labels = results.SingleOrDefault(r => r.Name == OnnxExporter.LabelOutputName)?.AsTensor<string>();
+        return ([.. score], labels is null ? null : [.. labels]);
     }
 }
