@@ -83,6 +83,26 @@ public sealed class OnnxExporterTests(ITestOutputHelper output)
         AssertScoresMatch(model, changed);
     }
 
+    [Theory]
+    [InlineData("gradient-boosting")]
+    [InlineData("ridge")]
+    public void Export_Float64Columns_TakeDoubleInputsAndScoreLikeOurs(string algorithm)
+    {
+        var (train, heldOut) = Split("housing");
+        static DataTable Widen(DataTable t) => t
+            .With(new Float64Column("lot_size", [.. Enumerable.Range(0, t.RowCount).Select(t["lot_size"].GetDouble)]))
+            .With(new Float64Column("crime_rate", [.. Enumerable.Range(0, t.RowCount).Select(i => t["crime_rate"].GetDouble(i) * 1.000000123)]));
+        var model = ModelTrainer.Train(Widen(train), new TrainRequest
+        {
+            Algorithm = algorithm,
+            Label = "price",
+            Parameters = SmallParameters.GetValueOrDefault(algorithm) ?? [],
+        }, new TrainContext { Seed = 2 });
+
+        model.Signature.Columns.Single(c => c.Name == "lot_size").Type.Should().Be(ColumnType.Float64);
+        AssertScoresMatch(model, Widen(heldOut));
+    }
+
     [Fact]
     public void Export_UnknownCategoryError_RefusesNamingTheStep()
     {
