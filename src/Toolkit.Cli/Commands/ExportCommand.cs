@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Globalization;
+using Toolkit.Ml.Models;
+using Toolkit.Ml.Onnx;
+using Toolkit.Registry;
+
+namespace Toolkit.Cli.Commands;
+
+/// <summary><c>mlops model export</c>: a model file or a registered version as ONNX.</summary>
+internal static class ExportCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var file = new Option<string>("--file") { Description = "The model file (.tkm) to export." };
+        var model = new Option<string>("--model") { Description = "A registered model to export (with --model-version)." };
+        var version = new Option<int?>("--model-version") { Description = "The registered version to export." };
+        var format = new Option<string>("--format") { Description = "The export format; only 'onnx'.", DefaultValueFactory = _ => "onnx" };
+        var output = new Option<string>("--out", "-o") { Description = "Where to write the exported model.", Required = true };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var command = new Command("export", "Exports a model (feature pipeline and predictor) to ONNX, scoring raw input columns; output 'score'.")
+        {
+            file, model, version, format, output, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!string.Equals(parse.GetValue(format), "onnx", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"--format '{parse.GetValue(format)}' is not supported; the only export format is 'onnx'.");
+            }
+
+            var path = parse.GetValue(file);
+            var name = parse.GetValue(model);
+            if ((path is null) == (name is null))
+            {
+                throw new UsageException("give exactly one of --file or --model (with --model-version).");
+            }
+
+            var loaded = name is null ? ModelFile.Load(context.PathOf(path!)) : await LoadRegisteredAsync(context, name, parse.GetValue(version), ct);
+            var destination = context.PathOf(parse.GetValue(output)!);
+            byte[] bytes;
+            try
+            {
+                bytes = OnnxExporter.Export(loaded);
+            }
+            catch (OnnxExportException e)
+            {
+                throw new UsageException($"cannot export to ONNX: {e.Message}", e);
+            }
+
+            await File.WriteAllBytesAsync(destination, bytes, ct);
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, new
+                {
+                    path = destination,
+                    format = "onnx",
+                    bytes = bytes.Length,
+                    model_digest = loaded.Digest,
+                    algorithm = loaded.Algorithm,
+                    inputs = loaded.Signature.Columns.Select(c => c.Name).ToArray(),
+                    output = OnnxExporter.OutputName,
+                }, ct);
+            }
+            else
+            {
+                await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"wrote {destination} (onnx, {bytes.Length} bytes; {loaded.Signature.Columns.Count} inputs, output '{OnnxExporter.OutputName}')"));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static async Task<Model> LoadRegisteredAsync(CliContext context, string name, int? version, CancellationToken ct)
+    {
+        if (version is not { } number)
+        {
+            throw new UsageException("--model needs --model-version.");
+        }
+
+        await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
+        _ = await registry.GetVersionAsync(name, number, ct)
+            ?? throw (await registry.GetModelAsync(name, ct) is null
+                ? await RegistryAccess.UnknownModelAsync(registry, name, ct)
+                : new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no version {number}.")));
+        var temp = Path.Combine(Path.GetTempPath(), $"mlops-export-{Guid.NewGuid():N}.tkm");
+        try
+        {
+            await registry.DownloadModelAsync(name, number, temp, ct);
+            return ModelFile.Load(temp);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}
