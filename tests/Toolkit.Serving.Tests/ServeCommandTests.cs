@@ -1,0 +1,76 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Toolkit.Cli;
+
+namespace Toolkit.Serving.Tests;
+
+/// <summary><c>mlops serve</c> run in-process through the CLI, stopped with the token Program.cs would cancel.</summary>
+public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClassFixture<ClassifierServer>
+{
+    [Fact]
+    public async Task ServeFile_PortZero_PrintsUrlAnswersPingAndStopsOnCancel()
+    {
+        using var cts = new CancellationTokenSource();
+        var output = new SignalWriter();
+        var error = new StringWriter();
+        var run = CliApp.RunAsync(["serve", "--file", fixture.ModelPath, "--port", "0"], output, error, fixture.Folder, cts.Token);
+
+        var line = await output.FirstLine.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var url = UrlPattern().Match(line);
+        url.Success.Should().BeTrue(line);
+        line.Should().Contain(fixture.Model.Digest!);
+        using (var http = new HttpClient())
+        {
+            using var ping = await http.GetAsync(new Uri(url.Value + "/ping"));
+            ping.IsSuccessStatusCode.Should().BeTrue();
+        }
+
+        await cts.CancelAsync();
+        (await run).Should().Be(0, error.ToString());
+    }
+
+    [Fact]
+    public async Task ServeFile_ChangedModelFile_Exits2NamingTheFile()
+    {
+        var bad = Path.Combine(fixture.Folder, "changed.tkm");
+        var bytes = await File.ReadAllBytesAsync(fixture.ModelPath);
+        bytes[^2] ^= 1;
+        await File.WriteAllBytesAsync(bad, bytes);
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync(["serve", "--file", bad, "--port", "0"], new StringWriter(), error, fixture.Folder);
+        code.Should().Be(2);
+        error.ToString().Should().Contain("changed.tkm").And.Contain("refusing");
+    }
+
+    [Fact]
+    public async Task Serve_FileAndModelTogether_Exits2()
+    {
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync(["serve", "--file", fixture.ModelPath, "--model", "demo", "--stage", "dev"], new StringWriter(), error, fixture.Folder);
+        code.Should().Be(2);
+        error.ToString().Should().Contain("either --file");
+    }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:[1-9][0-9]*")]
+    private static partial Regex UrlPattern();
+
+    /// <summary>Completes <see cref="FirstLine"/> when the command prints its first line.</summary>
+    private sealed class SignalWriter : StringWriter
+    {
+        public TaskCompletionSource<string> FirstLine { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override Encoding Encoding => Encoding.UTF8;
+
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            FirstLine.TrySetResult(value ?? "");
+        }
+
+        public override Task WriteLineAsync(string? value)
+        {
+            WriteLine(value);
+            return Task.CompletedTask;
+        }
+    }
+}
