@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -26,6 +27,10 @@ public sealed class ModelServer : IAsyncDisposable
 {
     // Regression predictions have no known range; decades either side of zero cover typical targets.
     private static readonly double[] ValueBuckets = [-1e5, -1e4, -1e3, -100, -10, -1, 0, 1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+
+    // Relaxed escaping: answers are JSON for API clients, never embedded in HTML, so quotes in error
+    // messages read as quotes rather than \u0027.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly WebApplication _app;
 
@@ -382,7 +387,7 @@ public sealed class ModelServer : IAsyncDisposable
         private static async Task JsonAsync(HttpContext c, int status, Action<Utf8JsonWriter> write)
         {
             var buffer = new ArrayBufferWriter<byte>(256);
-            using (var w = new Utf8JsonWriter(buffer))
+            using (var w = new Utf8JsonWriter(buffer, WriterOptions))
             {
                 w.WriteStartObject();
                 write(w);

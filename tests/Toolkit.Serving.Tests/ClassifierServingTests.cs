@@ -90,19 +90,7 @@ public sealed class ClassifierServingTests(ClassifierServer fixture) : IClassFix
     [Fact]
     public async Task Invocations_CsvBody_EqualsModelPredict()
     {
-        var csv = new StringBuilder();
-        csv.Append(string.Join(',', fixture.Rows.Columns.Select(c => c.Name))).Append('\n');
-        for (var r = 0; r < fixture.Rows.RowCount; r++)
-        {
-            csv.Append(string.Join(',', fixture.Rows.Columns.Select(c => c switch
-            {
-                Float32Column f => float.IsNaN(f[r]) ? "" : f[r].ToString("R", CultureInfo.InvariantCulture),
-                CategoricalColumn k => k[r] ?? "",
-                _ => c.GetDouble(r).ToString("R", CultureInfo.InvariantCulture),
-            }))).Append('\n');
-        }
-
-        var (status, body) = await PostAsync("/invocations", new StringContent(csv.ToString(), Encoding.UTF8, "text/csv"));
+        var (status, body) = await PostAsync("/invocations", new StringContent(ServerFixture.Csv(fixture.Rows), Encoding.UTF8, "text/csv"));
         status.Should().Be(HttpStatusCode.OK, body.ToString());
         ShouldEqualModel(body.GetProperty("predictions"), body.GetProperty("probabilities"));
     }
@@ -245,10 +233,14 @@ public sealed class ClassifierServingTests(ClassifierServer fixture) : IClassFix
     [Fact]
     public async Task Invocations_BodyOverLimit_Answers413()
     {
+        // Expect: 100-continue lets the server refuse on Content-Length before the client sends the
+        // body; without it the client may still be writing when the server closes the connection.
         var padding = new string(' ', 1024 * 1024 + 10);
-        var (status, body) = await PostAsync("/invocations", JsonBody("{\"inputs\": {}}" + padding));
-        status.Should().Be(HttpStatusCode.RequestEntityTooLarge);
-        body.GetProperty("error").GetString().Should().Contain("larger than");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/invocations") { Content = JsonBody("{\"inputs\": {}}" + padding) };
+        request.Headers.ExpectContinue = true;
+        using var response = await _http.SendAsync(request);
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString().Should().Contain("larger than");
     }
 
     [Fact]

@@ -51,6 +51,26 @@ public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClass
         error.ToString().Should().Contain("either --file");
     }
 
+    [Fact]
+    public async Task Invocations_SameRowsAsMlopsPredict_GiveTheSameClassesAndProbabilities()
+    {
+        var data = Path.Combine(fixture.Folder, "rows.csv");
+        var written = Path.Combine(fixture.Folder, "predictions.csv");
+        var csv = ServerFixture.Csv(fixture.Rows);
+        await File.WriteAllTextAsync(data, csv);
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync(["predict", "--model", fixture.ModelPath, "--data", data, "--out", written], new StringWriter(), error, fixture.Folder);
+        code.Should().Be(0, error.ToString());
+        var lines = (await File.ReadAllLinesAsync(written)).Skip(1).Select(l => l.Split(',')).ToList();
+
+        using var response = await fixture.Http.PostAsync("/invocations", new StringContent(csv, Encoding.UTF8, "text/csv"));
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        body.GetProperty("predictions").EnumerateArray().Select(e => e.GetString()).Should().Equal(lines.Select(l => l[0]));
+        body.GetProperty("probabilities").EnumerateArray()
+            .Select(e => e.GetDouble())
+            .Should().Equal(lines.Select(l => double.Parse(l[1], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     [GeneratedRegex(@"http://127\.0\.0\.1:[1-9][0-9]*")]
     private static partial Regex UrlPattern();
 

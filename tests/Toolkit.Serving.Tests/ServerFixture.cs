@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Toolkit.Ml.Data;
@@ -74,6 +75,24 @@ public abstract class ServerFixture : IAsyncLifetime
                 w.WriteNullValue();
                 break;
         }
+    }
+
+    /// <summary>The rows as CSV text, floats in their shortest round-trip form, missing values empty.</summary>
+    public static string Csv(DataTable rows)
+    {
+        var csv = new StringBuilder();
+        csv.Append(string.Join(',', rows.Columns.Select(c => c.Name))).Append('\n');
+        for (var r = 0; r < rows.RowCount; r++)
+        {
+            csv.Append(string.Join(',', rows.Columns.Select(c => c switch
+            {
+                Float32Column f => float.IsNaN(f[r]) ? "" : f[r].ToString("R", CultureInfo.InvariantCulture),
+                CategoricalColumn k => k[r] ?? "",
+                _ => c.IsMissing(r) ? "" : c.GetDouble(r).ToString("R", CultureInfo.InvariantCulture),
+            }))).Append('\n');
+        }
+
+        return csv.ToString();
     }
 
     public static string Json(Action<Utf8JsonWriter> write)
