@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Toolkit.Cli;
+using Toolkit.Registry;
+using Toolkit.Registry.Embedded;
 
 namespace Toolkit.Serving.Tests;
 
@@ -69,6 +71,48 @@ public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClass
         body.GetProperty("probabilities").EnumerateArray()
             .Select(e => e.GetDouble())
             .Should().Equal(lines.Select(l => double.Parse(l[1], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task ServeModel_Stage_ServesTheVersionHoldingIt()
+    {
+        var project = await RegisteredProjectAsync();
+        using var cts = new CancellationTokenSource();
+        var output = new SignalWriter();
+        var error = new StringWriter();
+        var run = CliApp.RunAsync(["serve", "--model", "demo", "--stage", "dev", "--port", "0"], output, error, project, cts.Token);
+
+        var line = await output.FirstLine.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        line.Should().Contain("demo v1").And.Contain(fixture.Model.Digest!);
+        using (var http = new HttpClient())
+        {
+            var metadata = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(UrlPattern().Match(line).Value + "/v2/models/demo"))).RootElement;
+            metadata.GetProperty("versions").EnumerateArray().Select(v => v.GetString()).Should().Equal("1");
+        }
+
+        await cts.CancelAsync();
+        (await run).Should().Be(0, error.ToString());
+    }
+
+    [Fact]
+    public async Task ServeModel_StageNobodyHolds_Exits2NamingIt()
+    {
+        var project = await RegisteredProjectAsync();
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync(["serve", "--model", "demo", "--stage", "prod", "--port", "0"], new StringWriter(), error, project);
+        code.Should().Be(2);
+        error.ToString().Should().Contain("stage prod");
+    }
+
+    /// <summary>A project folder whose embedded registry holds the fixture's model as demo v1, in dev.</summary>
+    private async Task<string> RegisteredProjectAsync()
+    {
+        var project = Path.Combine(fixture.Folder, "project-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(project);
+        await using var registry = await EmbeddedRegistry.OpenAsync(Path.Combine(project, ".toolkit", "registry"));
+        var result = await registry.RegisterAsync(new RegisterRequest { Model = "demo", ModelFile = fixture.ModelPath, RunId = "run-1" });
+        await registry.SetAliasAsync("demo", Stages.Dev, result.Version.Version, AuditAction.Promote, new AuditInfo("test", null));
+        return project;
     }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:[1-9][0-9]*")]
