@@ -105,7 +105,7 @@ public sealed class ModelServer : IAsyncDisposable
         }
         else
         {
-            throw new ArgumentException($"--host '{host}' is not an IP address or 'localhost'", nameof(host));
+            throw new ArgumentException($"--host '{host}' is not an IP address or 'localhost'");
         }
     }
 

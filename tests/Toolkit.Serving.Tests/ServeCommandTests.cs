@@ -54,6 +54,15 @@ public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClass
     }
 
     [Fact]
+    public async Task ServeFile_HostNotAnAddress_Exits2NamingIt()
+    {
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync(["serve", "--file", fixture.ModelPath, "--host", "no-such-host", "--port", "0"], new StringWriter(), error, fixture.Folder);
+        code.Should().Be(2);
+        error.ToString().Should().Contain("--host 'no-such-host'");
+    }
+
+    [Fact]
     public async Task Invocations_SameRowsAsMlopsPredict_GiveTheSameClassesAndProbabilities()
     {
         var data = Path.Combine(fixture.Folder, "rows.csv");
