@@ -14,11 +14,13 @@ mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 dotnet_root="${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")}"
 
 runtime_version="$(ls "$dotnet_root/shared/Microsoft.NETCore.App" | sort -V | tail -1)"
+# mlops references ASP.NET Core (the model server, `mlops serve`), so its runtimeconfig names both frameworks.
+aspnet_version="$(ls "$dotnet_root/shared/Microsoft.AspNetCore.App" | sort -V | tail -1)"
 
 # docker import stamps a new image ID each time, which would invalidate every image built on it:
 # keep an existing base with the same runtime unless FORCE=1.
 if [[ "${FORCE:-0}" != 1 ]] && existing="$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$tag" 2>/dev/null)" \
-   && grep -qx "DOTNET_VERSION=$runtime_version" <<<"$existing"; then
+   && grep -qx "DOTNET_VERSION=$runtime_version" <<<"$existing" && grep -qx "ASPNET_VERSION=$aspnet_version" <<<"$existing"; then
   echo "$tag exists with .NET $runtime_version (FORCE=1 to remake it)"
   exit 0
 fi
@@ -43,16 +45,17 @@ if [[ ! -s "$rootfs_tar" ]]; then
   rm -rf "$work"
 fi
 
-# Layer the .NET runtime (host + Microsoft.NETCore.App only, not the SDK) on top of the rootfs,
+# Layer the .NET runtime (host + Microsoft.NETCore.App + Microsoft.AspNetCore.App, not the SDK) on top of the rootfs,
 # at the same place the official runtime image has it, so the components Dockerfile is the same
 # for both bases.
 stage="$(mktemp -d)"
 combined="$(mktemp -d)"
 trap 'rm -rf "$stage" "$stage.runtime.tar" "$combined"' EXIT
-mkdir -p "$stage/usr/share/dotnet/shared/Microsoft.NETCore.App" "$stage/usr/bin"
+mkdir -p "$stage/usr/share/dotnet/shared/Microsoft.NETCore.App" "$stage/usr/share/dotnet/shared/Microsoft.AspNetCore.App" "$stage/usr/bin"
 cp "$dotnet_root/dotnet" "$stage/usr/share/dotnet/"
 cp -r "$dotnet_root/host" "$stage/usr/share/dotnet/"
 cp -r "$dotnet_root/shared/Microsoft.NETCore.App/$runtime_version" "$stage/usr/share/dotnet/shared/Microsoft.NETCore.App/"
+cp -r "$dotnet_root/shared/Microsoft.AspNetCore.App/$aspnet_version" "$stage/usr/share/dotnet/shared/Microsoft.AspNetCore.App/"
 ln -s /usr/share/dotnet/dotnet "$stage/usr/bin/dotnet"
 
 # The import is one layer: rootfs + runtime. ENV lines match mcr.microsoft.com/dotnet/runtime.
@@ -63,6 +66,7 @@ tar --numeric-owner -C "$combined" -c . | docker import \
   --change 'ENV DOTNET_RUNNING_IN_CONTAINER=true' \
   --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=true' \
   --change "ENV DOTNET_VERSION=$runtime_version" \
+  --change "ENV ASPNET_VERSION=$aspnet_version" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["/bin/bash"]' \
   - "$tag"

@@ -20,5 +20,6 @@ internal static class CommandCatalog
         ComponentCommand.Create(context),
         ImageCommand.Create(context),
         GateCommand.Create(context),
+        ServeCommand.Create(context),
     ];
 }
