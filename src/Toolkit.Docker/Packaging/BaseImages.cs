@@ -31,7 +31,7 @@ public static class BaseImages
     public const string Local = ProjectSettings.DefaultBaseImage;
 
     /// <summary>The official runtime image, for machines that can pull (GitHub runners, a laptop).</summary>
-    public const string Official = "mcr.microsoft.com/dotnet/runtime:10.0";
+    public const string Official = "mcr.microsoft.com/dotnet/aspnet:10.0";
 
     /// <summary>How to build the local base; debootstrap needs root.</summary>
     public const string BuildHint = "build it with `sudo bash docker/base/make-base.sh` or `./build.sh --target=Images.Base`";

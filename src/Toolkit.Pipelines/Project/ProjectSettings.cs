@@ -55,7 +55,7 @@ public sealed partial record ProjectSettings
 
     /// <summary>
     /// <c>images.base</c>: what the components image builds FROM. The locally made base by default (nothing can be
-    /// pulled here); <c>mcr.microsoft.com/dotnet/runtime:10.0</c> where images can be pulled.
+    /// pulled here); <c>mcr.microsoft.com/dotnet/aspnet:10.0</c> where images can be pulled.
     /// </summary>
     public string BaseImage { get; init; } = DefaultBaseImage;
 
@@ -192,7 +192,7 @@ public sealed partial record ProjectSettings
                     settings = IsImageReference(image)
                         ? settings with { BaseImage = image }
                         : throw new ProjectSettingsException(
-                            $"{where(v)}: images base '{image}' is not an image reference (e.g. {DefaultBaseImage} or mcr.microsoft.com/dotnet/runtime:10.0)");
+                            $"{where(v)}: images base '{image}' is not an image reference (e.g. {DefaultBaseImage} or mcr.microsoft.com/dotnet/aspnet:10.0)");
                     break;
                 default:
                     throw new ProjectSettingsException($"{where(k)}: unknown images setting '{key}'{DidYouMean.Suffix(key, ["base"])}; valid: base");
