@@ -66,6 +66,10 @@ internal sealed class BuildCopy : IDisposable
     public Task<ProcessResult> BashAsync(params string[] args) =>
         ProcessRunner.RunAsync(Root, "bash", ["./build.sh", .. args]);
 
+    /// <summary>./build.sh with these arguments and extra environment variables (a GitHub job's, say).</summary>
+    public Task<ProcessResult> BashAsync(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        ProcessRunner.RunAsync(Root, "bash", ["./build.sh", .. args], environment);
+
     /// <summary>dotnet pwsh ./build.ps1 with these arguments (PowerShell from the tool manifest).</summary>
     public async Task<ProcessResult> PwshAsync(params string[] args)
     {

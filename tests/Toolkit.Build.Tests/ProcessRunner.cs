@@ -20,7 +20,8 @@ internal static class ProcessRunner
 
     private static readonly string CakeCache = Path.Combine(Path.GetTempPath(), "toolkit-tests", "cake-script-cache");
 
-    public static async Task<ProcessResult> RunAsync(string workingDirectory, string file, IEnumerable<string> args, CancellationToken cancellationToken = default)
+    public static async Task<ProcessResult> RunAsync(
+        string workingDirectory, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -46,6 +47,10 @@ internal static class ProcessRunner
         // script and what it loads, so an edited script is compiled again.
         start.Environment["CAKE_SETTINGS_ENABLESCRIPTCACHE"] = "true";
         start.Environment["CAKE_PATHS_CACHE"] = CakeCache;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         using var guard = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         guard.CancelAfter(Guard);

@@ -45,6 +45,23 @@ public sealed class ReleasePathIntegrationTests : IDisposable
         promotion.GetProperty("reason").GetString().Should().Be("QA signed off");
     }
 
+    // release.yml's preprod job in a repository without the MLflow secret: a fresh checkout whose
+    // embedded registry is empty. The job must pass, say why nothing moved, and move nothing.
+    [Fact]
+    public async Task Promote_PreprodInGitHubActionsWithoutMlflow_PassesWithAWarning()
+    {
+        var dev = await BuildAsync("bash", "--target=Promote", "--stage=dev", "--param=rows=3000");
+        dev.ExitCode.Should().Be(0, dev.All);
+        var github = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["GITHUB_ACTOR"] = "bob", ["MLFLOW_TRACKING_URI"] = "" };
+
+        var preprod = await _copy.BashAsync(github, "--target=Promote", "--stage=preprod", "--model-version=1", "--approver=alice", "--mlops=" + BuildCopy.Mlops);
+
+        preprod.ExitCode.Should().Be(0, preprod.All);
+        preprod.All.Should().Contain("Promote skipped: no MLFLOW_TRACKING_URI secret");
+        using var show = JsonDocument.Parse((await MlopsOkAsync("model", "show", "diabetes", "--json")).Output);
+        show.RootElement.GetProperty("versions")[0].GetProperty("stages").EnumerateArray().Select(s => s.GetString()).Should().Equal("dev");
+    }
+
     // Cake reads the number (both bootstraps pass arguments through unchanged: the test above).
     [Fact]
     public async Task Promote_ModelVersionThatDoesNotExist_FailsNamingThatVersion()
