@@ -64,12 +64,79 @@ public sealed record ModelGate
 /// <summary>What promotion to a stage needs: a number of recorded approvals, optionally from named approvers.</summary>
 public sealed record StagePolicy(int Approvals, IReadOnlyList<string> Approvers);
 
-/// <summary>Serving settings for the model's container.</summary>
+/// <summary>
+/// How the model is served and what a deployment must show before its stage counts as deployed
+/// (<c>serving:</c> in model.yaml; docs/model-policy.md).
+/// </summary>
 public sealed record ServingPolicy
 {
+    /// <summary>The default stage ports: dev 8081, preprod 8082, prod 8083.</summary>
+    public static IReadOnlyDictionary<string, int> DefaultPorts { get; } =
+        new Dictionary<string, int>(StringComparer.Ordinal) { ["dev"] = 8081, ["preprod"] = 8082, ["prod"] = 8083 };
+
+    /// <summary>The port of <c>mlops serve</c> when none is given.</summary>
     public int Port { get; init; } = 8080;
 
+    /// <summary>Rows one request may carry; more get 413.</summary>
     public int MaxBatch { get; init; } = 1000;
+
+    /// <summary>The port each stage's deployment listens on.</summary>
+    public IReadOnlyDictionary<string, int> Ports { get; init; } = DefaultPorts;
+
+    public ServiceLevelObjective Slo { get; init; } = new();
+
+    public LoadTestPolicy LoadTest { get; init; } = new();
+
+    public PredictionLogPolicy PredictionLog { get; init; } = new();
+
+    /// <summary>Held-out rows stored with each version at registration and replayed against every deployment.</summary>
+    public int SmokeRows { get; init; } = 20;
+
+    /// <summary>The port of <paramref name="stage"/>'s deployment.</summary>
+    public int PortOf(string stage) =>
+        Ports.TryGetValue(stage, out var port) ? port
+        : DefaultPorts.TryGetValue(stage, out var fallback) ? fallback
+        : throw new ArgumentException($"unknown stage '{stage}'", nameof(stage));
+
+    public bool Equals(ServingPolicy? other) =>
+        other is not null && Port == other.Port && MaxBatch == other.MaxBatch && SmokeRows == other.SmokeRows
+        && Slo == other.Slo && LoadTest == other.LoadTest && PredictionLog == other.PredictionLog
+        && Ports.Count == other.Ports.Count && Ports.All(p => other.Ports.TryGetValue(p.Key, out var v) && v == p.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Port, MaxBatch, SmokeRows, Slo, LoadTest, PredictionLog);
+}
+
+/// <summary>What the load test of a deployment must reach; a miss fails the deploy like a gate (exit 3). Null: not checked.</summary>
+public sealed record ServiceLevelObjective
+{
+    public double? P99Ms { get; init; }
+
+    public double? MinRps { get; init; }
+
+    public double? MaxErrorRate { get; init; }
+}
+
+/// <summary>How a deployment is load-tested: bounded in time, with this many connections and rows per request.</summary>
+public sealed record LoadTestPolicy
+{
+    public double DurationSeconds { get; init; } = 5;
+
+    public int Concurrency { get; init; } = 8;
+
+    public int Rows { get; init; } = 1;
+}
+
+/// <summary>The share of request rows a server appends to its prediction log (for monitoring), and the log's bounds.</summary>
+public sealed record PredictionLogPolicy
+{
+    /// <summary>0 turns the log off; 1 logs every row.</summary>
+    public double SampleRate { get; init; } = 0.1;
+
+    /// <summary>A log file is rotated when it reaches this size.</summary>
+    public int MaxMb { get; init; } = 16;
+
+    /// <summary>Rotated files kept besides the current one.</summary>
+    public int Files { get; init; } = 5;
 }
 
 /// <summary>

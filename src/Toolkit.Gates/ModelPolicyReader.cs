@@ -18,7 +18,10 @@ internal sealed partial class ModelPolicyReader
     private static readonly string[] DataKeys = ["min_rows", "max_null_fraction", "min_class_fraction"];
     private static readonly string[] ModelKeys = ["max_size_mb", "signature"];
     private static readonly string[] StageKeys = ["approvals", "approvers"];
-    private static readonly string[] ServingKeys = ["port", "max_batch"];
+    private static readonly string[] ServingKeys = ["port", "max_batch", "ports", "slo", "load_test", "prediction_log", "smoke_rows"];
+    private static readonly string[] SloKeys = ["p99_ms", "min_rps", "max_error_rate"];
+    private static readonly string[] LoadTestKeys = ["duration_s", "concurrency", "rows"];
+    private static readonly string[] PredictionLogKeys = ["sample_rate", "max_mb", "files"];
     private static readonly string[] SignatureValues = ["compatible", "identical", "off"];
     private static readonly string[] Tasks = [ModelTaskNames.BinaryClassification, ModelTaskNames.Regression];
 
@@ -350,12 +353,129 @@ internal sealed partial class ModelPolicyReader
             serving = serving with { Port = port };
         }
 
-        if (Get(map, "max_batch") is { } b && Integer(b, "serving.max_batch", 1, int.MaxValue) is { } batch)
+        if (Get(map, "max_batch") is { } b && Integer(b, "serving.max_batch", 1, 1_000_000) is { } batch)
         {
             serving = serving with { MaxBatch = batch };
         }
 
+        if (Get(map, "smoke_rows") is { } r && Integer(r, "serving.smoke_rows", 0, 10_000) is { } smoke)
+        {
+            serving = serving with { SmokeRows = smoke };
+        }
+
+        if (Get(map, "ports") is { } ports && Mapping(ports, "serving.ports", "a mapping such as { dev: 8081, preprod: 8082, prod: 8083 }") is { } pm)
+        {
+            serving = serving with { Ports = ReadPorts(pm) };
+        }
+
+        if (Get(map, "slo") is { } slo && Mapping(slo, "serving.slo", "a mapping such as { p99_ms: 50, min_rps: 200, max_error_rate: 0.01 }") is { } sm)
+        {
+            CheckKeys(sm, "serving.slo", SloKeys);
+            serving = serving with
+            {
+                Slo = new ServiceLevelObjective
+                {
+                    P99Ms = Get(sm, "p99_ms") is { } v1 ? Positive(v1, "serving.slo.p99_ms") : null,
+                    MinRps = Get(sm, "min_rps") is { } v2 ? Positive(v2, "serving.slo.min_rps") : null,
+                    MaxErrorRate = Get(sm, "max_error_rate") is { } v3 ? Fraction(v3, "serving.slo.max_error_rate") : null,
+                },
+            };
+        }
+
+        if (Get(map, "load_test") is { } lt && Mapping(lt, "serving.load_test", "a mapping such as { duration_s: 5, concurrency: 8, rows: 1 }") is { } lm)
+        {
+            CheckKeys(lm, "serving.load_test", LoadTestKeys);
+            var load = new LoadTestPolicy();
+            if (Get(lm, "duration_s") is { } d && Positive(d, "serving.load_test.duration_s") is { } seconds)
+            {
+                if (seconds > 600)
+                {
+                    Error(d, "serving.load_test.duration_s", "a deployment's load test runs at most 600 seconds");
+                }
+
+                load = load with { DurationSeconds = seconds };
+            }
+
+            if (Get(lm, "concurrency") is { } c && Integer(c, "serving.load_test.concurrency", 1, 256) is { } connections)
+            {
+                load = load with { Concurrency = connections };
+            }
+
+            if (Get(lm, "rows") is { } lr && Integer(lr, "serving.load_test.rows", 1, 100_000) is { } rows)
+            {
+                load = load with { Rows = rows };
+            }
+
+            serving = serving with { LoadTest = load };
+        }
+
+        if (Get(map, "prediction_log") is { } pl && Mapping(pl, "serving.prediction_log", "a mapping such as { sample_rate: 0.1, max_mb: 16, files: 5 }") is { } plm)
+        {
+            CheckKeys(plm, "serving.prediction_log", PredictionLogKeys);
+            var log = new PredictionLogPolicy();
+            if (Get(plm, "sample_rate") is { } sr && Fraction(sr, "serving.prediction_log.sample_rate") is { } rate)
+            {
+                log = log with { SampleRate = rate };
+            }
+
+            if (Get(plm, "max_mb") is { } mb && Integer(mb, "serving.prediction_log.max_mb", 1, 4096) is { } max)
+            {
+                log = log with { MaxMb = max };
+            }
+
+            if (Get(plm, "files") is { } f && Integer(f, "serving.prediction_log.files", 0, 100) is { } files)
+            {
+                log = log with { Files = files };
+            }
+
+            serving = serving with { PredictionLog = log };
+        }
+
+        if (serving.MaxBatch < serving.LoadTest.Rows)
+        {
+            Error(Get(map, "load_test"), "serving.load_test.rows", $"{serving.LoadTest.Rows} rows per request exceed serving.max_batch ({serving.MaxBatch})");
+        }
+
         return serving;
+    }
+
+    private Dictionary<string, int> ReadPorts(YamlMappingNode map)
+    {
+        var ports = new Dictionary<string, int>(ServingPolicy.DefaultPorts, StringComparer.Ordinal);
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var stage = (keyNode as YamlScalarNode)?.Value ?? "";
+            var field = "serving.ports." + stage;
+            if (!ModelPolicy.StageNames.Contains(stage))
+            {
+                Error(keyNode, field, $"unknown stage '{stage}'{DidYouMean.Suffix(stage, ModelPolicy.StageNames)}; stages are {string.Join(", ", ModelPolicy.StageNames)}");
+                continue;
+            }
+
+            if (Integer(value, field, 1, 65535) is { } port)
+            {
+                ports[stage] = port;
+            }
+        }
+
+        foreach (var clash in ports.GroupBy(p => p.Value).Where(g => g.Count() > 1))
+        {
+            Error(map, "serving.ports", $"stages {string.Join(" and ", clash.Select(p => p.Key))} share port {clash.Key}; each stage's service needs its own");
+        }
+
+        return ports;
+    }
+
+    private double? Positive(YamlNode node, string field)
+    {
+        var value = Number(node, field);
+        if (value is <= 0)
+        {
+            Error(node, field, $"must be greater than 0, not {Format(value.Value)}");
+            return null;
+        }
+
+        return value;
     }
 
     /// <summary>Checks a metric name against the task's metrics; false (with an error) when unknown.</summary>

@@ -244,4 +244,68 @@ public sealed class ModelPolicyTests
         policy.Stage("preprod").Approvals.Should().BeGreaterThanOrEqualTo(1);
         policy.Stage("prod").Approvals.Should().BeGreaterThanOrEqualTo(1);
     }
+
+    [Fact]
+    public void Parse_ServingSection_ReadsPortsSloLoadTestAndPredictionLog()
+    {
+        var policy = ModelPolicy.Parse("""
+            apiVersion: toolkit/v1
+            kind: Model
+            name: diabetes
+            task: binary-classification
+            serving:
+              max_batch: 200
+              smoke_rows: 7
+              ports: { dev: 9001, prod: 9003 }
+              slo: { p99_ms: 25, min_rps: 300, max_error_rate: 0.01 }
+              load_test: { duration_s: 2.5, concurrency: 4, rows: 10 }
+              prediction_log: { sample_rate: 0.25, max_mb: 2, files: 3 }
+            """, "m.yaml");
+
+        var serving = policy.Serving!;
+        serving.MaxBatch.Should().Be(200);
+        serving.SmokeRows.Should().Be(7);
+        serving.PortOf("dev").Should().Be(9001);
+        serving.PortOf("preprod").Should().Be(8082, "a stage the file leaves out keeps its default port");
+        serving.PortOf("prod").Should().Be(9003);
+        serving.Slo.Should().Be(new ServiceLevelObjective { P99Ms = 25, MinRps = 300, MaxErrorRate = 0.01 });
+        serving.LoadTest.Should().Be(new LoadTestPolicy { DurationSeconds = 2.5, Concurrency = 4, Rows = 10 });
+        serving.PredictionLog.Should().Be(new PredictionLogPolicy { SampleRate = 0.25, MaxMb = 2, Files = 3 });
+    }
+
+    [Fact]
+    public void Parse_ServingWithoutSlo_ChecksNothingAndUsesDefaultPorts()
+    {
+        var serving = ModelPolicy.Parse("apiVersion: toolkit/v1\nkind: Model\nname: m\ntask: regression\nserving: { max_batch: 10 }\n", "m.yaml").Serving!;
+
+        serving.Slo.Should().Be(new ServiceLevelObjective());
+        serving.PortOf("dev").Should().Be(8081);
+        serving.PortOf("prod").Should().Be(8083);
+    }
+
+    [Fact]
+    public void Parse_BadServingValues_NameEachFieldAndLine()
+    {
+        var errors = Errors("""
+            apiVersion: toolkit/v1
+            kind: Model
+            name: x
+            task: regression
+            serving:
+              ports: { dev: 8081, preprod: 8081, staging: 9000 }
+              slo: { p99_ms: 0, min_rps: -3, max_error_rate: 2, p95_ms: 4 }
+              load_test: { duration_s: 9000, concurrency: 0 }
+              prediction_log: { sample_rate: 1.5 }
+            """);
+
+        errors.Select(e => e.Field).Should().Contain(
+        [
+            "serving.ports", "serving.ports.staging", "serving.slo.p99_ms", "serving.slo.min_rps",
+            "serving.slo.max_error_rate", "serving.slo.p95_ms", "serving.load_test.duration_s",
+            "serving.load_test.concurrency", "serving.prediction_log.sample_rate",
+        ]);
+        errors.Single(e => e.Field == "serving.ports.staging").Line.Should().Be(6);
+        errors.Single(e => e.Field == "serving.prediction_log.sample_rate").Line.Should().Be(9);
+        errors.Single(e => e.Field == "serving.ports").Message.Should().Contain("dev and preprod share port 8081");
+    }
 }
