@@ -37,6 +37,18 @@ public sealed class ErrorLineTests
         Directory.EnumerateFileSystemEntries(folder.Path).Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("gate", "check", "--model", "../../x", "--run", "r1")]
+    public async Task ModelNameThatIsAPath_RefusedAsNotAName(params string[] args)
+    {
+        using var folder = new TempFolder();
+
+        var result = await CliRunner.RunInAsync(folder.Path, args);
+
+        result.ExitCode.Should().Be(ExitCodes.BadInput);
+        result.Error.Should().Contain("is not a model name").And.NotContain("model.yaml does not exist");
+    }
+
     [Fact]
     public async Task BadUsage_SeveralMistakes_StillOneLine()
     {
