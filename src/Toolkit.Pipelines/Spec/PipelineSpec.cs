@@ -90,6 +90,12 @@ public sealed record StepSpec
 
     /// <summary>Whether the step may use the network (containers have none by default).</summary>
     public bool Network { get; init; }
+
+    /// <summary>
+    /// Environment a <c>run:</c> step gets beyond the clean base: a name with a null value passes the
+    /// caller's variable through; a value sets it. Nothing else of the caller's environment reaches the step.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Env { get; init; } = [];
 }
 
 /// <summary>A pipeline file, parsed: name, parameters and steps, each with positions for errors.</summary>
