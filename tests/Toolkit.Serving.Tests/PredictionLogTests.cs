@@ -160,13 +160,7 @@ public sealed class PredictionLogTests(ClassifierServer fixture) : IClassFixture
     private static DataTable Repeat(DataTable rows, int times)
     {
         var indices = Enumerable.Range(0, times).SelectMany(_ => Enumerable.Range(0, rows.RowCount)).ToArray();
-        return new DataTable(rows.Columns.Select(c => c switch
-        {
-            Float32Column f => (Column)new Float32Column(c.Name, [.. indices.Select(i => f[i])]),
-            Float64Column d => new Float64Column(c.Name, [.. indices.Select(i => d[i])]),
-            CategoricalColumn k => CategoricalColumn.FromValues(c.Name, [.. indices.Select(i => k[i])]),
-            _ => throw new NotSupportedException(c.GetType().Name),
-        }));
+        return new DataTable(rows.Columns.Select(c => c.Take(indices)));
     }
 
     private static string Text(JsonElement value) => value.ValueKind switch
