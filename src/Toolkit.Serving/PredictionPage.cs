@@ -140,7 +140,7 @@ internal sealed class PredictionPage
               });
               const body = await response.json();
               if (!response.ok) {
-                throw new Error(body.error || ('HTTP ' + response.status));
+                throw new Error(body.error || ('status ' + response.status));
               }
               prediction.textContent = String(body.predictions[0]);
               if (probability && body.probabilities) {
