@@ -83,13 +83,24 @@ internal sealed class PredictionLog : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Path));
-        if (!string.IsNullOrEmpty(folder))
+        FileStream file;
+        try
         {
-            Directory.CreateDirectory(folder);
+            var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Path));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            // Opened here, so a path that cannot be written is refused at start rather than by a silent writer.
+            file = Open();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"cannot write the prediction log '{options.Path}': {ex.Message}", ex);
         }
 
-        _writer = Task.Run(() => WriteAsync(start ?? Task.CompletedTask));
+        _writer = Task.Run(() => WriteAsync(file, start ?? Task.CompletedTask));
     }
 
     public string Path => _options.Path;
@@ -158,29 +169,30 @@ internal sealed class PredictionLog : IAsyncDisposable
         return (z >> 11) < _threshold;
     }
 
-    private async Task WriteAsync(Task start)
+    private async Task WriteAsync(FileStream file, Task start)
     {
         await start.ConfigureAwait(false);
         var reader = _channel.Reader;
         var buffer = new MemoryStream();
-        FileStream? file = null;
+        var size = file.Length;
         try
         {
-            file = Open();
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (reader.TryRead(out var entry))
                 {
                     buffer.SetLength(0);
                     Serialize(buffer, entry);
-                    if (file.Length > 0 && file.Length + buffer.Length > _options.MaxBytes)
+                    if (size > 0 && size + buffer.Length > _options.MaxBytes)
                     {
                         await file.DisposeAsync().ConfigureAwait(false);
                         Rotate();
                         file = Open();
+                        size = 0;
                     }
 
                     await file.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)).ConfigureAwait(false);
+                    size += buffer.Length;
                     Interlocked.Increment(ref _written);
                 }
 
@@ -188,7 +200,7 @@ internal sealed class PredictionLog : IAsyncDisposable
                 await file.FlushAsync().ConfigureAwait(false);
             }
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A log that cannot be written must not take the server down: the rest is counted as dropped.
             while (reader.TryRead(out _))
@@ -198,10 +210,7 @@ internal sealed class PredictionLog : IAsyncDisposable
         }
         finally
         {
-            if (file is not null)
-            {
-                await file.DisposeAsync().ConfigureAwait(false);
-            }
+            await file.DisposeAsync().ConfigureAwait(false);
         }
     }
 

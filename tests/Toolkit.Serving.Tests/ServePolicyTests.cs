@@ -86,6 +86,17 @@ public sealed class ServePolicyTests(ClassifierServer fixture) : IClassFixture<C
         error.ToString().Should().Contain(expected);
     }
 
+    [Fact]
+    public async Task ServeFile_LogPathNotWritable_Exits2NamingThePath()
+    {
+        // A folder cannot be made under a regular file.
+        var log = Path.Combine(fixture.ModelPath, "predictions.jsonl");
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync(["serve", "--file", fixture.ModelPath, "--port", "0", "--log", log], new StringWriter(), error, fixture.Folder);
+        code.Should().Be(2);
+        error.ToString().Should().Contain("cannot write the prediction log").And.Contain(log);
+    }
+
     private async Task<HttpStatusCode> PostAsync(HttpClient http, int rows)
     {
         var first = Enumerable.Range(0, rows).ToArray();
