@@ -1,3 +1,4 @@
+using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Splits;
 using Toolkit.Pipelines.Components;
 
@@ -19,7 +20,10 @@ internal sealed class SplitComponent : IComponent
         ],
         Parameters =
         [
-            new ComponentParameter("test_fraction", ParameterType.Number, "share of rows held out") { Default = "0.25" },
+            new ComponentParameter("test_fraction", ParameterType.Number, "share of rows held out")
+            {
+                Default = "0.25", Minimum = 0, MinimumExclusive = true, Maximum = 1, MaximumExclusive = true,
+            },
             new ComponentParameter("stratify", ParameterType.String, "keep this column's class shares in both parts"),
             new ComponentParameter("seed", ParameterType.Integer, "random seed") { Default = "42" },
         ],
@@ -34,7 +38,7 @@ internal sealed class SplitComponent : IComponent
         var stratify = ComponentArgs.OptionalText(context, "stratify");
         if (stratify is not null && !table.Contains(stratify))
         {
-            throw new ComponentArgumentException($"{Descriptor.Name}: stratify column '{stratify}' does not exist; columns are: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+            throw new ComponentArgumentException($"{Descriptor.Name}: stratify column '{stratify}' does not exist; columns are: {ColumnNames.List(table)}.");
         }
 
         var (train, test) = DataSplitter.TrainTest(table, fraction, ComponentArgs.Int(context, Descriptor, "seed"), stratify);

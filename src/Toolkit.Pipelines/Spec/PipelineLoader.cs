@@ -210,13 +210,17 @@ public static partial class PipelineLoader
         TimeSpan? timeout = null;
         if (f.TryGetValue("timeout", out var to) && reader.Scalar(to, "timeout") is { } tos)
         {
-            if (Quantities.TryParseDuration(tos.Text, out var ts) && ts > TimeSpan.Zero)
+            if (!Quantities.TryParseDuration(tos.Text, out var ts) || ts <= TimeSpan.Zero)
             {
-                timeout = ts;
+                reader.Error(tos.Position, $"timeout '{tos.Text}' is not a duration (e.g. 90s, 10m, 1h)");
+            }
+            else if (ts > StepSpec.MaxTimeout)
+            {
+                reader.Error(tos.Position, $"timeout '{tos.Text}' is longer than a step may run ({StepSpec.MaxTimeout.TotalDays:0} days)");
             }
             else
             {
-                reader.Error(tos.Position, $"timeout '{tos.Text}' is not a duration (e.g. 90s, 10m, 1h)");
+                timeout = ts;
             }
         }
 
@@ -331,9 +335,11 @@ public static partial class PipelineLoader
         }
 
         var backoff = TimeSpan.FromSeconds(1);
-        if (f.TryGetValue("backoff", out var b) && reader.Scalar(b, "backoff") is { } bs && !Quantities.TryParseDuration(bs.Text, out backoff))
+        if (f.TryGetValue("backoff", out var b) && reader.Scalar(b, "backoff") is { } bs
+            && (!Quantities.TryParseDuration(bs.Text, out backoff) || backoff > StepSpec.MaxTimeout))
         {
-            reader.Error(bs.Position, $"backoff '{bs.Text}' is not a duration (e.g. 500ms, 2s)");
+            reader.Error(bs.Position, $"backoff '{bs.Text}' is not a duration of at most {StepSpec.MaxTimeout.TotalDays:0} days (e.g. 500ms, 2s)");
+            backoff = TimeSpan.FromSeconds(1);
         }
 
         return new RetryPolicy(n, backoff);
@@ -352,13 +358,14 @@ public static partial class PipelineLoader
         long? memory = null;
         if (f.TryGetValue("cpu", out var c) && reader.Scalar(c, "cpu") is { } cs)
         {
-            if (double.TryParse(cs.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0)
+            // Docker takes CPUs in billionths; more than 1024 cores is not a machine a step runs on.
+            if (double.TryParse(cs.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0.001 && v <= 1024)
             {
                 cpu = v;
             }
             else
             {
-                reader.Error(cs.Position, $"cpu '{cs.Text}' must be a positive number of cores (e.g. 0.5, 2)");
+                reader.Error(cs.Position, $"cpu '{cs.Text}' must be a number of cores from 0.001 to 1024 (e.g. 0.5, 2)");
             }
         }
 

@@ -51,6 +51,9 @@ public sealed record ResourceSpec(double? Cpu, long? MemoryBytes);
 /// <summary>One step of a pipeline.</summary>
 public sealed record StepSpec
 {
+    /// <summary>The longest <c>timeout:</c> a step may ask for (and the longest a retry may back off).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(7);
+
     public required string Name { get; init; }
 
     public required Position Position { get; init; }
