@@ -87,6 +87,15 @@ public sealed class ServePolicyTests(ClassifierServer fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task ServeModel_NameThatIsAPath_Exits2BeforeReadingAnything()
+    {
+        var error = new StringWriter();
+        var code = await CliApp.RunAsync(["serve", "--model", "../demo", "--stage", "dev", "--port", "0"], new StringWriter(), error, fixture.Folder);
+        code.Should().Be(2);
+        error.ToString().Should().Contain("'../demo' is not a model name");
+    }
+
+    [Fact]
     public async Task ServeFile_LogPathNotWritable_Exits2NamingThePath()
     {
         // A folder cannot be made under a regular file.
