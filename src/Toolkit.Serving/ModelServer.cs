@@ -33,11 +33,13 @@ public sealed class ModelServer : IAsyncDisposable
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly WebApplication _app;
+    private readonly PredictionLog? _log;
 
-    private ModelServer(WebApplication app, Uri url)
+    private ModelServer(WebApplication app, Uri url, PredictionLog? log)
     {
         _app = app;
         Url = url;
+        _log = log;
     }
 
     /// <summary>The address the server listens on, with the real port when 0 was asked for.</summary>
@@ -60,8 +62,9 @@ public sealed class ModelServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
         var app = builder.Build();
-        var metrics = new ServingMetrics(served, ValueBuckets);
-        var endpoints = new Endpoints(served, options, metrics);
+        var log = options.PredictionLog is { } logOptions ? new PredictionLog(logOptions, served) : null;
+        var metrics = new ServingMetrics(served, ValueBuckets, log);
+        var endpoints = new Endpoints(served, options, metrics, log);
         app.Use(async (context, next) =>
         {
             var started = Stopwatch.GetTimestamp();
@@ -83,15 +86,38 @@ public sealed class ModelServer : IAsyncDisposable
         });
         endpoints.Map(app);
 
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await PredictionLog.CloseAsync(log);
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ModelServer(app, new Uri(address));
+        return new ModelServer(app, new Uri(address), log);
     }
 
-    /// <summary>Stops accepting requests and lets the in-flight ones finish.</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+    /// <summary>Stops accepting requests, lets the in-flight ones finish, then flushes the prediction log.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            await PredictionLog.CloseAsync(_log);
+        }
+    }
 
-    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await PredictionLog.CloseAsync(_log);
+    }
 
     private static void Listen(KestrelServerOptions k, string host, int port)
     {
@@ -109,12 +135,14 @@ public sealed class ModelServer : IAsyncDisposable
         }
     }
 
-    private sealed class Endpoints(ServedModel served, ServerOptions options, ServingMetrics metrics)
+    private sealed class Endpoints(ServedModel served, ServerOptions options, ServingMetrics metrics, PredictionLog? log)
     {
         private readonly Schema _signature = served.Model.Signature;
+        private readonly PredictionPage _page = new(served);
 
         public void Map(WebApplication app)
         {
+            app.MapGet("/", _page.WriteAsync);
             app.MapGet("/v2/health/live", (HttpContext c) => JsonAsync(c, 200, w => w.WriteBoolean("live", true)));
             app.MapGet("/v2/health/ready", (HttpContext c) => JsonAsync(c, 200, w => w.WriteBoolean("ready", true)));
             app.MapGet("/v2", ServerMetadataAsync);
@@ -385,6 +413,7 @@ public sealed class ModelServer : IAsyncDisposable
             }
 
             metrics.Predictions(prediction);
+            log?.Append(table, prediction);
             return prediction;
         }
 

@@ -29,6 +29,9 @@ public sealed record ServerOptions
 
     /// <summary>More rows in one request get 413.</summary>
     public int MaxRows { get; init; } = 100_000;
+
+    /// <summary>The sampled prediction log for monitoring; null: none.</summary>
+    public PredictionLogOptions? PredictionLog { get; init; }
 }
 
 /// <summary>A request the server refuses: the status (400, 404, 413) and a message naming the field.</summary>

@@ -18,10 +18,12 @@ internal sealed class ServingMetrics
     private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox> _classes = new(StringComparer.Ordinal);
     private readonly Histogram? _values;
+    private readonly PredictionLog? _log;
 
-    public ServingMetrics(ServedModel served, double[]? valueBuckets)
+    public ServingMetrics(ServedModel served, double[]? valueBuckets, PredictionLog? log = null)
     {
         _served = served;
+        _log = log;
         _values = served.Model.Classes is null ? new Histogram(valueBuckets ?? [0]) : null;
     }
 
@@ -79,6 +81,14 @@ internal sealed class ServingMetrics
         {
             s.Append("# HELP toolkit_prediction_value Predicted values.\n# TYPE toolkit_prediction_value histogram\n");
             _values.Write(s, "toolkit_prediction_value", null);
+        }
+
+        if (_log is not null)
+        {
+            s.Append("# HELP toolkit_prediction_log_rows_total Request rows written to the prediction log.\n# TYPE toolkit_prediction_log_rows_total counter\n");
+            s.Append(CultureInfo.InvariantCulture, $"toolkit_prediction_log_rows_total {_log.Written}\n");
+            s.Append("# HELP toolkit_prediction_log_dropped_total Sampled rows dropped because the log writer was behind.\n# TYPE toolkit_prediction_log_dropped_total counter\n");
+            s.Append(CultureInfo.InvariantCulture, $"toolkit_prediction_log_dropped_total {_log.Dropped}\n");
         }
 
         return s.ToString();

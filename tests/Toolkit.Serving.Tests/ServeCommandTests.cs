@@ -85,7 +85,7 @@ public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClass
     [Fact]
     public async Task ServeModel_Stage_ServesTheVersionHoldingIt()
     {
-        var project = await RegisteredProjectAsync();
+        var project = await RegisteredProjectAsync(fixture);
         using var cts = new CancellationTokenSource();
         var output = new SignalWriter();
         var error = new StringWriter();
@@ -106,7 +106,7 @@ public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClass
     [Fact]
     public async Task ServeModel_StageNobodyHolds_Exits2NamingIt()
     {
-        var project = await RegisteredProjectAsync();
+        var project = await RegisteredProjectAsync(fixture);
         var error = new StringWriter();
         var code = await CliApp.RunAsync(["serve", "--model", "demo", "--stage", "prod", "--port", "0"], new StringWriter(), error, project);
         code.Should().Be(2);
@@ -114,7 +114,7 @@ public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClass
     }
 
     /// <summary>A project folder whose embedded registry holds the fixture's model as demo v1, in dev.</summary>
-    private async Task<string> RegisteredProjectAsync()
+    internal static async Task<string> RegisteredProjectAsync(ClassifierServer fixture)
     {
         var project = Path.Combine(fixture.Folder, "project-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(project);
@@ -125,25 +125,5 @@ public sealed partial class ServeCommandTests(ClassifierServer fixture) : IClass
     }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:[1-9][0-9]*")]
-    private static partial Regex UrlPattern();
-
-    /// <summary>Completes <see cref="FirstLine"/> when the command prints its first line.</summary>
-    private sealed class SignalWriter : StringWriter
-    {
-        public TaskCompletionSource<string> FirstLine { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void WriteLine(string? value)
-        {
-            base.WriteLine(value);
-            FirstLine.TrySetResult(value ?? "");
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            WriteLine(value);
-            return Task.CompletedTask;
-        }
-    }
+    internal static partial Regex UrlPattern();
 }

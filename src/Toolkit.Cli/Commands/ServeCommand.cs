@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Toolkit.Gates;
 using Toolkit.Ml.Models;
 using Toolkit.Registry;
 using Toolkit.Serving;
@@ -15,23 +16,27 @@ internal static class ServeCommand
         var model = new Option<string?>("--model") { Description = "Serve a registered model (with --stage or --model-version)." };
         var stage = new Option<string?>("--stage") { Description = "The stage whose version to serve (dev, preprod, prod)." };
         var version = new Option<int?>("--model-version") { Description = "The registered version to serve." };
-        var port = new Option<int>("--port") { Description = "The port to listen on (0: a free one, printed).", DefaultValueFactory = _ => 8080 };
+        var port = new Option<int>("--port") { Description = "The port to listen on (0: a free one, printed); with --model, model.yaml serving.port when not given.", DefaultValueFactory = _ => 8080 };
         var host = new Option<string>("--host") { Description = "The address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var maxBatch = new Option<int?>("--max-batch") { Description = "Rows one request may carry, more get 413 (default: model.yaml serving.max_batch, else 1000)." };
+        var log = new Option<string?>("--log") { Description = "The prediction log file, JSONL rotated by size (default with --model: <store>/serving/NAME/predictions.jsonl; with --file: none)." };
+        var logSample = new Option<double?>("--log-sample") { Description = "The share of request rows logged, 0..1; 0 turns the log off (default: model.yaml serving.prediction_log.sample_rate, else 0.1)." };
 
         var command = new Command("serve", "Serves a model over HTTP until Ctrl+C/SIGTERM: /v2 (Open Inference Protocol), /invocations (MLflow), /metrics.")
         {
-            file, model, stage, version, port, host,
+            file, model, stage, version, port, host, maxBatch, log, logSample,
         };
         command.SetAction(async (parse, ct) =>
         {
-            var served = await LoadAsync(context, parse.GetValue(file), parse.GetValue(model), parse.GetValue(stage), parse.GetValue(version), ct);
-            var portValue = parse.GetValue(port);
-            if (portValue is < 0 or > 65535)
-            {
-                throw new UsageException($"--port {portValue} is not a port (0-65535)");
-            }
-
-            var options = new ServerOptions { Host = parse.GetValue(host)!, Port = portValue };
+            var flags = new ServeFlags(
+                parse.GetResult(port) is { Implicit: false } ? parse.GetValue(port) : null,
+                parse.GetValue(maxBatch),
+                parse.GetValue(log) is { } logPath ? context.PathOf(logPath) : null,
+                parse.GetValue(logSample));
+            var name = parse.GetValue(model);
+            var (policy, defaultLog) = Policy(context, parse.GetValue(file) is null ? name : null);
+            var options = Options(flags, policy, defaultLog) with { Host = parse.GetValue(host)! };
+            var served = await LoadAsync(context, parse.GetValue(file), name, parse.GetValue(stage), parse.GetValue(version), ct);
             ModelServer server;
             try
             {
@@ -51,6 +56,11 @@ internal static class ServeCommand
                 var label = served.Version is { } v ? string.Create(CultureInfo.InvariantCulture, $"{served.Name} v{v}") : served.Name;
                 await context.Output.WriteLineAsync($"serving {label} ({served.Digest}) on {server.Url.ToString().TrimEnd('/')}");
                 await context.Output.FlushAsync(CancellationToken.None);
+                if (options.PredictionLog is { } logged)
+                {
+                    await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"prediction log: {logged.Path} ({logged.SampleRate:0.###} of rows, rotated at {logged.MaxBytes} bytes, {logged.Files} kept)"));
+                }
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct);
@@ -68,6 +78,69 @@ internal static class ServeCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The flags as given; null where the user left it to model.yaml or the defaults.</summary>
+    private sealed record ServeFlags(int? Port, int? MaxBatch, string? Log, double? LogSample);
+
+    /// <summary>
+    /// model.yaml's <c>serving:</c> for a registered model (none, or a file without the section: the
+    /// defaults; a broken file: the usual exit-2 error), and the model's default log path in the store.
+    /// </summary>
+    private static (ServingPolicy Policy, string? DefaultLog) Policy(CliContext context, string? name)
+    {
+        if (name is null)
+        {
+            return (new ServingPolicy(), null);
+        }
+
+        if (!ModelNames.IsValid(name))
+        {
+            // The name becomes paths (models/NAME/, the store's serving/NAME/): never '../x'.
+            throw new UsageException($"'{name}' is not a model name: use lowercase letters, digits and dashes, starting with a letter");
+        }
+
+        var settings = ProjectContext.Settings(context);
+        var path = Path.Combine(settings.Root, "models", name, "model.yaml");
+        var policy = File.Exists(path) ? ModelPolicy.Load(path).Serving ?? new ServingPolicy() : new ServingPolicy();
+        return (policy, Path.Combine(settings.Store, "serving", name, "predictions.jsonl"));
+    }
+
+    /// <summary>Flags over model.yaml over defaults.</summary>
+    private static ServerOptions Options(ServeFlags flags, ServingPolicy policy, string? defaultLog)
+    {
+        var port = flags.Port ?? policy.Port;
+        if (port is < 0 or > 65535)
+        {
+            throw new UsageException($"--port {port} is not a port (0-65535)");
+        }
+
+        var maxBatch = flags.MaxBatch ?? policy.MaxBatch;
+        if (maxBatch < 1)
+        {
+            throw new UsageException($"--max-batch {maxBatch} must be at least 1");
+        }
+
+        var rate = flags.LogSample ?? policy.PredictionLog.SampleRate;
+        if (!(rate is >= 0 and <= 1))
+        {
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--log-sample {rate} must be between 0 and 1"));
+        }
+
+        var logPath = flags.Log ?? defaultLog;
+        if (logPath is null && flags.LogSample is not null)
+        {
+            throw new UsageException("--log-sample needs --log PATH when serving --file");
+        }
+
+        var log = logPath is null || rate == 0 ? null : new PredictionLogOptions
+        {
+            Path = logPath,
+            SampleRate = rate,
+            MaxBytes = policy.PredictionLog.MaxMb * 1024L * 1024,
+            Files = policy.PredictionLog.Files,
+        };
+        return new ServerOptions { Port = port, MaxRows = maxBatch, PredictionLog = log };
     }
 
     private static async Task<ServedModel> LoadAsync(CliContext context, string? file, string? name, string? stage, int? version, CancellationToken ct)
