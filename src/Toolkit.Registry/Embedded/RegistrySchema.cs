@@ -81,6 +81,16 @@ internal static class RegistrySchema
             recorded_at TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE smoke_samples (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            rows INTEGER NOT NULL CHECK (rows >= 0),
+            sample_json TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        """,
     ];
 
     internal static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>

@@ -393,7 +393,7 @@ public sealed class EmbeddedRegistryTests : IDisposable
         }
 
         await using var reopened = await OpenAsync();
-        (await reopened.SchemaVersionAsync()).Should().Be(1);
+        (await reopened.SchemaVersionAsync()).Should().Be(RegistrySchema.Migrations.Length);
         (await reopened.GetByAliasAsync("diabetes", Stages.Dev))!.Version.Should().Be(1);
         (await reopened.HistoryAsync("diabetes")).Should().HaveCount(2);
 
@@ -422,6 +422,6 @@ public sealed class EmbeddedRegistryTests : IDisposable
 
         var act = () => OpenAsync();
 
-        (await act.Should().ThrowAsync<RegistryException>()).Which.Message.Should().Contain("schema version 99, newer than this toolkit knows (1)");
+        (await act.Should().ThrowAsync<RegistryException>()).Which.Message.Should().Contain($"schema version 99, newer than this toolkit knows ({RegistrySchema.Migrations.Length})");
     }
 }
