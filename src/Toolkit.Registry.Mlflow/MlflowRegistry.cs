@@ -314,6 +314,37 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
         }
     }
 
+    public async Task AppendDeploymentEventAsync(string model, int version, string stage, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default)
+    {
+        var name = CheckName(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(stage);
+        ArgumentNullException.ThrowIfNull(audit);
+        if (action is not (AuditAction.Deploy or AuditAction.Undeploy))
+        {
+            throw new ArgumentException("A deployment event is a deploy or an undeploy.", nameof(action));
+        }
+
+        if (await TryGetVersionAsync(name, version, cancellationToken) is null)
+        {
+            throw new RegistryException($"Model '{name}' has no version {version.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        await _audit.AppendAsync(
+            name,
+            seq => new AuditEvent
+            {
+                Sequence = seq,
+                Model = name,
+                Action = action,
+                Version = version,
+                Stage = stage,
+                Actor = audit.Actor,
+                Reason = audit.Reason,
+                At = _time.GetUtcNow(),
+            },
+            cancellationToken);
+    }
+
     public async Task<IReadOnlyList<AuditEvent>> HistoryAsync(string model, CancellationToken cancellationToken = default)
     {
         var rm = await TryGetModelAsync(CheckName(model), cancellationToken);

@@ -35,8 +35,14 @@ public interface IModelRegistry : IAsyncDisposable
     /// <summary>Points <paramref name="alias"/> at <paramref name="version"/> and appends the audit event, atomically.</summary>
     Task SetAliasAsync(string model, string alias, int version, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default);
 
-    /// <summary>The audit log: every register, promote and rollback, oldest first.</summary>
+    /// <summary>The audit log: every register, promote, rollback, deploy and undeploy, oldest first.</summary>
     Task<IReadOnlyList<AuditEvent>> HistoryAsync(string model, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends a <see cref="AuditAction.Deploy"/> or <see cref="AuditAction.Undeploy"/> event for
+    /// <paramref name="version"/> serving <paramref name="stage"/>; no alias moves.
+    /// </summary>
+    Task AppendDeploymentEventAsync(string model, int version, string stage, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default);
 
     /// <summary>Copies the version's model file to <paramref name="destinationPath"/> (digest checked).</summary>
     Task DownloadModelAsync(string model, int version, string destinationPath, CancellationToken cancellationToken = default);

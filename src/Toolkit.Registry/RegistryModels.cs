@@ -122,6 +122,12 @@ public enum AuditAction
     Register,
     Promote,
     Rollback,
+
+    /// <summary>A version started serving a stage (the alias does not move).</summary>
+    Deploy,
+
+    /// <summary>A stage's deployment was stopped (the alias does not move).</summary>
+    Undeploy,
 }
 
 /// <summary>One entry of a model's audit log.</summary>
@@ -135,7 +141,7 @@ public sealed record AuditEvent
 
     public required int Version { get; init; }
 
-    /// <summary>The stage a promotion or rollback moved; null for a registration.</summary>
+    /// <summary>The stage a promotion or rollback moved (or a deployment served); null for a registration.</summary>
     public string? Stage { get; init; }
 
     /// <summary>The version that held the stage before; null when none did.</summary>

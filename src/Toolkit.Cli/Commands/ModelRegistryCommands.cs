@@ -306,6 +306,8 @@ internal static class ModelRegistryCommands
                 {
                     AuditAction.Register => string.Create(CultureInfo.InvariantCulture, $"registered v{e.Version}"),
                     AuditAction.Promote => string.Create(CultureInfo.InvariantCulture, $"promoted v{e.Version} to {e.Stage}{(e.PreviousVersion is { } p ? $" (was v{p})" : "")}"),
+                    AuditAction.Deploy => string.Create(CultureInfo.InvariantCulture, $"deployed v{e.Version} to {e.Stage}"),
+                    AuditAction.Undeploy => string.Create(CultureInfo.InvariantCulture, $"stopped v{e.Version} in {e.Stage}"),
                     _ => string.Create(CultureInfo.InvariantCulture, $"rolled {e.Stage} back to v{e.Version} (was v{e.PreviousVersion})"),
                 };
                 var approvals = e.Approvals.Count == 0 ? "" : $" approved by {string.Join(", ", e.Approvals)}";

@@ -222,9 +222,9 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         ArgumentNullException.ThrowIfNull(audit);
         ModelNames.Ensure(model);
         RegistryNames.EnsureAlias(alias);
-        if (action == AuditAction.Register)
+        if (action is not (AuditAction.Promote or AuditAction.Rollback))
         {
-            throw new ArgumentException("An alias moves by a promotion or a rollback, not by a registration.", nameof(action));
+            throw new ArgumentException("An alias moves by a promotion or a rollback, not by a registration or a deployment.", nameof(action));
         }
 
         if (string.IsNullOrWhiteSpace(audit.Actor))
@@ -291,6 +291,31 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                 },
                 cancellationToken,
                 ("$model", model)),
+            cancellationToken);
+    }
+
+    public Task AppendDeploymentEventAsync(string model, int version, string stage, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        ModelNames.Ensure(model);
+        RegistryNames.EnsureAlias(stage);
+        if (action is not (AuditAction.Deploy or AuditAction.Undeploy))
+        {
+            throw new ArgumentException("A deployment event is a deploy or an undeploy.", nameof(action));
+        }
+
+        if (string.IsNullOrWhiteSpace(audit.Actor))
+        {
+            throw new RegistryException($"a deployment of '{model}' needs an actor (who does it) for the audit log");
+        }
+
+        return _database.WriteAsync(
+            async tx =>
+            {
+                await EnsureVersionAsync(tx, model, version, cancellationToken);
+                await AppendAuditAsync(tx, model, action, version, stage, null, audit, _time.GetUtcNow(), cancellationToken);
+                return 0;
+            },
             cancellationToken);
     }
 
@@ -398,6 +423,8 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         AuditAction.Register => "register",
         AuditAction.Promote => "promote",
         AuditAction.Rollback => "rollback",
+        AuditAction.Deploy => "deploy",
+        AuditAction.Undeploy => "undeploy",
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "unknown audit action"),
     };
 
@@ -406,6 +433,8 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         "register" => AuditAction.Register,
         "promote" => AuditAction.Promote,
         "rollback" => AuditAction.Rollback,
+        "deploy" => AuditAction.Deploy,
+        "undeploy" => AuditAction.Undeploy,
         _ => throw new InvalidDataException($"unknown audit action '{text}' in the registry database"),
     };
 

@@ -111,6 +111,9 @@ public sealed class ConcurrentPromotionTests : IDisposable
 
         public Task<IReadOnlyList<AuditEvent>> HistoryAsync(string model, CancellationToken cancellationToken = default) => _inner.HistoryAsync(model, cancellationToken);
 
+        public Task AppendDeploymentEventAsync(string model, int version, string stage, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default) =>
+            _inner.AppendDeploymentEventAsync(model, version, stage, action, audit, cancellationToken);
+
         public Task DownloadModelAsync(string model, int version, string destinationPath, CancellationToken cancellationToken = default) =>
             _inner.DownloadModelAsync(model, version, destinationPath, cancellationToken);
 
