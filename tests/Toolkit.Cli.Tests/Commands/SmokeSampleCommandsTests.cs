@@ -18,7 +18,7 @@ public sealed class SmokeSampleCommandsTests : IDisposable
     public SmokeSampleCommandsTests()
     {
         var root = RepositoryRoot();
-        foreach (var folder in new[] { "pipelines", "models/housing" })
+        foreach (var folder in new[] { "pipelines", "models/housing", "models/diabetes" })
         {
             Directory.CreateDirectory(_temp.File(folder));
             foreach (var file in Directory.GetFiles(Path.Combine(root, folder)))
@@ -91,34 +91,36 @@ public sealed class SmokeSampleCommandsTests : IDisposable
     private static string CsvField(string? value) =>
         value is null ? "" : value.Length == 0 || value is "NA" or "NaN" || value.AsSpan().IndexOfAny(",\"\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
 
-    [Fact]
-    public async Task ModelRegister_FromPipelineRun_StoresATestSplitSampleTheRegisteredModelAnswersIdentically()
+    [Theory]
+    [InlineData("housing", "rows=1500")]
+    [InlineData("diabetes", "rows=3000")]
+    public async Task ModelRegister_FromPipelineRun_StoresATestSplitSampleTheRegisteredModelAnswersIdentically(string name, string rows)
     {
-        var run = await Mlops("pipeline", "run", "pipelines/housing.yaml", "--param", "rows=1500", "--json");
+        var run = await Mlops("pipeline", "run", $"pipelines/{name}.yaml", "--param", rows, "--json");
         run.ExitCode.Should().Be(0, run.Error);
         var runId = JsonDocument.Parse(run.Output).RootElement.GetProperty("run_id").GetString()!;
 
-        using var registered = await JsonAsync("model", "register", "--model", "housing", "--run", runId, "--json");
+        using var registered = await JsonAsync("model", "register", "--model", name, "--run", runId, "--json");
 
-        registered.RootElement.GetProperty("smoke_rows").GetInt32().Should().Be(20, "the housing policy leaves serving.smoke_rows at its default");
-        using (var show = await JsonAsync("model", "show", "housing", "--json"))
+        registered.RootElement.GetProperty("smoke_rows").GetInt32().Should().Be(20, "the reference policies leave serving.smoke_rows at its default");
+        using (var show = await JsonAsync("model", "show", name, "--json"))
         {
             show.RootElement.GetProperty("versions")[0].GetProperty("smoke_rows").GetInt32().Should().Be(20);
         }
 
-        using (var card = await JsonAsync("model", "card", "housing", "--version", "1", "--json"))
+        using (var card = await JsonAsync("model", "card", name, "--version", "1", "--json"))
         {
             card.RootElement.GetProperty("smoke_rows").GetInt32().Should().Be(20);
         }
 
-        var sample = (await StoredSampleAsync("housing", 1))!;
+        var sample = (await StoredSampleAsync(name, 1))!;
         sample.Rows.Should().HaveCount(20);
-        sample.Probabilities.Should().BeNull();
+        (sample.Probabilities is not null).Should().Be(name == "diabetes", "only the classifier has probabilities");
 
         // 'mlops predict' with the registered file on the sample's rows writes exactly the stored predictions.
         await using (var registry = await EmbeddedRegistry.OpenAsync(_temp.File(".toolkit/registry")))
         {
-            await registry.DownloadModelAsync("housing", 1, _temp.File("registered.tkm"));
+            await registry.DownloadModelAsync(name, 1, _temp.File("registered.tkm"));
         }
 
         var csv = new StringBuilder(string.Join(',', sample.Columns.Select(CsvField))).Append('\n');
@@ -130,11 +132,17 @@ public sealed class SmokeSampleCommandsTests : IDisposable
         await File.WriteAllTextAsync(_temp.File("sample.csv"), csv.ToString());
         var predict = await Mlops("predict", "--model", "registered.tkm", "--data", "sample.csv", "--out", "predicted.csv");
         predict.ExitCode.Should().Be(0, predict.Error);
-        (await File.ReadAllLinesAsync(_temp.File("predicted.csv")))[1..].Should().Equal(sample.Predictions);
+        var predicted = (await File.ReadAllLinesAsync(_temp.File("predicted.csv")))[1..].Select(l => l.Split(',')).ToList();
+        predicted.Select(p => p[0]).Should().Equal(sample.Predictions);
+        if (sample.Probabilities is { } probabilities)
+        {
+            predicted.Select(p => BitConverter.DoubleToInt64Bits(double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)))
+                .Should().Equal(probabilities.Select(BitConverter.DoubleToInt64Bits));
+        }
 
         // The registered file served: the smoke test passes.
         var served = ModelFile.Load(_temp.File("registered.tkm"));
-        await using (var server = await ModelServer.StartAsync(new ServedModel { Model = served, Name = "housing", Version = 1 }, new ServerOptions { Port = 0 }))
+        await using (var server = await ModelServer.StartAsync(new ServedModel { Model = served, Name = name, Version = 1 }, new ServerOptions { Port = 0 }))
         {
             using var http = new HttpClient();
             var result = await SmokeTest.RunAsync(http, server.Url, sample, CancellationToken.None);
@@ -142,13 +150,13 @@ public sealed class SmokeSampleCommandsTests : IDisposable
         }
 
         // Registering the same run again is the same version with the first sample.
-        using (var again = await JsonAsync("model", "register", "--model", "housing", "--run", runId, "--json"))
+        using (var again = await JsonAsync("model", "register", "--model", name, "--run", runId, "--json"))
         {
             again.RootElement.GetProperty("created").GetBoolean().Should().BeFalse();
             again.RootElement.GetProperty("smoke_rows").GetInt32().Should().Be(20);
         }
 
-        (await StoredSampleAsync("housing", 1))!.ToJson().Should().Be(sample.ToJson());
+        (await StoredSampleAsync(name, 1))!.ToJson().Should().Be(sample.ToJson());
     }
 
     [Fact]
