@@ -81,7 +81,8 @@ internal sealed class MlflowAuditLog
     {
         var mismatches = new List<AuditMismatch>();
         var lastAudited = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var e in Read(rm).Where(e => e.Stage is not null))
+        // Deploy and undeploy events name a stage but move no alias: only promotions and rollbacks form its chain.
+        foreach (var e in Read(rm).Where(e => e.Stage is not null && e.Action is (AuditAction.Promote or AuditAction.Rollback)))
         {
             int? before = lastAudited.TryGetValue(e.Stage!, out var v) ? v : null;
             if (e.PreviousVersion != before)

@@ -1,3 +1,5 @@
+using Toolkit.Ml.Models;
+
 namespace Toolkit.Registry;
 
 /// <summary>
@@ -33,8 +35,14 @@ public interface IModelRegistry : IAsyncDisposable
     /// <summary>Points <paramref name="alias"/> at <paramref name="version"/> and appends the audit event, atomically.</summary>
     Task SetAliasAsync(string model, string alias, int version, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default);
 
-    /// <summary>The audit log: every register, promote and rollback, oldest first.</summary>
+    /// <summary>The audit log: every register, promote, rollback, deploy and undeploy, oldest first.</summary>
     Task<IReadOnlyList<AuditEvent>> HistoryAsync(string model, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends a <see cref="AuditAction.Deploy"/> or <see cref="AuditAction.Undeploy"/> event for
+    /// <paramref name="version"/> serving <paramref name="stage"/>; no alias moves.
+    /// </summary>
+    Task AppendDeploymentEventAsync(string model, int version, string stage, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default);
 
     /// <summary>Copies the version's model file to <paramref name="destinationPath"/> (digest checked).</summary>
     Task DownloadModelAsync(string model, int version, string destinationPath, CancellationToken cancellationToken = default);
@@ -44,6 +52,12 @@ public interface IModelRegistry : IAsyncDisposable
 
     /// <summary>The version's gate report (JSON), or null.</summary>
     Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The version's smoke sample (held-out rows and the model's own answers, taken at registration), or null
+    /// when it was registered without one. A deployment must answer these rows identically.
+    /// </summary>
+    Task<SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A pipeline run's parameters and metrics, for the experiment tracking of a backend.</summary>

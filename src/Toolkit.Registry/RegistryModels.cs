@@ -53,6 +53,9 @@ public sealed record RegisterRequest
 
     /// <summary>The model card (Markdown) stored with the version.</summary>
     public string? ModelCard { get; init; }
+
+    /// <summary>Held-out rows and the model's own answers, stored with the version for every deployment's smoke test.</summary>
+    public Toolkit.Ml.Models.SmokeSample? SmokeSample { get; init; }
 }
 
 /// <summary>One version of a registered model.</summary>
@@ -85,6 +88,9 @@ public sealed record ModelVersion
 
     public string? CreatedBy { get; init; }
 
+    /// <summary>Rows of the version's smoke sample (<see cref="IModelRegistry.GetSmokeSampleAsync"/>); 0 when it has none.</summary>
+    public int SmokeRows { get; init; }
+
     /// <summary>The stages (aliases) this version holds now.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
 }
@@ -116,6 +122,12 @@ public enum AuditAction
     Register,
     Promote,
     Rollback,
+
+    /// <summary>A version started serving a stage (the alias does not move).</summary>
+    Deploy,
+
+    /// <summary>A stage's deployment was stopped (the alias does not move).</summary>
+    Undeploy,
 }
 
 /// <summary>One entry of a model's audit log.</summary>
@@ -129,7 +141,7 @@ public sealed record AuditEvent
 
     public required int Version { get; init; }
 
-    /// <summary>The stage a promotion or rollback moved; null for a registration.</summary>
+    /// <summary>The stage a promotion or rollback moved (or a deployment served); null for a registration.</summary>
     public string? Stage { get; init; }
 
     /// <summary>The version that held the stage before; null when none did.</summary>

@@ -194,6 +194,39 @@ public sealed class MlflowRegistryTests
     }
 
     [Fact]
+    public async Task AppendDeploymentEventAsync_Deploy_IsAnAuditTagThatMovesNoAliasAndKeepsTheChainVerified()
+    {
+        await using var f = new MlflowFixture();
+        await f.Registry.RegisterAsync(Request(f.ModelFile(1)));
+        await f.Registry.SetAliasAsync("diabetes", Stages.Dev, 1, AuditAction.Promote, new AuditInfo("alice", null));
+
+        await f.Registry.AppendDeploymentEventAsync("diabetes", 1, Stages.Dev, AuditAction.Deploy, new AuditInfo("bob", "docker on http://127.0.0.1:8081"));
+        await f.Registry.AppendDeploymentEventAsync("diabetes", 1, Stages.Dev, AuditAction.Undeploy, new AuditInfo("bob", null));
+
+        var history = await f.Registry.HistoryAsync("diabetes");
+        history.Select(e => (e.Sequence, e.Action, e.Version, e.Stage)).Should().Equal(
+            (1L, AuditAction.Register, 1, (string?)null),
+            (2L, AuditAction.Promote, 1, "dev"),
+            (3L, AuditAction.Deploy, 1, "dev"),
+            (4L, AuditAction.Undeploy, 1, "dev"));
+        history[2].Reason.Should().Be("docker on http://127.0.0.1:8081");
+        f.Server.ModelTags("diabetes").Should().ContainKey("toolkit.audit.000003");
+        (await f.Registry.GetByAliasAsync("diabetes", Stages.Dev))!.Version.Should().Be(1);
+        (await f.Registry.VerifyAuditAsync("diabetes")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task AppendDeploymentEventAsync_UnknownVersion_IsRefused()
+    {
+        await using var f = new MlflowFixture();
+        await f.Registry.RegisterAsync(Request(f.ModelFile(1)));
+
+        var act = () => f.Registry.AppendDeploymentEventAsync("diabetes", 7, Stages.Dev, AuditAction.Deploy, new AuditInfo("bob", null));
+
+        (await act.Should().ThrowAsync<RegistryException>()).Which.Message.Should().Contain("no version 7");
+    }
+
+    [Fact]
     public async Task GetByAliasAsync_UnsetAlias_ReturnsNullThoughMlflowAnswers400()
     {
         await using var f = new MlflowFixture();

@@ -81,6 +81,36 @@ internal static class RegistrySchema
             recorded_at TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE smoke_samples (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            rows INTEGER NOT NULL CHECK (rows >= 0),
+            sample_json TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        """,
+
+        // 3: deploy and undeploy events. SQLite cannot change a CHECK constraint, so the table is copied.
+        """
+        CREATE TABLE audit_events_v2 (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            model TEXT NOT NULL REFERENCES models (name),
+            action TEXT NOT NULL CHECK (action IN ('register', 'promote', 'rollback', 'deploy', 'undeploy')),
+            version INTEGER NOT NULL,
+            stage TEXT,
+            previous_version INTEGER,
+            actor TEXT NOT NULL,
+            reason TEXT,
+            approvals_json TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        INSERT INTO audit_events_v2 SELECT seq, model, action, version, stage, previous_version, actor, reason, approvals_json, at FROM audit_events;
+        DROP TABLE audit_events;
+        ALTER TABLE audit_events_v2 RENAME TO audit_events;
+        CREATE INDEX audit_events_by_model ON audit_events (model, seq);
+        """,
     ];
 
     internal static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>

@@ -393,7 +393,7 @@ public sealed class EmbeddedRegistryTests : IDisposable
         }
 
         await using var reopened = await OpenAsync();
-        (await reopened.SchemaVersionAsync()).Should().Be(1);
+        (await reopened.SchemaVersionAsync()).Should().Be(RegistrySchema.Migrations.Length);
         (await reopened.GetByAliasAsync("diabetes", Stages.Dev))!.Version.Should().Be(1);
         (await reopened.HistoryAsync("diabetes")).Should().HaveCount(2);
 
@@ -422,6 +422,66 @@ public sealed class EmbeddedRegistryTests : IDisposable
 
         var act = () => OpenAsync();
 
-        (await act.Should().ThrowAsync<RegistryException>()).Which.Message.Should().Contain("schema version 99, newer than this toolkit knows (1)");
+        (await act.Should().ThrowAsync<RegistryException>()).Which.Message.Should().Contain($"schema version 99, newer than this toolkit knows ({RegistrySchema.Migrations.Length})");
+    }
+
+    [Fact]
+    public async Task AppendDeploymentEventAsync_DeployThenUndeploy_InHistoryWithoutMovingTheAlias()
+    {
+        await using var registry = await OpenAsync();
+        await registry.RegisterAsync(Request("diabetes", _folder.ModelFile(1)));
+        await registry.SetAliasAsync("diabetes", Stages.Dev, 1, AuditAction.Promote, new AuditInfo("alice", null));
+
+        await registry.AppendDeploymentEventAsync("diabetes", 1, Stages.Dev, AuditAction.Deploy, new AuditInfo("bob", "process on http://127.0.0.1:8081"));
+        await registry.AppendDeploymentEventAsync("diabetes", 1, Stages.Dev, AuditAction.Undeploy, new AuditInfo("bob", null));
+
+        var history = await registry.HistoryAsync("diabetes");
+        history.Select(e => e.Action).Should().Equal(AuditAction.Register, AuditAction.Promote, AuditAction.Deploy, AuditAction.Undeploy);
+        history[2].Should().Match<AuditEvent>(e => e.Stage == Stages.Dev && e.Version == 1 && e.Actor == "bob" && e.Reason == "process on http://127.0.0.1:8081");
+        (await registry.GetByAliasAsync("diabetes", Stages.Dev))!.Version.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task AppendDeploymentEventAsync_PromoteAction_IsRefused()
+    {
+        await using var registry = await OpenAsync();
+        await registry.RegisterAsync(Request("diabetes", _folder.ModelFile(1)));
+
+        var act = () => registry.AppendDeploymentEventAsync("diabetes", 1, Stages.Dev, AuditAction.Promote, new AuditInfo("bob", null));
+
+        await act.Should().ThrowAsync<ArgumentException>();
+        (await registry.HistoryAsync("diabetes")).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task OpenAsync_SchemaVersionOneDatabase_KeepsItsEventsAndTakesDeployEvents()
+    {
+        // A registry written by the toolkit before deploy events existed: migration 1 only.
+        var path = Path.Combine(_folder.RegistryRoot, EmbeddedRegistry.DatabaseFileName);
+        Directory.CreateDirectory(_folder.RegistryRoot);
+        await using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await raw.OpenAsync();
+            await Toolkit.Storage.Sql.MigrateAsync(raw, RegistrySchema.Migrations[..1], (f, k) => new InvalidOperationException(), CancellationToken.None);
+            await using var insert = raw.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO models (name, created_at) VALUES ('old', '2026-01-01T00:00:00.0000000Z');
+                INSERT INTO audit_events (model, action, version, stage, previous_version, actor, reason, approvals_json, at)
+                VALUES ('old', 'promote', 3, 'prod', 2, 'carol', 'release 9', '["dave"]', '2026-01-02T00:00:00.0000000Z');
+                """;
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using (var first = await OpenAsync())
+        {
+            (await first.SchemaVersionAsync()).Should().Be(RegistrySchema.Migrations.Length);
+            await first.RegisterAsync(Request("diabetes", _folder.ModelFile(1)));
+            await first.AppendDeploymentEventAsync("diabetes", 1, Stages.Dev, AuditAction.Deploy, new AuditInfo("bob", null));
+        }
+
+        await using var reopened = await OpenAsync();
+        var old = (await reopened.HistoryAsync("old")).Should().ContainSingle().Subject;
+        old.Should().Match<AuditEvent>(e => e.Sequence == 1 && e.Action == AuditAction.Promote && e.PreviousVersion == 2 && e.Reason == "release 9" && e.Approvals.Single() == "dave");
+        (await reopened.HistoryAsync("diabetes")).Select(e => (e.Sequence, e.Action)).Should().Equal((2L, AuditAction.Register), (3L, AuditAction.Deploy));
     }
 }

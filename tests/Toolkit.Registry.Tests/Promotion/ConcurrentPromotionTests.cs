@@ -111,12 +111,18 @@ public sealed class ConcurrentPromotionTests : IDisposable
 
         public Task<IReadOnlyList<AuditEvent>> HistoryAsync(string model, CancellationToken cancellationToken = default) => _inner.HistoryAsync(model, cancellationToken);
 
+        public Task AppendDeploymentEventAsync(string model, int version, string stage, AuditAction action, AuditInfo audit, CancellationToken cancellationToken = default) =>
+            _inner.AppendDeploymentEventAsync(model, version, stage, action, audit, cancellationToken);
+
         public Task DownloadModelAsync(string model, int version, string destinationPath, CancellationToken cancellationToken = default) =>
             _inner.DownloadModelAsync(model, version, destinationPath, cancellationToken);
 
         public Task<string?> GetModelCardAsync(string model, int version, CancellationToken cancellationToken = default) => _inner.GetModelCardAsync(model, version, cancellationToken);
 
         public Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default) => _inner.GetGateReportAsync(model, version, cancellationToken);
+
+        public Task<Toolkit.Ml.Models.SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default) =>
+            _inner.GetSmokeSampleAsync(model, version, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
