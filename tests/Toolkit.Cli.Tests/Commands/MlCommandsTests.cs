@@ -97,7 +97,7 @@ public sealed class MlCommandsTests : IDisposable
         File.WriteAllBytes(model, bytes);
 
         var refused = await CliRunner.RunAsync("model", "inspect", model);
-        refused.ExitCode.Should().Be(1);
+        refused.ExitCode.Should().Be(ExitCodes.BadInput, "a changed model file is bad input");
         refused.Error.Should().Contain("was changed after it was written");
     }
 
