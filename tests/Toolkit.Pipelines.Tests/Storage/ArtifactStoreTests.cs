@@ -15,9 +15,10 @@ public sealed class ArtifactStoreTests : IDisposable
 
     private ArtifactStore NewStore(TimeProvider? time = null) => new(_temp.Combine("artifacts"), time);
 
+    // The artifacts themselves; each has a .stamp beside it (size and mtime when last known intact).
     private string[] StoredFiles() =>
         Directory.Exists(_temp.Combine("artifacts", "sha256"))
-            ? Directory.GetFiles(_temp.Combine("artifacts", "sha256"), "*", SearchOption.AllDirectories)
+            ? [.. Directory.GetFiles(_temp.Combine("artifacts", "sha256"), "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".stamp", StringComparison.Ordinal))]
             : [];
 
     private string[] TempFiles() =>
@@ -234,5 +235,48 @@ public sealed class ArtifactStoreTests : IDisposable
         store.Contains(drop2.Digest).Should().BeFalse();
         StoredFiles().Should().ContainSingle();
         Directory.GetDirectories(_temp.Combine("artifacts", "sha256")).Should().ContainSingle("emptied prefix folders go too");
+    }
+
+    [Fact]
+    public async Task IsIntact_EditedInPlaceSameSize_FalseAndReimportRepairs()
+    {
+        var store = NewStore();
+        var content = RandomBytes(4096, 3);
+        var info = await store.PutBytesAsync(content);
+        (await store.IsIntactAsync(info.Digest)).Should().BeTrue();
+        var path = store.PathOf(info.Digest);
+        var edited = (byte[])content.Clone();
+        edited[100] ^= 0xFF;
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(path, FileAttributes.Normal);
+        }
+        else
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        await File.WriteAllBytesAsync(path, edited);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+
+        (await store.IsIntactAsync(info.Digest)).Should().BeFalse("the size is the same but the content is not");
+
+        await store.PutBytesAsync(content);
+        (await File.ReadAllBytesAsync(path)).Should().Equal(content, "an identical import replaces a damaged copy of the same size");
+        (await store.IsIntactAsync(info.Digest)).Should().BeTrue();
+        StoredFiles().Should().ContainSingle();
+        TempFiles().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Remove_DeletesTheArtifactAndItsStamp()
+    {
+        var store = NewStore();
+        var info = await store.PutBytesAsync(RandomBytes(64, 4));
+
+        store.Remove(info.Digest);
+
+        store.Contains(info.Digest).Should().BeFalse();
+        Directory.GetFiles(_temp.Combine("artifacts", "sha256"), "*", SearchOption.AllDirectories).Should().BeEmpty();
     }
 }
