@@ -117,6 +117,8 @@ public sealed class ModelServer : IAsyncDisposable
         {
             app.MapGet("/v2/health/live", (HttpContext c) => JsonAsync(c, 200, w => w.WriteBoolean("live", true)));
             app.MapGet("/v2/health/ready", (HttpContext c) => JsonAsync(c, 200, w => w.WriteBoolean("ready", true)));
+            app.MapGet("/v2", ServerMetadataAsync);
+            app.MapPost("/v2/repository/index", RepositoryIndexAsync);
             app.MapGet("/v2/models/{name}", (HttpContext c, string name) => MetadataAsync(c, name));
             app.MapGet("/v2/models/{name}/ready", (HttpContext c, string name) =>
                 name == served.Name ? JsonAsync(c, 200, w => w.WriteBoolean("ready", true)) : NotServedAsync(c, name));
@@ -126,6 +128,41 @@ public sealed class ModelServer : IAsyncDisposable
             app.MapPost("/invocations", InvocationsAsync);
             app.MapGet("/metrics", (HttpContext c) => TextAsync(c, metrics.Write(), "text/plain; version=0.0.4; charset=utf-8"));
             app.MapFallback((HttpContext c) => ErrorAsync(c, 404, $"no such endpoint: {c.Request.Method} {c.Request.Path}"));
+        }
+
+        // OIP server metadata; clients (and `mlops loadtest`) learn the served model from the repository index.
+        private Task ServerMetadataAsync(HttpContext c) => JsonAsync(c, 200, w =>
+        {
+            w.WriteString("name", "toolkit");
+            w.WriteString("version", ModelTrainer.ToolkitVersion);
+            w.WriteStartArray("extensions");
+            w.WriteStringValue("model_repository");
+            w.WriteEndArray();
+        });
+
+        // The model repository extension's index (as Triton and KServe answer it): the one model, always ready.
+        private async Task RepositoryIndexAsync(HttpContext c)
+        {
+            var buffer = new ArrayBufferWriter<byte>(128);
+            using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                w.WriteStartArray();
+                w.WriteStartObject();
+                w.WriteString("name", served.Name);
+                if (served.Version is { } v)
+                {
+                    w.WriteString("version", v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                w.WriteString("state", "READY");
+                w.WriteEndObject();
+                w.WriteEndArray();
+            }
+
+            c.Response.StatusCode = 200;
+            c.Response.ContentType = "application/json";
+            c.Response.ContentLength = buffer.WrittenCount;
+            await c.Response.Body.WriteAsync(buffer.WrittenMemory, c.RequestAborted);
         }
 
         private Task NotServedAsync(HttpContext c, string name) =>
@@ -152,7 +189,7 @@ public sealed class ModelServer : IAsyncDisposable
                 w.WriteStartArray("inputs");
                 foreach (var column in _signature.Columns)
                 {
-                    WriteTensorMetadata(w, column.Name, InferenceRequests.Datatype(column.Type));
+                    WriteTensorMetadata(w, column.Name, InferenceRequests.Datatype(column.Type), column.Categories);
                 }
 
                 w.WriteEndArray();
@@ -167,7 +204,7 @@ public sealed class ModelServer : IAsyncDisposable
             });
         }
 
-        private static void WriteTensorMetadata(Utf8JsonWriter w, string name, string datatype)
+        private static void WriteTensorMetadata(Utf8JsonWriter w, string name, string datatype, IReadOnlyList<string>? categories = null)
         {
             w.WriteStartObject();
             w.WriteString("name", name);
@@ -175,6 +212,20 @@ public sealed class ModelServer : IAsyncDisposable
             w.WriteStartArray("shape");
             w.WriteNumberValue(-1);
             w.WriteEndArray();
+            if (categories is { Count: > 0 })
+            {
+                // OIP lets a tensor carry parameters; the categories tell clients which values the model knows.
+                w.WriteStartObject("parameters");
+                w.WriteStartArray("categories");
+                foreach (var category in categories)
+                {
+                    w.WriteStringValue(category);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Toolkit.Pipelines.Spec;
+namespace Toolkit;
 
 /// <summary>Parses durations (<c>90s</c>, <c>10m</c>, <c>1h</c>, <c>250ms</c>) and memory sizes (<c>512Mi</c>, <c>2Gi</c>, <c>1G</c>).</summary>
 internal static class Quantities
@@ -17,7 +17,9 @@ internal static class Quantities
             _ when text.EndsWith('h') => (text[..^1], 3600.0),
             _ => (text, 1.0),
         };
-        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n < 0 || !double.IsFinite(n))
+        // A duration beyond TimeSpan's range is not a duration anyone means: refused, never an overflow.
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n < 0 || !double.IsFinite(n)
+            || n * scale >= TimeSpan.MaxValue.TotalSeconds)
         {
             return false;
         }
