@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Toolkit.Ml.Models;
 
 namespace Toolkit.Registry.Mlflow;
 
@@ -8,7 +9,7 @@ namespace Toolkit.Registry.Mlflow;
 /// The registry and run tracker on an MLflow tracking server (REST API 2.0 + artifact proxy). It only
 /// stores: the registration rules ran before (<see cref="RegistrationService"/>).
 /// <para>
-/// Layout: the model file, card and gate report live in the artifact store
+/// Layout: the model file, card, gate report and smoke sample live in the artifact store
 /// (<see cref="MlflowVersionArtifacts"/>); every field of <see cref="ModelVersion"/> is a version tag
 /// (<c>toolkit.*</c>) set in the create request itself, so a version never exists without its digest
 /// tag. Stages are MLflow aliases; the audit log is registered-model tags (<see cref="MlflowAuditLog"/>);
@@ -42,6 +43,8 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
     public const string MetricsTag = "toolkit.metrics";
     public const string ModelCardTag = "toolkit.model_card";
     public const string GateReportTag = "toolkit.gate_report";
+    public const string SmokeSampleTag = "toolkit.smoke_sample";
+    public const string SmokeRowsTag = "toolkit.smoke_rows";
     public const string AuditTagPrefix = "toolkit.audit.";
     public const string ModelFileName = "model.tkm";
 
@@ -130,6 +133,16 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
         {
             await _artifacts.UploadTextAsync(folder, MlflowVersionArtifacts.GateReportFile, registration.GateReport, cancellationToken);
             tags.Add(new(GateReportTag, MlflowVersionArtifacts.GateReportFile));
+        }
+
+        if (registration.SmokeSampleJson is { } smokeSample)
+        {
+            // Named by its content: the folder is shared by every registration of this file, and a losing
+            // concurrent registration must not replace the sample the winning version's tag names.
+            var smokeFile = MlflowVersionArtifacts.SmokeSampleFileOf(smokeSample);
+            await _artifacts.UploadTextAsync(folder, smokeFile, smokeSample, cancellationToken);
+            tags.Add(new(SmokeSampleTag, smokeFile));
+            tags.Add(new(SmokeRowsTag, registration.SmokeSample!.Rows.Count.ToString(CultureInfo.InvariantCulture)));
         }
 
         var runId = await _tracking.LineageRunAsync(registration, cancellationToken);
@@ -364,6 +377,15 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
     public async Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default) =>
         await _artifacts.ReadTextAsync(await RequireVersionAsync(CheckName(model), version, cancellationToken), GateReportTag, cancellationToken);
 
+    public async Task<SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default)
+    {
+        var name = CheckName(model);
+        var json = await _artifacts.ReadTextAsync(await RequireVersionAsync(name, version, cancellationToken), SmokeSampleTag, cancellationToken);
+        return json is null
+            ? null
+            : SmokeSample.Parse(json, string.Create(CultureInfo.InvariantCulture, $"the smoke sample of '{name}' v{version} in MLflow ({Options.TrackingUri})"));
+    }
+
     public Task<string> TrackAsync(TrackedRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -476,6 +498,7 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             GitCommit = mv.Tag(GitCommitTag),
             GitBranch = mv.Tag(GitBranchTag),
             CreatedBy = mv.Tag(CreatedByTag),
+            SmokeRows = int.TryParse(mv.Tag(SmokeRowsTag), NumberStyles.None, CultureInfo.InvariantCulture, out var smokeRows) ? smokeRows : 0,
 
             // Stage order first (dev, preprod, prod), then any other alias by name.
             Aliases = [.. held.OrderBy(StageRank).ThenBy(a => a, StringComparer.Ordinal)],

@@ -5,9 +5,9 @@ namespace Toolkit.Registry.Mlflow;
 
 /// <summary>
 /// A version's files in MLflow's artifact store, under <c>toolkit/models/&lt;model&gt;/&lt;digest-hex&gt;/</c>
-/// (content-addressed, so a re-upload is harmless): the model file, the card, the gate report, and any
-/// JSON value too long for a version tag. The version's <c>source</c> is that folder as an
-/// <c>mlflow-artifacts:/</c> URI.
+/// (content-addressed, so a re-upload is harmless): the model file, the card, the gate report, the smoke
+/// sample (named by its own digest), and any JSON value too long for a version tag. The version's
+/// <c>source</c> is that folder as an <c>mlflow-artifacts:/</c> URI.
 /// </summary>
 internal sealed class MlflowVersionArtifacts
 {
@@ -23,6 +23,10 @@ internal sealed class MlflowVersionArtifacts
     {
         _client = client;
     }
+
+    /// <summary>The smoke sample's file: <c>smoke_sample.&lt;first 16 hex of its SHA-256&gt;.json</c>.</summary>
+    internal static string SmokeSampleFileOf(string json) =>
+        $"smoke_sample.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16]}.json";
 
     internal static string FolderOf(string model, string digest) => $"toolkit/models/{model}/{digest["sha256:".Length..]}";
 

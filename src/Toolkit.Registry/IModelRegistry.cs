@@ -1,3 +1,5 @@
+using Toolkit.Ml.Models;
+
 namespace Toolkit.Registry;
 
 /// <summary>
@@ -50,6 +52,12 @@ public interface IModelRegistry : IAsyncDisposable
 
     /// <summary>The version's gate report (JSON), or null.</summary>
     Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The version's smoke sample (held-out rows and the model's own answers, taken at registration), or null
+    /// when it was registered without one. A deployment must answer these rows identically.
+    /// </summary>
+    Task<SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A pipeline run's parameters and metrics, for the experiment tracking of a backend.</summary>

@@ -53,6 +53,9 @@ public sealed record RegisterRequest
 
     /// <summary>The model card (Markdown) stored with the version.</summary>
     public string? ModelCard { get; init; }
+
+    /// <summary>Held-out rows and the model's own answers, stored with the version for every deployment's smoke test.</summary>
+    public Toolkit.Ml.Models.SmokeSample? SmokeSample { get; init; }
 }
 
 /// <summary>One version of a registered model.</summary>
@@ -84,6 +87,9 @@ public sealed record ModelVersion
     public string? GitBranch { get; init; }
 
     public string? CreatedBy { get; init; }
+
+    /// <summary>Rows of the version's smoke sample (<see cref="IModelRegistry.GetSmokeSampleAsync"/>); 0 when it has none.</summary>
+    public int SmokeRows { get; init; }
 
     /// <summary>The stages (aliases) this version holds now.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];

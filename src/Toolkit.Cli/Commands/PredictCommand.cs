@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Csv;
 using Toolkit.Ml.Models;
 
@@ -24,11 +23,8 @@ internal static class PredictCommand
             var model = ModelFile.Load(context.PathOf(parse.GetValue(modelPath)!));
             var table = ModelInputs.Read(model, context.PathOf(parse.GetValue(data)!), withLabel: false, ct);
             var prediction = model.Predict(table);
-            Column[] columns = prediction.Classes is { } classes
-                ? [CategoricalColumn.FromValues("prediction", classes), new Float64Column("probability", prediction.Scores)]
-                : [new Float64Column("prediction", prediction.Scores)];
             var path = context.PathOf(parse.GetValue(output)!);
-            CsvWriter.Write(new DataTable(columns), path, ct);
+            CsvWriter.Write(PredictionOutput.ToTable(prediction), path, ct);
             await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {prediction.Scores.Length} predictions to {path}"));
             return ExitCodes.Ok;

@@ -1,5 +1,6 @@
-using Toolkit.Storage;
 using Microsoft.Data.Sqlite;
+using Toolkit.Ml.Models;
+using Toolkit.Storage;
 using Toolkit.Registry.Promotion;
 using static Toolkit.Storage.Sql;
 
@@ -7,7 +8,7 @@ namespace Toolkit.Registry.Embedded;
 
 /// <summary>
 /// The registry that needs no server: one SQLite file (<c>registry.db</c>) for models, versions, aliases,
-/// audit events, model cards and gate reports, and model files stored by content digest beside it.
+/// audit events, model cards, gate reports and smoke samples, and model files stored by content digest beside it.
 /// Several processes may use the same root at once; each instance holds its own connection.
 /// </summary>
 public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
@@ -18,6 +19,10 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
 
     private const string VersionColumns =
         "model, version, digest, created_at, created_by, run_id, pipeline, data_digest, params_json, metrics_json, gate_passed, git_commit, git_branch";
+
+    // Read with every version (for 'model show'); the sample itself is read only when asked for.
+    private const string SmokeRowsColumn =
+        "(SELECT s.rows FROM smoke_samples s WHERE s.model = versions.model AND s.version = versions.version)";
 
     private readonly SqliteDatabase _database;
     private readonly ModelStore _store;
@@ -114,6 +119,18 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                         ("$model", version.Model),
                         ("$version", version.Version),
                         ("$report", gateReport));
+                }
+
+                if (registration.SmokeSampleJson is { } smokeSample)
+                {
+                    await ExecuteAsync(
+                        tx,
+                        "INSERT INTO smoke_samples (model, version, rows, sample_json) VALUES ($model, $version, $rows, $sample)",
+                        cancellationToken,
+                        ("$model", version.Model),
+                        ("$version", version.Version),
+                        ("$rows", version.SmokeRows),
+                        ("$sample", smokeSample));
                 }
 
                 await AppendAuditAsync(tx, version.Model, AuditAction.Register, version.Version, null, null, new AuditInfo(version.CreatedBy!, null), now, cancellationToken);
@@ -344,6 +361,14 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     public Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default) =>
         ReadTextAsync("SELECT report_json FROM gate_reports WHERE model = $model AND version = $version", model, version, cancellationToken);
 
+    public async Task<SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default)
+    {
+        var json = await ReadTextAsync("SELECT sample_json FROM smoke_samples WHERE model = $model AND version = $version", model, version, cancellationToken);
+        return json is null
+            ? null
+            : SmokeSample.Parse(json, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the smoke sample of '{model}' v{version} in {Path.Combine(Root, DatabaseFileName)}"));
+    }
+
     /// <summary>The schema version of the open database.</summary>
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) =>
         _database.ReadAsync(
@@ -418,7 +443,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         var rows = await QueryAsync(
             tx,
-            $"SELECT {VersionColumns} FROM versions WHERE {where} ORDER BY model, version",
+            $"SELECT {VersionColumns}, {SmokeRowsColumn} FROM versions WHERE {where} ORDER BY model, version",
             r => new ModelVersion
             {
                 Model = r.GetString(0),
@@ -434,6 +459,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                 GatePassed = r.IsDBNull(10) ? null : r.GetInt32(10) != 0,
                 GitCommit = GetNullableString(r, 11),
                 GitBranch = GetNullableString(r, 12),
+                SmokeRows = r.IsDBNull(13) ? 0 : r.GetInt32(13),
             },
             cancellationToken,
             args);

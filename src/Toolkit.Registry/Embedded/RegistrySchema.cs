@@ -81,8 +81,18 @@ internal static class RegistrySchema
             recorded_at TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE smoke_samples (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            rows INTEGER NOT NULL CHECK (rows >= 0),
+            sample_json TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        """,
 
-        // 2: deploy and undeploy events. SQLite cannot change a CHECK constraint, so the table is copied.
+        // 3: deploy and undeploy events. SQLite cannot change a CHECK constraint, so the table is copied.
         """
         CREATE TABLE audit_events_v2 (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

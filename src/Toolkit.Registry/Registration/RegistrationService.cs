@@ -58,7 +58,35 @@ public static class RegistrationService
             throw new RegistryException($"cannot register '{request.ModelFile}': {ex.Message}", ex);
         }
 
-        return new VerifiedRegistration(request, bytes, model, Actors.OrUnknown(request.Actor));
+        var smokeJson = request.SmokeSample is { } sample ? SmokeSampleJson(sample, model, request.Model) : null;
+        return new VerifiedRegistration(request, bytes, model, Actors.OrUnknown(request.Actor), smokeJson);
+    }
+
+    /// <summary>A sample must be of this model's inputs and answers, or every deployment's smoke test would fail.</summary>
+    private static string SmokeSampleJson(SmokeSample sample, Model model, string name)
+    {
+        var inputs = model.Signature.Columns.Select(c => c.Name).ToList();
+        if (!sample.Columns.SequenceEqual(inputs, StringComparer.Ordinal))
+        {
+            throw new RegistryException(
+                $"the smoke sample given for '{name}' has the columns {string.Join(", ", sample.Columns)}, but the model's inputs are {string.Join(", ", inputs)}");
+        }
+
+        if ((sample.Probabilities is null) != (model.Classes is null))
+        {
+            throw new RegistryException(
+                $"the smoke sample given for '{name}' {(sample.Probabilities is null ? "has no probabilities, but the model is a classifier" : "has probabilities, but the model is not a classifier")}");
+        }
+
+        try
+        {
+            // Its JSON form is what the backends store: made once, here, so every backend stores the same text.
+            return sample.ToJson();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RegistryException($"the smoke sample given for '{name}' is not usable: {ex.Message}", ex);
+        }
     }
 
     private static void EnsureGateReport(string json, string model, bool? gatePassed)

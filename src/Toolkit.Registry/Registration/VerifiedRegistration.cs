@@ -13,7 +13,7 @@ public sealed class VerifiedRegistration
     private readonly byte[] _content;
     private readonly string? _card;
 
-    internal VerifiedRegistration(RegisterRequest request, byte[] content, TrainedModel model, string actor)
+    internal VerifiedRegistration(RegisterRequest request, byte[] content, TrainedModel model, string actor, string? smokeSampleJson = null)
     {
         _content = content;
         _card = request.ModelCard;
@@ -30,6 +30,8 @@ public sealed class VerifiedRegistration
         GateReport = request.GateReport;
         GitCommit = request.GitCommit;
         GitBranch = request.GitBranch;
+        SmokeSample = request.SmokeSample;
+        SmokeSampleJson = smokeSampleJson;
     }
 
     /// <summary>The registered model's name (valid by <see cref="ModelNames"/>).</summary>
@@ -69,6 +71,12 @@ public sealed class VerifiedRegistration
 
     public string? GitBranch { get; }
 
+    /// <summary>The smoke sample (its columns are the model's inputs), or null.</summary>
+    public Toolkit.Ml.Models.SmokeSample? SmokeSample { get; }
+
+    /// <summary><see cref="SmokeSample"/> as the JSON every backend stores, or null.</summary>
+    public string? SmokeSampleJson { get; }
+
     /// <summary>The caller's own card, or null: then <see cref="ModelCardFor"/> renders the default card.</summary>
     public string? OwnCard => _card;
 
@@ -88,6 +96,7 @@ public sealed class VerifiedRegistration
         GatePassed = GatePassed,
         GitCommit = GitCommit,
         GitBranch = GitBranch,
+        SmokeRows = SmokeSample?.Rows.Count ?? 0,
     };
 
     /// <summary>The card stored with <paramref name="version"/>: the caller's, else the default card of that version.</summary>

@@ -424,6 +424,7 @@ public sealed class EmbeddedRegistryTests : IDisposable
 
         (await act.Should().ThrowAsync<RegistryException>()).Which.Message.Should().Contain($"schema version 99, newer than this toolkit knows ({RegistrySchema.Migrations.Length})");
     }
+
     [Fact]
     public async Task AppendDeploymentEventAsync_DeployThenUndeploy_InHistoryWithoutMovingTheAlias()
     {

@@ -121,6 +121,9 @@ public sealed class ConcurrentPromotionTests : IDisposable
 
         public Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default) => _inner.GetGateReportAsync(model, version, cancellationToken);
 
+        public Task<Toolkit.Ml.Models.SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default) =>
+            _inner.GetSmokeSampleAsync(model, version, cancellationToken);
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
