@@ -24,7 +24,11 @@ public static class DeploymentTargets
 }
 
 /// <summary>What the smoke test found: the version's stored rows sent to the live service, answers compared.</summary>
-public sealed record SmokeOutcome(bool Passed, int Rows, IReadOnlyList<string> Mismatches);
+public sealed record SmokeOutcome(bool Passed, int Rows, IReadOnlyList<string> Mismatches)
+{
+    /// <summary>One line saying what was found (for a failed deploy's message).</summary>
+    public string? Summary { get; init; }
+}
 
 /// <summary>The load test's figures (bounded in time and count).</summary>
 public sealed record LoadFigures

@@ -250,7 +250,7 @@ internal sealed class DeploymentService(
             progress?.Report(string.Create(
                 CultureInfo.InvariantCulture,
                 $"load test: {serving.LoadTest.DurationSeconds:0.#} s, {serving.LoadTest.Concurrency} connections, {serving.LoadTest.Rows} row(s) per request ..."));
-            var load = await checks.LoadAsync(service.Url, serving.LoadTest, progress, cancellationToken);
+            var load = await checks.LoadAsync(service.Url, serving.LoadTest, spec.Model, spec.Version, progress, cancellationToken);
             progress?.Report(string.Create(
                 CultureInfo.InvariantCulture,
                 $"load test: {load.Rps:0} requests/s, p50 {load.P50Ms:0.###} ms, p95 {load.P95Ms:0.###} ms, p99 {load.P99Ms:0.###} ms, {load.Errors} errors of {load.Requests}"));
@@ -284,7 +284,7 @@ internal sealed class DeploymentService(
         if (!smoke.Passed)
         {
             throw new DeploymentException(
-                string.Create(CultureInfo.InvariantCulture, $"smoke test failed: {spec.Model} v{spec.Version} at {service.Url} answered {smoke.Mismatches.Count} of {smoke.Rows} rows differently: {string.Join("; ", smoke.Mismatches.Take(3))}"),
+                string.Create(CultureInfo.InvariantCulture, $"{spec.Model} v{spec.Version} at {service.Url}: {smoke.Summary ?? "smoke test failed: " + string.Join("; ", smoke.Mismatches.Take(3))}; the candidate was removed"),
                 DeploymentFailureKind.Failed);
         }
 

@@ -119,6 +119,27 @@ internal static class DeployCommand
         }
     }
 
+    /// <summary>
+    /// After a rollback: when the stage has a recorded deployment, deploys the version that now holds it, on the same
+    /// target; null when the stage is not deployed. A failed redeploy fails the command (the alias has moved; the old
+    /// service keeps running, and the message says so).
+    /// </summary>
+    internal static async Task<DeploymentRecord?> RedeployAsync(CliContext context, Toolkit.Pipelines.Project.ProjectSettings settings, string model, string stage, string actor, CancellationToken ct)
+    {
+        await using var access = await DeployAccess.OpenAsync(settings, ct);
+        if (await access.Store.ActiveAsync(model, stage, ct) is not { } active)
+        {
+            return null;
+        }
+
+        await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{stage} is deployed ({DeploymentTargets.Name(active.Target)}, v{active.Version}): deploying the version it holds now"));
+        return await DeployAsync(
+            context,
+            access,
+            new DeployRequest { Model = model, Stage = stage, Target = active.Target, Serving = access.Serving(model), Actor = actor },
+            ct);
+    }
+
     internal static string Line(DeploymentRecord r) => string.Create(
         CultureInfo.InvariantCulture,
         $"deployed {r.Model} v{r.Version} to {r.Stage}: {r.Url} ({(r.Target == DeploymentTarget.Docker ? "container " + Toolkit.Deployment.Targets.DockerTarget.ContainerName($"{r.Model}-{r.Stage}") + ", " + r.Image : "process " + r.Pid)})");

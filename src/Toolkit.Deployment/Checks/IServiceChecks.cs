@@ -9,7 +9,7 @@ internal interface IServiceChecks
     Task<SmokeOutcome?> SmokeAsync(Uri serviceUrl, string model, int version, CancellationToken cancellationToken);
 
     /// <summary>A load test bounded by <paramref name="policy"/> (duration, connections, rows per request).</summary>
-    Task<LoadFigures> LoadAsync(Uri serviceUrl, LoadTestPolicy policy, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task<LoadFigures> LoadAsync(Uri serviceUrl, LoadTestPolicy policy, string model, int version, IProgress<string>? progress, CancellationToken cancellationToken);
 }
 
 /// <summary>The SLO of model.yaml <c>serving.slo</c> against the load test's figures.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Toolkit.Gates;
 using Toolkit.Registry;
+using Toolkit.Serving.Checks;
 using Toolkit.Serving.LoadTesting;
 
 namespace Toolkit.Deployment.Checks;
@@ -9,15 +10,27 @@ namespace Toolkit.Deployment.Checks;
 /// <summary>The checks as they run against a live service: the version's smoke sample from the registry, and the load tester.</summary>
 internal sealed class ServiceChecks(IModelRegistry registry) : IServiceChecks
 {
-    public Task<SmokeOutcome?> SmokeAsync(Uri serviceUrl, string model, int version, CancellationToken cancellationToken)
+    public async Task<SmokeOutcome?> SmokeAsync(Uri serviceUrl, string model, int version, CancellationToken cancellationToken)
     {
-        _ = registry;
-        return Task.FromResult<SmokeOutcome?>(null);
+        var sample = await registry.GetSmokeSampleAsync(model, version, cancellationToken);
+        if (sample is null || sample.Rows.Count == 0)
+        {
+            return null;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var result = await SmokeTest.RunAsync(http, serviceUrl, sample, cancellationToken);
+        IReadOnlyList<string> mismatches = result.Error is { } error ? [error, .. result.Mismatches] : result.Mismatches;
+        return new SmokeOutcome(result.Passed, result.Rows, mismatches) { Summary = result.Describe() };
     }
 
-    public async Task<LoadFigures> LoadAsync(Uri serviceUrl, LoadTestPolicy policy, IProgress<string>? progress, CancellationToken cancellationToken)
+    public async Task<LoadFigures> LoadAsync(Uri serviceUrl, LoadTestPolicy policy, string model, int version, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
+
+        // Real held-out rows when the version has them; else the load tester makes rows from the service's own metadata.
+        var sample = await registry.GetSmokeSampleAsync(model, version, cancellationToken);
+        var rows = sample is { Rows.Count: > 0 } ? sample : null;
         LoadTestResult result;
         try
         {
@@ -28,6 +41,8 @@ internal sealed class ServiceChecks(IModelRegistry registry) : IServiceChecks
                     Duration = TimeSpan.FromSeconds(policy.DurationSeconds),
                     Concurrency = policy.Concurrency,
                     RowsPerRequest = policy.Rows,
+                    Columns = rows?.Columns,
+                    Rows = rows?.Rows,
                 },
                 progress is null ? null : new LoadLines(progress),
                 cancellationToken);
