@@ -103,6 +103,31 @@ public sealed class ProcessDeploymentTests(TrainedModels models) : IClassFixture
     }
 
     [Fact]
+    public async Task Deploy_CandidateExitsBeforeReady_Exits1WithItsErrorAndTheOldOneKeepsServing()
+    {
+        await using var project = await DeployProject.CreateAsync(models);
+        await project.PromoteAsync(1);
+        var first = await project.DeployJsonAsync("--target", "process");
+        await project.PromoteAsync(2);
+
+        // Version 2's stored file no longer matches its digest: mlops serve refuses it and exits.
+        var digest = Toolkit.Ml.Models.ModelFile.Load(models.ModelFile(2)).Digest!["sha256:".Length..];
+        var stored = Path.Combine(project.RegistryRoot, "models", "sha256", digest[..2], digest + ".tkm");
+        var bytes = await File.ReadAllBytesAsync(stored);
+        bytes[^3] ^= 1;
+        await File.WriteAllBytesAsync(stored, bytes);
+
+        var failed = await project.MlopsAsync("deploy", project.Name, "--stage", "dev", "--target", "process");
+
+        failed.ExitCode.Should().Be(1, failed.Error);
+        failed.Error.Should().Contain("stopped before it was ready").And.Contain("changed after registration");
+        project.LiveServers().Should().Equal([first.GetProperty("pid").GetInt32()]);
+        using var http = new HttpClient { BaseAddress = project.DevUrl };
+        (await http.GetAsync("v2/health/ready")).IsSuccessStatusCode.Should().BeTrue();
+        (await project.HistoryAsync()).Where(e => e.Action == AuditAction.Deploy).Select(e => e.Version).Should().Equal(1);
+    }
+
+    [Fact]
     public async Task DeployStop_RunningDeployment_StopsTheProcessAndRecordsIt()
     {
         await using var project = await DeployProject.CreateAsync(models);
