@@ -189,7 +189,7 @@ public sealed record ModelPolicy
             throw new FileNotFoundException($"Model policy '{path}' does not exist.", path);
         }
 
-        return Parse(File.ReadAllText(path), path);
+        return new ModelPolicyReader(path, fromFile: true).Read(File.ReadAllText(path));
     }
 
     /// <summary>Parses policy text; <paramref name="sourceName"/> names it in messages.</summary>

@@ -28,9 +28,14 @@ internal sealed partial class ModelPolicyReader
     private readonly string _file;
     private readonly List<PolicyDiagnostic> _errors = [];
 
-    public ModelPolicyReader(string file)
+    private readonly bool _fromFile;
+
+    /// <param name="file">Names the policy in messages.</param>
+    /// <param name="fromFile">The text was read from <paramref name="file"/>, so its folder can be checked against its name.</param>
+    public ModelPolicyReader(string file, bool fromFile = false)
     {
         _file = file;
+        _fromFile = fromFile;
     }
 
     public ModelPolicy Read(string yaml)
@@ -64,6 +69,11 @@ internal sealed partial class ModelPolicyReader
         if (name is not null && !NamePattern().IsMatch(name))
         {
             Error(Get(root, "name"), "name", $"'{name}' is not a valid model name: use lowercase letters, digits and dashes, starting with a letter or digit");
+        }
+        else if (name is not null && FolderName() is { } folder && folder != name)
+        {
+            // models/<name>/model.yaml is how a model is found: a policy named otherwise would judge another model.
+            Error(Get(root, "name"), "name", $"the policy in models/{folder}/ is named '{name}'; a policy's name is its folder's ('{folder}')");
         }
 
         ModelTask? task = null;
@@ -605,6 +615,22 @@ internal sealed partial class ModelPolicyReader
         }
 
         return (int)value;
+    }
+
+    /// <summary>The model folder when the file is <c>models/&lt;folder&gt;/model.yaml</c>, else null.</summary>
+    private string? FolderName()
+    {
+        if (!_fromFile)
+        {
+            return null;
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(_file));
+        return directory is not null
+            && Path.GetFileName(_file) == "model.yaml"
+            && Path.GetFileName(Path.GetDirectoryName(directory)) == "models"
+                ? Path.GetFileName(directory)
+                : null;
     }
 
     private void Error(YamlNode? at, string field, string message) => _errors.Add(Diagnostic(at, field, message));

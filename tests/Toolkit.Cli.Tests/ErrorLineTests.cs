@@ -21,6 +21,34 @@ public sealed class ErrorLineTests
         result.Output.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("--threads must be between 1 and 1,024, not 0", "train", "--data", "d.csv", "--label", "y", "--algorithm", "lasso", "--out", "m.tkm", "--threads", "0")]
+    [InlineData("--threads must be between 1 and 1,024, not -3", "train", "--data", "d.csv", "--label", "y", "--algorithm", "lasso", "--out", "m.tkm", "--threads", "-3")]
+    [InlineData("--rows must be between 1 and 10,000,000, not 300000000", "data", "synth", "--generator", "diabetes", "--rows", "300000000", "--out", "x.csv")]
+    [InlineData("--rows must be between 1 and 10,000,000, not 0", "data", "synth", "--generator", "diabetes", "--rows", "0", "--out", "x.csv")]
+    public async Task OutOfRangeFlag_RefusedAtParseTime_NothingWritten(string expected, params string[] args)
+    {
+        using var folder = new TempFolder();
+
+        var result = await CliRunner.RunInAsync(folder.Path, args);
+
+        result.ExitCode.Should().Be(ExitCodes.BadInput);
+        result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle().Which.Should().Contain(expected);
+        Directory.EnumerateFileSystemEntries(folder.Path).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("gate", "check", "--model", "../../x", "--run", "r1")]
+    public async Task ModelNameThatIsAPath_RefusedAsNotAName(params string[] args)
+    {
+        using var folder = new TempFolder();
+
+        var result = await CliRunner.RunInAsync(folder.Path, args);
+
+        result.ExitCode.Should().Be(ExitCodes.BadInput);
+        result.Error.Should().Contain("is not a model name").And.NotContain("model.yaml does not exist");
+    }
+
     [Fact]
     public async Task BadUsage_SeveralMistakes_StillOneLine()
     {

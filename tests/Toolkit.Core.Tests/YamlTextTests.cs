@@ -97,4 +97,15 @@ public sealed class YamlTextTests
         unknown[0].Suggestion.Should().Be("; did you mean 'name'?");
         YamlPosition.Of(unknown[0].Node).Should().Be(new YamlPosition(1, 1));
     }
+
+    [Theory]
+    [InlineData("? [a, b]\n: 1\n", "not a list")]
+    [InlineData("outer:\n  ? { a: 1 }\n  : 2\n", "not a mapping")]
+    public void Load_ComplexKey_RefusedWithPosition(string yaml, string expected)
+    {
+        var load = YamlText.Load(yaml, "x");
+
+        load.Root.Should().BeNull();
+        load.Problem!.Message.Should().Contain("a key must be a plain name").And.Contain(expected);
+    }
 }

@@ -308,4 +308,28 @@ public sealed class ModelPolicyTests
         errors.Single(e => e.Field == "serving.prediction_log.sample_rate").Line.Should().Be(9);
         errors.Single(e => e.Field == "serving.ports").Message.Should().Contain("dev and preprod share port 8081");
     }
+
+    [Fact]
+    public void Load_NameDiffersFromFolder_RefusedNamingBoth()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "toolkit-policy-tests", Guid.NewGuid().ToString("N"), "models", "churn");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "model.yaml");
+        File.WriteAllText(path, "apiVersion: toolkit/v1\nkind: Model\nname: diabetes\ntask: regression\n");
+        try
+        {
+            var act = () => ModelPolicy.Load(path);
+
+            var error = act.Should().Throw<ModelPolicyException>().Which.Diagnostics.Should().ContainSingle().Subject;
+            error.Field.Should().Be("name");
+            error.Line.Should().Be(3);
+            error.Message.Should().Contain("'diabetes'").And.Contain("churn");
+            File.WriteAllText(path, "apiVersion: toolkit/v1\nkind: Model\nname: churn\ntask: regression\n");
+            ModelPolicy.Load(path).Name.Should().Be("churn");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(Path.GetDirectoryName(folder))!, recursive: true);
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace Toolkit.Cli.Commands;
@@ -27,4 +29,33 @@ internal static class CommandLineValues
         [.. (items ?? []).SelectMany(i => i.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
 
     public static string Seconds(TimeSpan elapsed) => elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+
+    /// <summary>Refuses values outside [min, max] at parse time, naming the flag (exit 2 like any usage error).</summary>
+    public static Option<int> Within(this Option<int> option, int min, int max)
+    {
+        option.Validators.Add(result => CheckRange(result, option.Name, min, max));
+        return option;
+    }
+
+    /// <inheritdoc cref="Within(Option{int}, int, int)"/>
+    public static Option<int?> Within(this Option<int?> option, int min, int max)
+    {
+        option.Validators.Add(result => CheckRange(result, option.Name, min, max));
+        return option;
+    }
+
+    private static void CheckRange(OptionResult result, string name, long min, long max)
+    {
+        // Checked on the token itself: a value that is not a number has its own error already.
+        if (result.Tokens is not [.., var token]
+            || !long.TryParse(token.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            return;
+        }
+
+        if (value < min || value > max)
+        {
+            result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be between {min:N0} and {max:N0}, not {token.Value}"));
+        }
+    }
 }

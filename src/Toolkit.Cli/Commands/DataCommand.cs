@@ -24,7 +24,7 @@ internal static class DataCommand
             Required = true,
         };
         generator.AcceptOnlyFromAmong([.. SyntheticData.Generators]);
-        var rows = new Option<int>("--rows") { Description = "Number of rows.", DefaultValueFactory = _ => 10_000 };
+        var rows = new Option<int>("--rows") { Description = "Number of rows (at most 10,000,000).", DefaultValueFactory = _ => 10_000 }.Within(1, 10_000_000);
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same data.", DefaultValueFactory = _ => 42 };
         var output = new Option<string>("--out") { Description = "The CSV file to write.", Required = true };
 
@@ -35,11 +35,6 @@ internal static class DataCommand
         command.SetAction((parse, ct) =>
         {
             var n = parse.GetValue(rows);
-            if (n <= 0)
-            {
-                throw new UsageException($"--rows must be positive, got {n.ToString(CultureInfo.InvariantCulture)}.");
-            }
-
             var name = parse.GetValue(generator)!;
             var path = context.PathOf(parse.GetValue(output)!);
             var watch = Stopwatch.StartNew();

@@ -55,6 +55,12 @@ internal static class RegistryAccess
     /// </summary>
     public static string PolicyPath(ProjectSettings settings, string model)
     {
+        if (!ModelNames.IsValid(model))
+        {
+            // A name never becomes a path outside models/ ('../../x').
+            throw new UsageException($"'{model}' is not a model name: use lowercase letters, digits and dashes, starting with a letter");
+        }
+
         var path = Path.Combine(settings.Root, "models", model, "model.yaml");
         if (File.Exists(path))
         {

@@ -29,7 +29,7 @@ internal static class TrainCommand
         var task = new Option<string?>("--task") { Description = "binary-classification or regression (default: inferred from the label)." };
         task.AcceptOnlyFromAmong(ModelTaskNames.BinaryClassification, ModelTaskNames.Regression);
         var ignore = new Option<string[]>("--ignore") { Description = "Columns to leave out of the features (comma-separated or repeated)." };
-        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores); results do not depend on it." };
+        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores); results do not depend on it." }.Within(1, 1024);
         var json = new Option<bool>("--json") { Description = "Print one JSON object: model, digest, algorithm, task, rows, metrics." };
 
         var command = new Command("train", "Trains a model on a CSV file and writes a model file.")

@@ -1,3 +1,4 @@
+using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Splits;
 using Toolkit.Pipelines.Components;
 
@@ -34,7 +35,7 @@ internal sealed class SplitComponent : IComponent
         var stratify = ComponentArgs.OptionalText(context, "stratify");
         if (stratify is not null && !table.Contains(stratify))
         {
-            throw new ComponentArgumentException($"{Descriptor.Name}: stratify column '{stratify}' does not exist; columns are: {string.Join(", ", table.Columns.Select(c => c.Name))}.");
+            throw new ComponentArgumentException($"{Descriptor.Name}: stratify column '{stratify}' does not exist; columns are: {ColumnNames.List(table)}.");
         }
 
         var (train, test) = DataSplitter.TrainTest(table, fraction, ComponentArgs.Int(context, Descriptor, "seed"), stratify);

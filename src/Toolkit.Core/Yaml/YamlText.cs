@@ -153,6 +153,12 @@ internal static class YamlText
                 case YamlMappingNode map:
                     foreach (var (k, v) in map.Children)
                     {
+                        // Every reader takes keys as names; a list or mapping as a key is refused here, once.
+                        if (k is not YamlScalarNode)
+                        {
+                            return new YamlProblem(YamlPosition.Of(k), $"a key must be a plain name, not {Describe(k)}");
+                        }
+
                         stack.Push((k, depth + 1));
                         stack.Push((v, depth + 1));
                     }

@@ -36,7 +36,7 @@ public sealed class DataTable
             if (!_index.TryGetValue(label, out var li))
             {
                 throw new ArgumentException(
-                    $"Label column '{label}' does not exist; columns are: {string.Join(", ", _columns.Select(c => c.Name))}.",
+                    $"Label column '{label}' does not exist; columns are: {ColumnNames.List(_columns.Select(c => c.Name))}.",
                     nameof(label));
             }
 

@@ -107,7 +107,7 @@ public sealed class Model
         if (!data.Contains(Label))
         {
             throw new DataFormatException(null, null, Label, null,
-                $"the label column does not exist; columns are: {string.Join(", ", data.Columns.Select(c => c.Name))}");
+                $"the label column does not exist; columns are: {ColumnNames.List(data)}");
         }
 
         return LabelEncoding.Encode(data[Label], Task, Classes);

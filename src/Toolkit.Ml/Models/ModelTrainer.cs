@@ -27,7 +27,7 @@ public static class ModelTrainer
         if (!data.Contains(request.Label))
         {
             throw new DataFormatException(null, null, request.Label, null,
-                $"the label column does not exist; columns are: {string.Join(", ", data.Columns.Select(c => c.Name))}");
+                $"the label column does not exist; columns are: {ColumnNames.List(data)}");
         }
 
         if (data.RowCount == 0)

@@ -110,10 +110,24 @@ public sealed partial record ProjectSettings
         string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry", "images"];
         foreach (var (k, v) in map.Children)
         {
-            var key = ((YamlScalarNode)k).Value ?? "";
+            var key = KeyOf(k, Where);
             switch (key)
             {
-                case "apiVersion" or "kind":
+                case "apiVersion":
+                    var version = ScalarOf(v, key);
+                    if (version != "toolkit/v1")
+                    {
+                        throw new ProjectSettingsException($"{Where(v)}: apiVersion must be toolkit/v1, not '{version}'");
+                    }
+
+                    break;
+                case "kind":
+                    var kind = ScalarOf(v, key);
+                    if (kind != "Project")
+                    {
+                        throw new ProjectSettingsException($"{Where(v)}: kind must be Project in toolkit.yaml, not '{kind}'");
+                    }
+
                     break;
                 case "store":
                     settings = settings with { Store = Path.GetFullPath(Path.Combine(root, ScalarOf(v, key))) };
@@ -146,6 +160,11 @@ public sealed partial record ProjectSettings
         return settings;
     }
 
+    private static string KeyOf(YamlNode key, Func<YamlNode, string> where) =>
+        key is YamlScalarNode { Value: { } name }
+            ? name
+            : throw new ProjectSettingsException($"{where(key)}: setting names are plain words, not {YamlText.Describe(key)}");
+
     private static ProjectSettings ReadRegistry(ProjectSettings settings, YamlNode node, Func<YamlNode, string> where, Func<YamlNode, string, string> scalarOf)
     {
         if (node is not YamlMappingNode map)
@@ -155,7 +174,7 @@ public sealed partial record ProjectSettings
 
         foreach (var (k, v) in map.Children)
         {
-            var key = ((YamlScalarNode)k).Value ?? "";
+            var key = KeyOf(k, where);
             switch (key)
             {
                 case "backend":
@@ -184,7 +203,7 @@ public sealed partial record ProjectSettings
 
         foreach (var (k, v) in map.Children)
         {
-            var key = ((YamlScalarNode)k).Value ?? "";
+            var key = KeyOf(k, where);
             switch (key)
             {
                 case "base":

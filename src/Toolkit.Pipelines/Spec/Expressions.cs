@@ -147,7 +147,32 @@ public abstract class Expression
 
     private sealed class Parser(string text)
     {
+        // Evaluation and reference walks recurse over the tree: nesting and size are bounded here, with
+        // room far beyond any real condition.
+        private const int MaxDepth = 64;
+        private const int MaxNodes = 1_000;
+
         private int _pos;
+        private int _depth;
+        private int _nodes;
+
+        private void Enter()
+        {
+            if (++_depth > MaxDepth)
+            {
+                throw new ExpressionException($"expression nested more than {MaxDepth} levels deep", _pos);
+            }
+        }
+
+        private Expression Node(Expression e)
+        {
+            if (++_nodes > MaxNodes)
+            {
+                throw new ExpressionException($"expression has more than {MaxNodes} terms", _pos);
+            }
+
+            return e;
+        }
 
         public Expression ParseAll()
         {
@@ -166,7 +191,7 @@ public abstract class Expression
             var e = And();
             while (Accept("||"))
             {
-                e = new Binary("||", e, And());
+                e = Node(new Binary("||", e, And()));
             }
 
             return e;
@@ -177,7 +202,7 @@ public abstract class Expression
             var e = Unary();
             while (Accept("&&"))
             {
-                e = new Binary("&&", e, Unary());
+                e = Node(new Binary("&&", e, Unary()));
             }
 
             return e;
@@ -185,9 +210,12 @@ public abstract class Expression
 
         private Expression Unary()
         {
-            if (Accept("!") )
+            if (Accept("!"))
             {
-                return new Not(Unary());
+                Enter();
+                var operand = Unary();
+                _depth--;
+                return Node(new Not(operand));
             }
 
             var left = Primary();
@@ -195,7 +223,7 @@ public abstract class Expression
             {
                 if (Accept(op))
                 {
-                    return new Binary(op, left, Primary());
+                    return Node(new Binary(op, left, Primary()));
                 }
             }
 
@@ -213,12 +241,14 @@ public abstract class Expression
             var c = text[_pos];
             if (Accept("("))
             {
+                Enter();
                 var e = Or();
                 if (!Accept(")"))
                 {
                     throw new ExpressionException($"missing ')' in expression '{text.Trim()}'", _pos);
                 }
 
+                _depth--;
                 return e;
             }
 

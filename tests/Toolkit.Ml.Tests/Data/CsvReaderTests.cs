@@ -460,4 +460,61 @@ public sealed class CsvReaderTests
             set => throw new NotSupportedException();
         }
     }
+
+    [Theory]
+    [InlineData("Infinity", "infinite")]
+    [InlineData("-Infinity", "infinite")]
+    [InlineData("1e39", "out of range")]
+    [InlineData("-1e39", "out of range")]
+    public void Read_InfiniteOrOutOfRangeFloat_RefusedNamingLineAndColumn(string value, string problem)
+    {
+        var error = ReadError($"a,b\n1,2\n3,{value}\n");
+
+        error.Line.Should().Be(3);
+        error.ColumnName.Should().Be("b");
+        error.Field.Should().Be(value);
+        error.Problem.Should().Contain(problem);
+    }
+
+    [Fact]
+    public void Read_OutOfRangeInFloat64Column_Refused()
+    {
+        var error = ReadError("a\n1\n1e400\n", new CsvReadOptions { ColumnTypes = new Dictionary<string, ColumnType> { ["a"] = ColumnType.Float64 } });
+
+        error.Line.Should().Be(3);
+        error.Problem.Should().Contain("out of range");
+    }
+
+    [Fact]
+    public void Read_LargeButFiniteAndMissingTokens_StillRead()
+    {
+        var t = ReadText("a\n3e38\nNaN\nNA\n\n-3e38\n");
+
+        Floats(t, "a")[0].Should().Be(3e38f);
+        Floats(t, "a").Skip(1).Take(3).Should().OnlyContain(v => float.IsNaN(v), "NaN, NA and empty are missing, as documented");
+        Floats(t, "a")[4].Should().Be(-3e38f);
+    }
+
+    [Fact]
+    public void Read_HundredThousandColumnsWithUnknownLabel_ListsAFewColumnsAndTheCount()
+    {
+        var names = string.Join(",", Enumerable.Range(0, 100_000).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)));
+        var values = string.Join(",", Enumerable.Repeat("1", 100_000));
+
+        var error = ReadError($"{names}\n{values}\n", new CsvReadOptions { Label = "nope" });
+
+        error.Message.Should().Contain("c0, c1").And.Contain("100,000 in all");
+        error.Message.Length.Should().BeLessThan(400, "the message names a dozen columns, not all of them");
+    }
+
+    [Fact]
+    public void Read_DuplicateColumnAmongManyColumns_NamesTheDuplicate()
+    {
+        var names = string.Join(",", Enumerable.Range(0, 50_000).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture))) + ",c123";
+
+        var error = ReadError($"{names}\n");
+
+        error.ColumnName.Should().Be("c123");
+        error.Problem.Should().Contain("duplicate");
+    }
 }

@@ -77,6 +77,9 @@ public sealed class ProjectSettingsTests : IDisposable
     [InlineData("- store\n- x\n", "1:1: toolkit.yaml is a mapping of settings")]
     [InlineData("store: [x\n", "2:1: not valid YAML")]
     [InlineData("store: x\n---\nstore: y\n", "3:1: a file holds one YAML document")]
+    [InlineData("apiVersion: toolkit/v9\n", "1:13: apiVersion must be toolkit/v1, not 'toolkit/v9'")]
+    [InlineData("kind: Pipeline\n", "1:7: kind must be Project in toolkit.yaml, not 'Pipeline'")]
+    [InlineData("? [store]\n: x\n", "1:3: a key must be a plain name, not a list")]
     public void Load_BadSetting_NamesFileLineAndColumn(string yaml, string expected)
     {
         var path = Write(yaml);

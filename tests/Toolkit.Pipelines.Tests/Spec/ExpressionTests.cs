@@ -51,4 +51,34 @@ public sealed class ExpressionTests
 
         act.Should().Throw<ExpressionException>();
     }
+
+    [Theory]
+    [InlineData(30_000, "(", ")", "nested more than 64")]
+    [InlineData(30_000, "!", "", "nested more than 64")]
+    public void Parse_HostileNesting_RefusedWithoutOverflow(int depth, string open, string close, string expected)
+    {
+        var text = string.Concat(Enumerable.Repeat(open, depth)) + "true" + string.Concat(Enumerable.Repeat(close, depth));
+
+        var act = () => Expression.Parse(text);
+
+        act.Should().Throw<ExpressionException>().Which.Message.Should().Contain(expected);
+    }
+
+    [Fact]
+    public void Parse_HugeChainOfTerms_RefusedBeforeEvaluationCouldOverflow()
+    {
+        var text = string.Join(" && ", Enumerable.Repeat("true", 50_000));
+
+        var act = () => Expression.Parse(text);
+
+        act.Should().Throw<ExpressionException>().Which.Message.Should().Contain("more than 1000 terms");
+    }
+
+    [Fact]
+    public void Parse_RealisticNesting_StillParses()
+    {
+        var text = string.Concat(Enumerable.Repeat("(", 20)) + "params.rows > 10" + string.Concat(Enumerable.Repeat(")", 20)) + " && !!(params.name == 'diabetes')";
+
+        Expression.Parse(text).Evaluate(Resolve).IsTruthy.Should().BeTrue();
+    }
 }

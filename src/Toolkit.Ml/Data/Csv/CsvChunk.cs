@@ -132,6 +132,10 @@ internal sealed class CsvChunk
                             if (CsvNumber.TryParseFloat(field, out var v))
                             {
                                 missing = layout.HasNumericTokens && layout.IsMissing(field, quoted);
+                                if (float.IsInfinity(v) && !missing)
+                                {
+                                    return layout.Error(fieldLine, fi, field, OutOfRange(field, float.MaxValue));
+                                }
                             }
                             else if (!(missing = layout.IsMissing(field, quoted)))
                             {
@@ -152,6 +156,10 @@ internal sealed class CsvChunk
                             if (CsvNumber.TryParseDouble(field, out var v))
                             {
                                 missing = layout.HasNumericTokens && layout.IsMissing(field, quoted);
+                                if (double.IsInfinity(v) && !missing)
+                                {
+                                    return layout.Error(fieldLine, fi, field, OutOfRange(field, double.MaxValue));
+                                }
                             }
                             else if (!(missing = layout.IsMissing(field, quoted)))
                             {
@@ -227,5 +235,15 @@ internal sealed class CsvChunk
         }
 
         return code;
+    }
+
+    // Infinity is not a measurement, and a number beyond the column's range would turn into one: both
+    // are refused rather than read as "missing" (only empty, NA and NaN are missing).
+    private static string OutOfRange(ReadOnlySpan<byte> field, double max)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(field).TrimStart('+', '-');
+        return text.StartsWith("inf", StringComparison.OrdinalIgnoreCase) || text == "∞"
+            ? "infinite values are not numbers a model can use; leave the field empty (or NA) for missing"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"out of range for a number column (at most ±{max:G3})");
     }
 }

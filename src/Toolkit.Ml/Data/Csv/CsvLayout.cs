@@ -53,7 +53,7 @@ internal sealed class CsvLayout
             {
                 throw new DataFormatException(
                     source, null, name, null,
-                    $"a column type is given for column '{name}', which does not exist; columns are: {string.Join(", ", names)}");
+                    $"a column type is given for column '{name}', which does not exist; columns are: {ColumnNames.List(names)}");
             }
 
             InitialPlan[i] = type switch

@@ -227,6 +227,7 @@ public static class CsvReader
         private void ParseHeader(ReadOnlySpan<byte> header)
         {
             var names = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             var tok = new CsvTokenizer(header, (byte)_options.Delimiter, 1);
             while (true)
             {
@@ -243,7 +244,7 @@ public static class CsvReader
                     throw new DataFormatException(_source, fieldLine, null, name, $"header: column {names.Count + 1} has an empty name");
                 }
 
-                if (names.Contains(name))
+                if (!seen.Add(name))
                 {
                     throw new DataFormatException(_source, fieldLine, name, name, "header: duplicate column name");
                 }
@@ -255,10 +256,10 @@ public static class CsvReader
                 }
             }
 
-            if (_options.Label is { } label && !names.Contains(label))
+            if (_options.Label is { } label && !seen.Contains(label))
             {
                 throw new DataFormatException(
-                    _source, null, null, null, $"label column '{label}' does not exist; columns are: {string.Join(", ", names)}");
+                    _source, null, null, null, $"label column '{label}' does not exist; columns are: {ColumnNames.List(names)}");
             }
 
             _layout = new CsvLayout(_source, [.. names], _options);

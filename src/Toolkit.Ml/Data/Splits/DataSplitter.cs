@@ -146,7 +146,7 @@ public static class DataSplitter
         if (!data.Contains(stratifyBy))
         {
             throw new ArgumentException(
-                $"Cannot stratify by '{stratifyBy}': no such column; columns are: {string.Join(", ", data.Columns.Select(c => c.Name))}.",
+                $"Cannot stratify by '{stratifyBy}': no such column; columns are: {ColumnNames.List(data)}.",
                 nameof(stratifyBy));
         }
 
