@@ -129,7 +129,7 @@ internal sealed class DeploymentService(
                 new AuditInfo(request.Actor, $"{DeploymentTargets.Name(request.Target)} at {record.Url}{(record.Image is { } image ? " (" + image + ")" : "")}"),
                 CancellationToken.None);
             await NotifyAsync(n => n.SucceededAsync(notice with { Url = record.Url }, CancellationToken.None));
-            return record with { Smoke = smoke };
+            return record;
         }
         catch (Exception ex)
         {
@@ -258,7 +258,7 @@ internal sealed class DeploymentService(
             if (misses.Count > 0)
             {
                 throw new DeploymentException(
-                    string.Create(CultureInfo.InvariantCulture, $"{spec.Model} v{spec.Version} missed the SLO of models/{spec.Model}/model.yaml (serving.slo): {string.Join("; ", misses)}; the candidate was removed"),
+                    string.Create(CultureInfo.InvariantCulture, $"{spec.Model} v{spec.Version} missed the SLO of models/{spec.Model}/model.yaml (serving.slo): {string.Join("; ", misses)}; the new service was removed"),
                     DeploymentFailureKind.SloMissed);
             }
 
@@ -284,7 +284,7 @@ internal sealed class DeploymentService(
         if (!smoke.Passed)
         {
             throw new DeploymentException(
-                string.Create(CultureInfo.InvariantCulture, $"{spec.Model} v{spec.Version} at {service.Url}: {smoke.Summary ?? "smoke test failed: " + string.Join("; ", smoke.Mismatches.Take(3))}; the candidate was removed"),
+                string.Create(CultureInfo.InvariantCulture, $"{spec.Model} v{spec.Version} at {service.Url}: {smoke.Summary ?? "smoke test failed: " + string.Join("; ", smoke.Mismatches.Take(3))}"),
                 DeploymentFailureKind.Failed);
         }
 

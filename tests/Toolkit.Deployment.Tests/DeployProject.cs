@@ -99,6 +99,20 @@ public sealed class DeployProject : IAsyncDisposable
         return project;
     }
 
+    /// <summary>Registers <paramref name="file"/> with a smoke sample of <paramref name="sampleOf"/>'s predictions; returns the version.</summary>
+    public async Task<int> RegisterWithSampleOfAsync(string file, string sampleOf)
+    {
+        await using var registry = await EmbeddedRegistry.OpenAsync(RegistryRoot);
+        var result = await registry.RegisterAsync(new RegisterRequest
+        {
+            Model = Name,
+            ModelFile = file,
+            GatePassed = true,
+            SmokeSample = SmokeSample.Take(ModelFile.Load(sampleOf), CsvReader.Read(_models.HeldOut), 20, seed: 5),
+        });
+        return result.Version.Version;
+    }
+
     /// <summary>model.yaml with the test's free ports, a one-second load test and <paramref name="slo"/>.</summary>
     public Task WritePolicyAsync(string slo) => File.WriteAllTextAsync(PolicyPath, string.Create(CultureInfo.InvariantCulture, $"""
         apiVersion: toolkit/v1

@@ -128,6 +128,32 @@ public sealed class ProcessDeploymentTests(TrainedModels models) : IClassFixture
     }
 
     [Fact]
+    public async Task Deploy_ServiceAnswersOtherThanItsSmokeSample_Exits1AndRemovesIt()
+    {
+        await using var project = await DeployProject.CreateAsync(models);
+
+        // A version whose stored answers are another model's: the live service cannot match them.
+        var version = await project.RegisterWithSampleOfAsync(await RetrainedAsync(project), models.ModelFile(1));
+        await project.PromoteAsync(version);
+
+        var failed = await project.MlopsAsync("deploy", project.Name, "--stage", "dev", "--target", "process");
+
+        failed.ExitCode.Should().Be(1, failed.Error);
+        failed.Error.Should().Contain("smoke test failed").And.Contain("rows answered differently");
+        project.LiveServers().Should().BeEmpty();
+        var listed = JsonDocument.Parse((await project.MlopsAsync("deployments", "--json")).Output).RootElement.GetProperty("deployments");
+        listed.GetArrayLength().Should().Be(0);
+    }
+
+    /// <summary>A third model (random forest) trained in the project: other answers than versions 1 and 2.</summary>
+    private async Task<string> RetrainedAsync(DeployProject project)
+    {
+        var file = Path.Combine(project.Root, "m3.tkm");
+        (await project.MlopsAsync("train", "--data", Path.Combine(models.Folder, "train.csv"), "--label", "diabetes", "--algorithm", "random-forest", "--param", "trees=10", "--seed", "9", "--out", file)).ExitCode.Should().Be(0);
+        return file;
+    }
+
+    [Fact]
     public async Task DeployStop_RunningDeployment_StopsTheProcessAndRecordsIt()
     {
         await using var project = await DeployProject.CreateAsync(models);

@@ -73,6 +73,7 @@ internal sealed class ServiceChecks(IModelRegistry registry) : IServiceChecks
 
         public void Report(LoadTestProgress value)
         {
+            // The load tester reports from its workers: one line at a time, at most one a second.
             lock (_gate)
             {
                 if (_clock.Elapsed - _last < TimeSpan.FromSeconds(1))
@@ -81,9 +82,8 @@ internal sealed class ServiceChecks(IModelRegistry registry) : IServiceChecks
                 }
 
                 _last = _clock.Elapsed;
+                progress.Report(string.Create(CultureInfo.InvariantCulture, $"  {value.Elapsed.TotalSeconds:0} s: {value.Requests} requests, {value.Errors} errors"));
             }
-
-            progress.Report(string.Create(CultureInfo.InvariantCulture, $"  {value.Elapsed.TotalSeconds:0} s: {value.Requests} requests, {value.Errors} errors"));
         }
     }
 }
