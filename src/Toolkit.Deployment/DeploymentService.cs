@@ -50,12 +50,16 @@ internal sealed class DeploymentService(
     /// <summary>How long a started service may take to answer <c>/v2/health/ready</c>.</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long a deploy waits for another deploy or stop of the same stage (an image build, a load test).</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
     public async Task<DeploymentRecord> DeployAsync(DeployRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var version = await ResolveAsync(request, cancellationToken);
         var port = request.Serving.PortOf(request.Stage);
         var stageInstance = $"{request.Model}-{request.Stage}";
+        using var stageLock = await StageLock.AcquireAsync(Path.Combine(deploymentsRoot, stageInstance), $"{request.Model} {request.Stage}", LockTimeout, progress, cancellationToken);
         var old = await store.ActiveAsync(request.Model, request.Stage, cancellationToken);
         if (old is not null && !await IsRunningAsync(old, cancellationToken))
         {
@@ -141,6 +145,7 @@ internal sealed class DeploymentService(
     /// <summary>Stops the stage's deployment, records it stopped and appends the undeploy event; null when none is recorded.</summary>
     public async Task<DeploymentRecord?> StopAsync(string model, string stage, string actor, CancellationToken cancellationToken)
     {
+        using var stageLock = await StageLock.AcquireAsync(Path.Combine(deploymentsRoot, $"{model}-{stage}"), $"{model} {stage}", LockTimeout, null, cancellationToken);
         var active = await store.ActiveAsync(model, stage, cancellationToken);
         if (active is null)
         {

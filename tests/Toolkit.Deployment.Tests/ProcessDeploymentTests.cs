@@ -154,6 +154,23 @@ public sealed class ProcessDeploymentTests(TrainedModels models) : IClassFixture
     }
 
     [Fact]
+    public async Task Deploy_TwoAtOnceForOneStage_TakeTurnsAndLeaveOneService()
+    {
+        await using var project = await DeployProject.CreateAsync(models);
+        await project.PromoteAsync(1);
+
+        var both = await Task.WhenAll(
+            project.MlopsAsync("deploy", project.Name, "--stage", "dev", "--target", "process", "--json"),
+            project.MlopsAsync("deploy", project.Name, "--stage", "dev", "--target", "process", "--json"));
+
+        both.Should().AllSatisfy(r => r.ExitCode.Should().Be(0, r.Error));
+        var pids = both.Select(r => JsonDocument.Parse(r.Output).RootElement.GetProperty("pid").GetInt32()).ToList();
+        project.LiveServers().Should().ContainSingle().Which.Should().BeOneOf(pids);
+        var listed = JsonDocument.Parse((await project.MlopsAsync("deployments", "--json")).Output).RootElement.GetProperty("deployments");
+        listed.EnumerateArray().Single().GetProperty("pid").GetInt32().Should().Be(project.LiveServers().Single());
+    }
+
+    [Fact]
     public async Task DeployStop_RunningDeployment_StopsTheProcessAndRecordsIt()
     {
         await using var project = await DeployProject.CreateAsync(models);
