@@ -56,10 +56,21 @@ internal sealed class DeploymentService(
     public async Task<DeploymentRecord> DeployAsync(DeployRequest request, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var version = await ResolveAsync(request, cancellationToken);
-        var port = request.Serving.PortOf(request.Stage);
+        if (!ModelNames.IsValid(request.Model))
+        {
+            throw new DeploymentException($"'{request.Model}' is not a model name (lowercase letters, digits and dashes)", DeploymentFailureKind.BadInput);
+        }
+
+        if (!Stages.Ordered.Contains(request.Stage))
+        {
+            throw new DeploymentException($"unknown stage '{request.Stage}'; stages: {string.Join(", ", Stages.Ordered)}", DeploymentFailureKind.BadInput);
+        }
+
+        // The version is read under the stage's lock: a deploy that waited deploys what holds the stage now.
         var stageInstance = $"{request.Model}-{request.Stage}";
         using var stageLock = await StageLock.AcquireAsync(Path.Combine(deploymentsRoot, stageInstance), $"{request.Model} {request.Stage}", LockTimeout, progress, cancellationToken);
+        var version = await ResolveAsync(request, cancellationToken);
+        var port = request.Serving.PortOf(request.Stage);
         var old = await store.ActiveAsync(request.Model, request.Stage, cancellationToken);
         if (old is not null && !await IsRunningAsync(old, cancellationToken))
         {
@@ -145,6 +156,11 @@ internal sealed class DeploymentService(
     /// <summary>Stops the stage's deployment, records it stopped and appends the undeploy event; null when none is recorded.</summary>
     public async Task<DeploymentRecord?> StopAsync(string model, string stage, string actor, CancellationToken cancellationToken)
     {
+        if (!ModelNames.IsValid(model))
+        {
+            throw new DeploymentException($"'{model}' is not a model name (lowercase letters, digits and dashes)", DeploymentFailureKind.BadInput);
+        }
+
         using var stageLock = await StageLock.AcquireAsync(Path.Combine(deploymentsRoot, $"{model}-{stage}"), $"{model} {stage}", LockTimeout, null, cancellationToken);
         var active = await store.ActiveAsync(model, stage, cancellationToken);
         if (active is null)
@@ -197,11 +213,6 @@ internal sealed class DeploymentService(
 
     private async Task<ModelVersion> ResolveAsync(DeployRequest request, CancellationToken cancellationToken)
     {
-        if (!Stages.Ordered.Contains(request.Stage))
-        {
-            throw new DeploymentException($"unknown stage '{request.Stage}'; stages: {string.Join(", ", Stages.Ordered)}", DeploymentFailureKind.BadInput);
-        }
-
         if (await registry.GetModelAsync(request.Model, cancellationToken) is null)
         {
             throw new DeploymentException($"no model '{request.Model}' is registered in the {registry.Backend} registry; see 'mlops model list'", DeploymentFailureKind.BadInput);
