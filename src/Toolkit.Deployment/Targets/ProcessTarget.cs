@@ -29,6 +29,8 @@ internal sealed class ProcessTarget(MlopsLauncher launcher, string projectRoot, 
             string.Create(CultureInfo.InvariantCulture, $"--- {DateTimeOffset.UtcNow:O} mlops serve {spec.Model} v{spec.Version} on 127.0.0.1:{spec.Port}{Environment.NewLine}"),
             cancellationToken);
 
+        // Once serve takes --log and --log-sample (branch serve-ui), the stage's service should log to
+        // <deployments>/<instance>/predictions.jsonl and a candidate not at all (its load test is not traffic).
         string[] serve =
         [
             .. launcher.Prefix, "serve", "--model", spec.Model, "--model-version", spec.Version.ToString(CultureInfo.InvariantCulture),
