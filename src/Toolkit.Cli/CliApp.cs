@@ -5,9 +5,11 @@ using Toolkit.Cli.Commands;
 using Toolkit.Components;
 using Toolkit.Gates;
 using Toolkit.Ml.Data;
+using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Project;
+using Toolkit.Pipelines.Spec;
 using Toolkit.Registry;
 using Toolkit.Registry.Promotion;
 
@@ -94,9 +96,9 @@ internal static class CliApp
     {
         CommandFailedException failed => failed.ExitCode,
         UsageException or DataFormatException or InvalidParameterException => ExitCodes.BadInput,
-        PipelineParameterException or ProjectSettingsException or ComponentArgumentException => ExitCodes.BadInput,
+        PipelineParameterException or ProjectSettingsException or ComponentArgumentException or ExpressionException => ExitCodes.BadInput,
         ModelPolicyException or GateInputException or PromotionRefusedException or RegistryException => ExitCodes.BadInput,
-        FileNotFoundException or DirectoryNotFoundException => ExitCodes.BadInput,
+        FileNotFoundException or DirectoryNotFoundException or ModelFileException => ExitCodes.BadInput,
         _ => ExitCodes.Failure,
     };
 

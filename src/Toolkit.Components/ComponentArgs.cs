@@ -35,19 +35,24 @@ internal static class ComponentArgs
         context.Parameter(name) is { Length: > 0 } v ? v : null;
 
     public static int Int(ComponentContext context, ComponentDescriptor descriptor, string name) =>
-        int.TryParse(Text(context, descriptor, name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
-            ? v
-            : throw new ComponentArgumentException($"{descriptor.Name}: parameter '{name}' must be an integer, not '{context.Parameter(name)}'.");
+        int.Parse(Checked(context, descriptor, name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
     public static double Number(ComponentContext context, ComponentDescriptor descriptor, string name) =>
-        double.TryParse(Text(context, descriptor, name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-            ? v
-            : throw new ComponentArgumentException($"{descriptor.Name}: parameter '{name}' must be a number, not '{context.Parameter(name)}'.");
+        double.Parse(Checked(context, descriptor, name), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     public static bool Bool(ComponentContext context, ComponentDescriptor descriptor, string name) =>
-        bool.TryParse(Text(context, descriptor, name), out var v)
-            ? v
-            : throw new ComponentArgumentException($"{descriptor.Name}: parameter '{name}' must be true or false, not '{context.Parameter(name)}'.");
+        bool.Parse(Checked(context, descriptor, name));
+
+    // The declared parameter's own check (type and range), the same one `pipeline validate` applies.
+    private static string Checked(ComponentContext context, ComponentDescriptor descriptor, string name)
+    {
+        var text = Text(context, descriptor, name);
+        var declared = descriptor.Parameters.FirstOrDefault(p => p.Name == name)
+            ?? throw new InvalidOperationException($"{descriptor.Name} reads parameter '{name}', which it does not declare");
+        return declared.Problem(text) is { } problem
+            ? throw new ComponentArgumentException($"{descriptor.Name}: {problem}.")
+            : text;
+    }
 
     /// <summary>Datasets travel between steps as CSV; the label column, when named, must exist.</summary>
     public static DataTable ReadDataset(string path, string? label, CancellationToken cancellationToken) =>

@@ -45,7 +45,9 @@ internal static class Quantities
             }
         }
 
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || n <= 0 || !double.IsFinite(n))
+        // At most a pebibyte (far beyond any machine) and at least a byte: (long) of a larger double is undefined.
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || !double.IsFinite(n)
+            || n * scale < 1 || n * scale > (double)(1L << 50))
         {
             return false;
         }

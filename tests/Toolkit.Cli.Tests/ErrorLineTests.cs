@@ -49,6 +49,23 @@ public sealed class ErrorLineTests
         result.Error.Should().Contain("is not a model name").And.NotContain("model.yaml does not exist");
     }
 
+    [Theory]
+    [InlineData("predict", "--model", "m.tkm", "--data", "d.csv", "--out", "p.csv")]
+    [InlineData("evaluate", "--model", "m.tkm", "--data", "d.csv")]
+    [InlineData("serve", "--file", "m.tkm", "--port", "0")]
+    public async Task CorruptModelFile_IsBadInput_Exit2NamingTheFile(params string[] args)
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllBytesAsync(folder.File("m.tkm"), [.. Enumerable.Range(0, 200).Select(i => (byte)(i * 37))]);
+        await File.WriteAllTextAsync(folder.File("d.csv"), "a,y\n1,0\n2,1\n");
+
+        var result = await CliRunner.RunInAsync(folder.Path, args);
+
+        result.ExitCode.Should().Be(ExitCodes.BadInput);
+        result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle().Which.Should().Contain("m.tkm");
+        File.Exists(folder.File("p.csv")).Should().BeFalse();
+    }
+
     [Fact]
     public async Task BadUsage_SeveralMistakes_StillOneLine()
     {

@@ -25,4 +25,24 @@ public sealed class QuantitiesTests
     {
         Quantities.TryParseDuration(text, out _).Should().BeFalse();
     }
+
+    [Theory]
+    [InlineData("512Mi", 512L << 20)]
+    [InlineData("2Gi", 2L << 30)]
+    [InlineData("1G", 1_000_000_000L)]
+    public void TryParseMemory_Sizes_ReadAsBytes(string text, long bytes)
+    {
+        Quantities.TryParseMemory(text, out var value).Should().BeTrue();
+        value.Should().Be(bytes);
+    }
+
+    [Theory]
+    [InlineData("1e30Ti")]
+    [InlineData("Infinity")]
+    [InlineData("0.1")]
+    [InlineData("-2Gi")]
+    public void TryParseMemory_AbsurdSizes_False(string text)
+    {
+        Quantities.TryParseMemory(text, out _).Should().BeFalse();
+    }
 }

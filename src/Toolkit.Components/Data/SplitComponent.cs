@@ -20,7 +20,10 @@ internal sealed class SplitComponent : IComponent
         ],
         Parameters =
         [
-            new ComponentParameter("test_fraction", ParameterType.Number, "share of rows held out") { Default = "0.25" },
+            new ComponentParameter("test_fraction", ParameterType.Number, "share of rows held out")
+            {
+                Default = "0.25", Minimum = 0, MinimumExclusive = true, Maximum = 1, MaximumExclusive = true,
+            },
             new ComponentParameter("stratify", ParameterType.String, "keep this column's class shares in both parts"),
             new ComponentParameter("seed", ParameterType.Integer, "random seed") { Default = "42" },
         ],

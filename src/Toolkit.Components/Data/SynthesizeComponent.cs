@@ -15,7 +15,7 @@ internal sealed class SynthesizeComponent : IComponent
         Parameters =
         [
             new ComponentParameter("generator", ParameterType.String, "which data set") { Required = true, Choices = [.. SyntheticData.Generators] },
-            new ComponentParameter("rows", ParameterType.Integer, "number of rows") { Default = "10000" },
+            new ComponentParameter("rows", ParameterType.Integer, "number of rows") { Default = "10000", Minimum = 1, Maximum = 10_000_000 },
             new ComponentParameter("seed", ParameterType.Integer, "random seed") { Default = "42" },
         ],
         Values = ["rows"],
@@ -26,11 +26,6 @@ internal sealed class SynthesizeComponent : IComponent
         ArgumentNullException.ThrowIfNull(context);
         var generator = ComponentArgs.Text(context, Descriptor, "generator");
         var rows = ComponentArgs.Int(context, Descriptor, "rows");
-        if (rows <= 0)
-        {
-            throw new ComponentArgumentException($"{Descriptor.Name}: rows must be positive, not {rows}.");
-        }
-
         var table = SyntheticData.Generate(generator, rows, ComponentArgs.Int(context, Descriptor, "seed"));
         ComponentArgs.WriteDataset(table, context.Output("dataset"), cancellationToken);
         context.Log.WriteLine($"generated {rows} rows of '{generator}' (label: {SyntheticData.LabelOf(generator)})");

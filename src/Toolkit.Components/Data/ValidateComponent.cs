@@ -39,9 +39,9 @@ internal sealed class ValidateComponent : IComponent
         Parameters =
         [
             new ComponentParameter("label", ParameterType.String, "the label column (must exist, must have no missing values)") { Required = true },
-            new ComponentParameter("min_rows", ParameterType.Integer, "the fewest rows allowed") { Default = "100" },
-            new ComponentParameter("max_null_fraction", ParameterType.Number, "the largest fraction of missing values in any feature column") { Default = "0.5" },
-            new ComponentParameter("min_class_fraction", ParameterType.Number, "classification: the smallest share of the rarer class") { Default = "0.01" },
+            new ComponentParameter("min_rows", ParameterType.Integer, "the fewest rows allowed") { Default = "100", Minimum = 0 },
+            new ComponentParameter("max_null_fraction", ParameterType.Number, "the largest fraction of missing values in any feature column") { Default = "0.5", Minimum = 0, Maximum = 1 },
+            new ComponentParameter("min_class_fraction", ParameterType.Number, "classification: the smallest share of the rarer class") { Default = "0.01", Minimum = 0, Maximum = 0.5 },
             new ComponentParameter("ranges", ParameterType.Any, "optional map column: [min, max] of allowed values"),
         ],
         Values = ["rows", "max_null_fraction", "min_class_fraction", "failed_checks"],

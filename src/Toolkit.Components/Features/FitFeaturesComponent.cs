@@ -22,7 +22,7 @@ internal sealed class FitFeaturesComponent : IComponent
             new ComponentParameter("imputation", ParameterType.String, "numeric missing values") { Default = "median", Choices = ["median", "mean", "most_frequent", "none"] },
             new ComponentParameter("scaling", ParameterType.String, "numeric scaling") { Default = "standardize", Choices = ["standardize", "minmax", "none"] },
             new ComponentParameter("missing_indicators", ParameterType.Boolean, "add a 0/1 column per feature that had missing values") { Default = "false" },
-            new ComponentParameter("max_categories", ParameterType.Integer, "one-hot columns per categorical feature (rarer values share one)") { Default = "100" },
+            new ComponentParameter("max_categories", ParameterType.Integer, "one-hot columns per categorical feature (rarer values share one)") { Default = "100", Minimum = 1, Maximum = 100_000 },
             new ComponentParameter("ignore", ParameterType.String, "comma-separated columns to leave out"),
         ],
         Values = ["features"],

@@ -86,6 +86,9 @@ internal sealed class TrainComponent : IComponent
         $"{p.Description} ({p.RangeText}; default {p.Default})")
     {
         Choices = p.Kind == ParameterKind.Choice ? p.Choices : [],
+        Minimum = p.Kind is ParameterKind.Integer or ParameterKind.Real && !p.AllowsNone ? p.Min : null,
+        MinimumExclusive = p.MinExclusive,
+        Maximum = p.Kind is ParameterKind.Integer or ParameterKind.Real && !p.AllowsNone ? p.Max : null,
     };
 
     /// <summary>Training progress into the step log, at most a line per tenth of the work.</summary>

@@ -229,13 +229,15 @@ public sealed class DockerExecutor : IStepExecutor
             command = command.Replace(host, container, StringComparison.Ordinal);
         }
 
-        var environment = new Dictionary<string, string>(
-            StepProtocol.CommandEnvironment(containerInputs, outputPaths, invocation.Parameters, ValuesPath, WorkRoot, invocation.RunId, invocation.Step.Name, ':'),
-            StringComparer.Ordinal)
+        // The host's PATH and HOME mean nothing in the image: only TOOLKIT_* and what env: names cross over.
+        var environment = StepProtocol.InheritedEnvironment(Environment.GetEnvironmentVariables(), invocation.Step.Env, includeBase: false);
+        foreach (var (name, value) in StepProtocol.CommandEnvironment(containerInputs, outputPaths, invocation.Parameters, ValuesPath, WorkRoot, invocation.RunId, invocation.Step.Name, ':'))
         {
-            ["HOME"] = "/tmp",
-            ["DOTNET_gcServer"] = "0",
-        };
+            environment[name] = value;
+        }
+
+        environment["HOME"] = "/tmp";
+        environment["DOTNET_gcServer"] = "0";
         return new ContainerPlan(image, ["/bin/sh", "-c"], [command], environment, binds);
     }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Toolkit.Pipelines.Components;
 
 /// <summary>The type of a component parameter, checked by validation and when parameters resolve.</summary>
@@ -35,6 +37,72 @@ public sealed record ComponentParameter(string Name, ParameterType Type, string 
 
     /// <summary>Accept any other parameter too (passed through, e.g. an algorithm's hyperparameters).</summary>
     public bool IsOpen { get; init; }
+
+    /// <summary>Numbers only: the smallest value allowed (excluded when <see cref="MinimumExclusive"/>).</summary>
+    public double? Minimum { get; init; }
+
+    public bool MinimumExclusive { get; init; }
+
+    /// <summary>Numbers only: the largest value allowed (excluded when <see cref="MaximumExclusive"/>).</summary>
+    public double? Maximum { get; init; }
+
+    public bool MaximumExclusive { get; init; }
+
+    /// <summary>
+    /// What is wrong with <paramref name="value"/> for this parameter (type, choices, range), or null.
+    /// The one check behind <c>pipeline validate</c> and the component's own read, so the two agree.
+    /// </summary>
+    public string? Problem(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        switch (Type)
+        {
+            case ParameterType.Integer:
+                if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole) || whole is < int.MinValue or > int.MaxValue)
+                {
+                    return $"parameter '{Name}' must be an integer, not '{value}'";
+                }
+
+                return RangeProblem(whole, value);
+            case ParameterType.Number:
+                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
+                {
+                    return $"parameter '{Name}' must be a finite number, not '{value}'";
+                }
+
+                return RangeProblem(number, value);
+            case ParameterType.Boolean:
+                return bool.TryParse(value, out _) ? null : $"parameter '{Name}' must be true or false, not '{value}'";
+            default:
+                return Choices.Count > 0 && !Choices.Contains(value)
+                    ? $"parameter '{Name}' must be one of {string.Join(", ", Choices)}, not '{value}'"
+                    : null;
+        }
+    }
+
+    /// <summary>The allowed range in words (<c>&gt; 0 and &lt; 1</c>), or null when unbounded.</summary>
+    public string? RangeText
+    {
+        get
+        {
+            var lo = Minimum is { } min ? (MinimumExclusive ? "> " : ">= ") + min.ToString(CultureInfo.InvariantCulture) : null;
+            var hi = Maximum is { } max ? (MaximumExclusive ? "< " : "<= ") + max.ToString(CultureInfo.InvariantCulture) : null;
+            return (lo, hi) switch
+            {
+                (null, null) => null,
+                (not null, null) => lo,
+                (null, not null) => hi,
+                _ => $"{lo} and {hi}",
+            };
+        }
+    }
+
+    private string? RangeProblem(double number, string text)
+    {
+        var low = Minimum is { } min && (MinimumExclusive ? number <= min : number < min);
+        var high = Maximum is { } max && (MaximumExclusive ? number >= max : number > max);
+        return low || high ? $"parameter '{Name}' must be {RangeText}, not {text}" : null;
+    }
 }
 
 /// <summary>

@@ -55,6 +55,13 @@ public sealed class LocalExecutor : IStepExecutor
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
+        // A clean environment, not the caller's: see StepProtocol.InheritedEnvironment.
+        start.Environment.Clear();
+        foreach (var (name, value) in StepProtocol.InheritedEnvironment(Environment.GetEnvironmentVariables(), invocation.Step.Env))
+        {
+            start.Environment[name] = value;
+        }
+
         var environment = StepProtocol.CommandEnvironment(
             invocation.Inputs, invocation.Outputs, invocation.Parameters, valuesFile, invocation.WorkDirectory,
             invocation.RunId, invocation.Step.Name, Path.PathSeparator);

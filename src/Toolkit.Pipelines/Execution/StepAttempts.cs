@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Toolkit.Secrets;
 using Toolkit.Pipelines.Spec;
 
 namespace Toolkit.Pipelines.Execution;
@@ -39,7 +40,10 @@ internal sealed class StepAttempts(IStepExecutor executor, TimeProvider time)
                 timeout.CancelAfter(limit);
             }
 
-            await using var log = new StreamWriter(logPath, append: true, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
+            await using var file = new StreamWriter(logPath, append: true, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
+
+            // Step logs are kept under the store and shown by `runs logs`: the caller's secrets never reach them.
+            await using var log = TextWriter.Synchronized(SecretMask.FromEnvironment().Wrap(file));
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"--- attempt {attempt}/{maxAttempts} of step '{step.Name}' ({step.Uses ?? "run"}) at {time.GetUtcNow():O}"));
             try

@@ -137,6 +137,45 @@ public static class StepProtocol
         };
     }
 
+    /// <summary>What a <c>run:</c> step gets of the caller's environment without asking: enough to find programs and a home.</summary>
+    public static IReadOnlyList<string> BaseVariables { get; } =
+        ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT", "COMSPEC", "PATHEXT", "DOTNET_ROOT"];
+
+    /// <summary>
+    /// The caller's variables a <c>run:</c> step may see: <see cref="BaseVariables"/>, the <c>TOOLKIT_*</c>
+    /// ones, and what the step's <c>env:</c> names or sets. Tokens and credentials in the caller's
+    /// environment reach a step only when the step names them.
+    /// </summary>
+    public static Dictionary<string, string> InheritedEnvironment(
+        System.Collections.IDictionary caller, IReadOnlyList<KeyValuePair<string, string?>> stepEnv, bool includeBase = true)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(stepEnv);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in caller)
+        {
+            if (entry.Key is string name && entry.Value is string value
+                && ((includeBase && BaseVariables.Contains(name, StringComparer.OrdinalIgnoreCase)) || name.StartsWith("TOOLKIT_", StringComparison.Ordinal)))
+            {
+                result[name] = value;
+            }
+        }
+
+        foreach (var (name, value) in stepEnv)
+        {
+            if (value is not null)
+            {
+                result[name] = value;
+            }
+            else if (caller[name] is string passed)
+            {
+                result[name] = passed;
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The environment of a <c>run:</c> command (paths as the command sees them).</summary>
     public static IReadOnlyDictionary<string, string> CommandEnvironment(
         IReadOnlyDictionary<string, IReadOnlyList<string>> inputs,

@@ -24,7 +24,7 @@ public static partial class PipelineLoader
 
     private static readonly string[] TopFields = ["apiVersion", "kind", "name", "description", "params", "steps"];
     private static readonly string[] StepFields =
-        ["name", "uses", "run", "image", "with", "inputs", "outputs", "needs", "when", "retries", "timeout", "resources", "cache", "network"];
+        ["name", "uses", "run", "image", "with", "inputs", "outputs", "needs", "when", "retries", "timeout", "resources", "cache", "network", "env"];
 
     public static LoadResult LoadFile(string path)
     {
@@ -196,7 +196,26 @@ public static partial class PipelineLoader
         var image = f.TryGetValue("image", out var im) ? reader.Scalar(im, "image") : null;
         var with = f.TryGetValue("with", out var w) ? ReadWith(reader, w) : [];
         var inputs = f.TryGetValue("inputs", out var i) ? ReadInputs(reader, i) : [];
-        var outputs = f.TryGetValue("outputs", out var o) ? reader.ScalarList(o, "outputs").Select(x => x.Text).ToList() : [];
+        var outputs = new List<string>();
+        var hasOutputs = f.TryGetValue("outputs", out var o);
+        foreach (var output in hasOutputs ? reader.ScalarList(o!, "outputs") : [])
+        {
+            // An output name becomes a file name in the store: a name, never a path.
+            if (OutputNamePattern().IsMatch(output.Text))
+            {
+                outputs.Add(output.Text);
+            }
+            else
+            {
+                reader.Error(output.Position, $"output name '{output.Text}' must be letters, digits, '_' and '-', starting with a letter (it names a file in the store, not a path)");
+            }
+        }
+
+        var env = f.TryGetValue("env", out var ev) ? ReadEnv(reader, ev) : [];
+        if (env.Count > 0 && uses is not null)
+        {
+            reader.Error(Pos(ev!), "'env' applies to 'run' steps; components get no environment variables");
+        }
         if (outputs.Count > 0 && uses is not null)
         {
             reader.Error(Pos(o!), "'outputs' is declared by the component; only 'run' steps list their outputs");
@@ -210,13 +229,17 @@ public static partial class PipelineLoader
         TimeSpan? timeout = null;
         if (f.TryGetValue("timeout", out var to) && reader.Scalar(to, "timeout") is { } tos)
         {
-            if (Quantities.TryParseDuration(tos.Text, out var ts) && ts > TimeSpan.Zero)
+            if (!Quantities.TryParseDuration(tos.Text, out var ts) || ts <= TimeSpan.Zero)
             {
-                timeout = ts;
+                reader.Error(tos.Position, $"timeout '{tos.Text}' is not a duration (e.g. 90s, 10m, 1h)");
+            }
+            else if (ts > StepSpec.MaxTimeout)
+            {
+                reader.Error(tos.Position, $"timeout '{tos.Text}' is longer than a step may run ({StepSpec.MaxTimeout.TotalDays:0} days)");
             }
             else
             {
-                reader.Error(tos.Position, $"timeout '{tos.Text}' is not a duration (e.g. 90s, 10m, 1h)");
+                timeout = ts;
             }
         }
 
@@ -246,7 +269,45 @@ public static partial class PipelineLoader
             Resources = resources,
             Cache = cache,
             Network = network,
+            Env = env,
         };
+    }
+
+    // env: [NAME, ...] passes the caller's variables through; env: { NAME: value } sets them.
+    private static List<KeyValuePair<string, string?>> ReadEnv(Reader reader, YamlNode node)
+    {
+        var env = new List<KeyValuePair<string, string?>>();
+        void Add(ScalarValue name, string? value)
+        {
+            if (!IdentifierPattern().IsMatch(name.Text))
+            {
+                reader.Error(name.Position, $"environment variable name '{name.Text}' must be letters, digits and underscores, not starting with a digit");
+            }
+            else
+            {
+                env.Add(new(name.Text, value));
+            }
+        }
+
+        if (node is YamlMappingNode map)
+        {
+            foreach (var (k, v) in map.Children)
+            {
+                if (reader.Scalar(k, "env") is { } name && reader.Scalar(v, "env." + name.Text) is { } value)
+                {
+                    Add(name, value.Text);
+                }
+            }
+        }
+        else
+        {
+            foreach (var name in reader.ScalarList(node, "env"))
+            {
+                Add(name, null);
+            }
+        }
+
+        return env;
     }
 
     private static List<KeyValuePair<string, SpecValue>> ReadWith(Reader reader, YamlNode node)
@@ -331,9 +392,11 @@ public static partial class PipelineLoader
         }
 
         var backoff = TimeSpan.FromSeconds(1);
-        if (f.TryGetValue("backoff", out var b) && reader.Scalar(b, "backoff") is { } bs && !Quantities.TryParseDuration(bs.Text, out backoff))
+        if (f.TryGetValue("backoff", out var b) && reader.Scalar(b, "backoff") is { } bs
+            && (!Quantities.TryParseDuration(bs.Text, out backoff) || backoff > StepSpec.MaxTimeout))
         {
-            reader.Error(bs.Position, $"backoff '{bs.Text}' is not a duration (e.g. 500ms, 2s)");
+            reader.Error(bs.Position, $"backoff '{bs.Text}' is not a duration of at most {StepSpec.MaxTimeout.TotalDays:0} days (e.g. 500ms, 2s)");
+            backoff = TimeSpan.FromSeconds(1);
         }
 
         return new RetryPolicy(n, backoff);
@@ -352,13 +415,14 @@ public static partial class PipelineLoader
         long? memory = null;
         if (f.TryGetValue("cpu", out var c) && reader.Scalar(c, "cpu") is { } cs)
         {
-            if (double.TryParse(cs.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0)
+            // Docker takes CPUs in billionths; more than 1024 cores is not a machine a step runs on.
+            if (double.TryParse(cs.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0.001 && v <= 1024)
             {
                 cpu = v;
             }
             else
             {
-                reader.Error(cs.Position, $"cpu '{cs.Text}' must be a positive number of cores (e.g. 0.5, 2)");
+                reader.Error(cs.Position, $"cpu '{cs.Text}' must be a number of cores from 0.001 to 1024 (e.g. 0.5, 2)");
             }
         }
 
@@ -416,6 +480,9 @@ public static partial class PipelineLoader
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex IdentifierPattern();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,99}$")]
+    private static partial Regex OutputNamePattern();
 
     [GeneratedRegex(@"^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)\s*\}\}$")]
     private static partial Regex ExpressionRefPattern();

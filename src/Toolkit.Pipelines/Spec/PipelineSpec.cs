@@ -51,6 +51,9 @@ public sealed record ResourceSpec(double? Cpu, long? MemoryBytes);
 /// <summary>One step of a pipeline.</summary>
 public sealed record StepSpec
 {
+    /// <summary>The longest <c>timeout:</c> a step may ask for (and the longest a retry may back off).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(7);
+
     public required string Name { get; init; }
 
     public required Position Position { get; init; }
@@ -87,6 +90,12 @@ public sealed record StepSpec
 
     /// <summary>Whether the step may use the network (containers have none by default).</summary>
     public bool Network { get; init; }
+
+    /// <summary>
+    /// Environment a <c>run:</c> step gets beyond the clean base: a name with a null value passes the
+    /// caller's variable through; a value sets it. Nothing else of the caller's environment reaches the step.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Env { get; init; } = [];
 }
 
 /// <summary>A pipeline file, parsed: name, parameters and steps, each with positions for errors.</summary>

@@ -219,20 +219,10 @@ public static class PipelineValidator
 
     private static void CheckType(ComponentParameter parameter, ScalarValue value, Action<Position, string> error)
     {
-        var ok = parameter.Type switch
+        if (parameter.Problem(value.Text) is { } problem)
         {
-            ParameterType.Integer => ParamValues.Fits(ParamType.Integer, value.Text),
-            ParameterType.Number => ParamValues.Fits(ParamType.Number, value.Text),
-            ParameterType.Boolean => ParamValues.Fits(ParamType.Boolean, value.Text),
-            _ => true,
-        };
-        if (!ok)
-        {
-            error(value.Position, $"parameter '{parameter.Name}' must be a {parameter.Type.ToString().ToLowerInvariant()}, not '{value.Text}'");
-        }
-        else if (parameter.Choices.Count > 0 && !parameter.Choices.Contains(value.Text))
-        {
-            error(value.Position, $"parameter '{parameter.Name}' must be one of {string.Join(", ", parameter.Choices)}, not '{value.Text}'{DidYouMean.Suffix(value.Text, parameter.Choices)}");
+            var suggestion = parameter.Choices.Count > 0 ? DidYouMean.Suffix(value.Text, parameter.Choices) : "";
+            error(value.Position, problem + suggestion);
         }
     }
 }

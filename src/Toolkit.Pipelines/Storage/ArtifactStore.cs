@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 
 namespace Toolkit.Pipelines.Storage;
@@ -16,6 +17,10 @@ public sealed class ArtifactStore
 
     private const int BufferSize = 1 << 20;
     private const string TempSuffix = ".tmp";
+
+    // Beside each artifact: its size and modification time when it was last known intact. A file that
+    // no longer matches its stamp was touched since and is rehashed before anything trusts it.
+    private const string StampSuffix = ".stamp";
 
     private readonly TimeProvider _time;
 
@@ -85,6 +90,56 @@ public sealed class ArtifactStore
         return await Digests.OfFileAsync(path, cancellationToken) == digest;
     }
 
+    /// <summary>
+    /// Whether the stored file still holds <paramref name="digest"/>: cheap when its stamp (size and
+    /// modification time) is unchanged, a rehash when the file was touched since. The cache asks this
+    /// before reusing an output, so an artifact edited in place is recomputed, never trusted.
+    /// </summary>
+    public async Task<bool> IsIntactAsync(string digest, CancellationToken cancellationToken = default)
+    {
+        var path = FinalPath(digest);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        if (HasCurrentStamp(path))
+        {
+            return true;
+        }
+
+        if (await Digests.OfFileAsync(path, cancellationToken) != digest)
+        {
+            return false;
+        }
+
+        TryWriteStamp(path);
+        return true;
+    }
+
+    /// <summary>Removes a damaged artifact (and its stamp) so the next run that needs it recomputes it.</summary>
+    public void Remove(string digest)
+    {
+        var path = FinalPath(digest);
+        if (File.Exists(path))
+        {
+            DeleteReadOnly(path);
+        }
+
+        File.Delete(path + StampSuffix);
+        TryRemoveEmptyDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>Temp files of writes that never finished (a killed process), with their age.</summary>
+    public IEnumerable<FileInfo> LeftoverTemps() =>
+        Directory.Exists(TempDir) ? new DirectoryInfo(TempDir).EnumerateFiles("*" + TempSuffix) : [];
+
+    /// <summary>Stamps whose artifact is gone.</summary>
+    public IEnumerable<string> OrphanStamps() =>
+        Directory.Exists(ObjectsDir)
+            ? Directory.EnumerateFiles(ObjectsDir, "*" + StampSuffix, SearchOption.AllDirectories).Where(s => !File.Exists(s[..^StampSuffix.Length]))
+            : [];
+
     /// <summary>All artifacts currently in the store (complete, published files only).</summary>
     public IEnumerable<ArtifactInfo> Enumerate()
     {
@@ -128,7 +183,7 @@ public sealed class ArtifactStore
 
             if (!dryRun)
             {
-                DeleteReadOnly(FinalPath(artifact.Digest));
+                Remove(artifact.Digest);
             }
 
             removed++;
@@ -197,7 +252,12 @@ public sealed class ArtifactStore
             MakeReadOnly(tempPath);
             var finalPath = FinalPath(digest);
             Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-            published = Publish(tempPath, finalPath, size);
+            published = Publish(tempPath, finalPath, digest, size);
+            if (published)
+            {
+                TryWriteStamp(finalPath);
+            }
+
             return new ArtifactInfo(digest, size);
         }
         finally
@@ -220,9 +280,9 @@ public sealed class ArtifactStore
     }
 
     /// <summary>Moves the temp into place; false when an intact copy was already there (dedup).</summary>
-    private static bool Publish(string tempPath, string finalPath, long size)
+    private static bool Publish(string tempPath, string finalPath, string digest, long size)
     {
-        if (File.Exists(finalPath) && new FileInfo(finalPath).Length == size)
+        if (IsIntactCopy(finalPath, digest, size))
         {
             return false;
         }
@@ -235,15 +295,67 @@ public sealed class ArtifactStore
         }
         catch (IOException) when (File.Exists(finalPath))
         {
-            if (new FileInfo(finalPath).Length == size)
+            if (IsIntactCopy(finalPath, digest, size))
             {
                 return false;
             }
 
-            // A file of the wrong size under this name is damaged; replace it with the good copy.
+            // A file under this name that does not hold its content is damaged; replace it with the good copy.
             ClearReadOnly(finalPath);
             File.Move(tempPath, finalPath, overwrite: true);
             return true;
+        }
+    }
+
+    // The same size is not the same content: an edited file keeps its size. Unless its stamp vouches
+    // for it, the existing copy is rehashed before the new one is dropped in its favour.
+    private static bool IsIntactCopy(string finalPath, string digest, long size)
+    {
+        if (!File.Exists(finalPath) || new FileInfo(finalPath).Length != size)
+        {
+            return false;
+        }
+
+        if (HasCurrentStamp(finalPath))
+        {
+            return true;
+        }
+
+        using var stream = new FileStream(finalPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
+        if (Digests.FromHash(SHA256.HashData(stream)) != digest)
+        {
+            return false;
+        }
+
+        TryWriteStamp(finalPath);
+        return true;
+    }
+
+    private static string StampText(FileInfo file) =>
+        string.Create(CultureInfo.InvariantCulture, $"{file.Length} {file.LastWriteTimeUtc.Ticks}");
+
+    private static bool HasCurrentStamp(string path)
+    {
+        var stamp = path + StampSuffix;
+        try
+        {
+            return File.Exists(stamp) && File.ReadAllText(stamp) == StampText(new FileInfo(path));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryWriteStamp(string path)
+    {
+        try
+        {
+            File.WriteAllText(path + StampSuffix, StampText(new FileInfo(path)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A read-only store: the file is rehashed next time instead.
         }
     }
 

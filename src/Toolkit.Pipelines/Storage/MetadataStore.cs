@@ -374,23 +374,63 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
         return outputs.Values.All(artifactExists) ? outputs : null;
     }
 
-    /// <summary>The cached outputs of <paramref name="cacheKey"/> when all are still in <paramref name="artifacts"/>.</summary>
-    public Task<IReadOnlyDictionary<string, string>?> TryGetCacheAsync(
+    /// <summary>
+    /// The cached outputs of <paramref name="cacheKey"/> when all are still in <paramref name="artifacts"/>
+    /// and intact (a touched file is rehashed); otherwise null and the step runs again.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>?> TryGetCacheAsync(
         string cacheKey, ArtifactStore artifacts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(artifacts);
-        return TryGetCacheAsync(cacheKey, artifacts.Contains, cancellationToken);
+        if (await TryGetCacheAsync(cacheKey, artifacts.Contains, cancellationToken) is not { } outputs)
+        {
+            return null;
+        }
+
+        foreach (var digest in outputs.Values)
+        {
+            if (!await artifacts.IsIntactAsync(digest, cancellationToken))
+            {
+                return null;
+            }
+        }
+
+        return outputs;
     }
+
+    /// <summary>What SQLite's integrity and foreign-key checks report for this store; empty when sound.</summary>
+    public Task<IReadOnlyList<string>> IntegrityProblemsAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(
+            async tx =>
+            {
+                var problems = new List<string>();
+                problems.AddRange((await QueryAsync(tx, "PRAGMA integrity_check", r => r.GetString(0), cancellationToken)).Where(m => m != "ok"));
+                problems.AddRange(await QueryAsync(
+                    tx, "PRAGMA foreign_key_check", r => $"{r.GetString(0)} row {(r.IsDBNull(1) ? "?" : r.GetInt64(1).ToString(CultureInfo.InvariantCulture))} points at a missing {r.GetString(2)} row", cancellationToken));
+                return (IReadOnlyList<string>)problems;
+            },
+            cancellationToken);
 
     /// <summary>Every digest a step consumed or produced, a cache entry points to, or a run's pipeline file has:
     /// what gc must keep (the caller adds digests held elsewhere, e.g. a model registry).</summary>
     public Task<IReadOnlySet<string>> ReferencedDigestsAsync(CancellationToken cancellationToken = default) =>
+        DigestsAsync(withPipelines: true, cancellationToken);
+
+    /// <summary>The digests that must be in the artifact store: what steps consumed or produced and what the cache points to.</summary>
+    public Task<IReadOnlySet<string>> StepArtifactDigestsAsync(CancellationToken cancellationToken = default) =>
+        DigestsAsync(withPipelines: false, cancellationToken);
+
+    // A run's pipeline digest names the file it ran, which lives in the project, not in the store.
+    private Task<IReadOnlySet<string>> DigestsAsync(bool withPipelines, CancellationToken cancellationToken) =>
         ReadAsync(
             async tx =>
             {
                 var digests = new HashSet<string>(StringComparer.Ordinal);
                 digests.UnionWith(await QueryAsync(
-                    tx, "SELECT digest FROM step_inputs UNION SELECT digest FROM step_outputs UNION SELECT pipeline_digest FROM runs", r => r.GetString(0), cancellationToken));
+                    tx,
+                    "SELECT digest FROM step_inputs UNION SELECT digest FROM step_outputs" + (withPipelines ? " UNION SELECT pipeline_digest FROM runs" : ""),
+                    r => r.GetString(0),
+                    cancellationToken));
                 foreach (var json in await QueryAsync(tx, "SELECT outputs_json FROM cache_entries", r => r.GetString(0), cancellationToken))
                 {
                     digests.UnionWith(ReadOutputs(json).Values);

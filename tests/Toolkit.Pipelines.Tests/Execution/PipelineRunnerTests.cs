@@ -356,6 +356,56 @@ public sealed class PipelineRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_RunStep_CleanEnvironment_SecretsOnlyWhenNamed_AndMaskedInTheLog()
+    {
+        // Names unique to this test: the process environment is shared with the tests running beside it.
+        var id = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var secretName = $"CALLER_API_TOKEN_{id}";
+        var plainName = $"CALLER_SETTING_{id}";
+        var secret = "tok-" + Guid.NewGuid().ToString("N");
+        Environment.SetEnvironmentVariable(secretName, secret);
+        Environment.SetEnvironmentVariable(plainName, "plain-value");
+        try
+        {
+            var yaml = $$"""
+                apiVersion: toolkit/v1
+                kind: Pipeline
+                name: shell
+                steps:
+                  - name: bare
+                    run: 'env > "$TOOLKIT_OUTPUT_OUT"'
+                    outputs: [out]
+                  - name: named
+                    run: 'env > "$TOOLKIT_OUTPUT_OUT"; echo "using ${{{secretName}}} for ${{{plainName}}}"'
+                    outputs: [out]
+                    env: [{{secretName}}, {{plainName}}]
+                  - name: set
+                    run: 'printf "%s" "$GREETING" > "$TOOLKIT_OUTPUT_OUT"'
+                    outputs: [out]
+                    env: { GREETING: hello }
+                """;
+
+            var result = await Runner().RunAsync(Spec(yaml), new RunOptions());
+
+            result.Status.Should().Be(RunStatus.Succeeded, result.Error);
+            string Output(string step) => File.ReadAllText(_workspace.Artifacts.PathOf(result.Steps.Single(s => s.Name == step).Outputs["out"]));
+            var bare = Output("bare");
+            bare.Should().NotContain(secretName).And.NotContain(plainName).And.NotContain(secret);
+            bare.Should().Contain("PATH=").And.Contain("TOOLKIT_RUN_ID=");
+            Output("named").Should().Contain($"{secretName}={secret}").And.Contain($"{plainName}=plain-value");
+            Output("set").Should().Be("hello");
+            var log = File.ReadAllText(result.Steps.Single(s => s.Name == "named").LogPath!);
+            log.Should().Contain("using *** for plain-value");
+            log.Should().NotContain(secret);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(secretName, null);
+            Environment.SetEnvironmentVariable(plainName, null);
+        }
+    }
+
+    [Fact]
     public async Task Run_RunStepNonZeroExit_FailsWithExitCode()
     {
         const string yaml = """

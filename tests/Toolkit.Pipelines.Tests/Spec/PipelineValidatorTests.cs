@@ -93,7 +93,7 @@ public sealed class PipelineValidatorTests
 
         errors.Select(e => e.Message).Should().SatisfyRespectively(
             m => m.Should().Contain("unknown field 'colour'"),
-            m => m.Should().Contain("'count' must be a integer, not 'many'"),
+            m => m.Should().Contain("'count' must be an integer, not 'many'"),
             m => m.Should().Contain("must be one of a, b, not 'c'"),
             m => m.Should().Contain("duplicate step name 'a' (first at line 5)"),
             m => m.Should().Contain("must set parameter 'text'"),
@@ -178,6 +178,15 @@ public sealed class PipelineValidatorTests
     [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: []", "non-empty list of steps")]
     [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a}]", "needs 'uses' (a component) or 'run'")]
     [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, timeout: soon}]", "timeout 'soon' is not a duration")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, outputs: [/etc/hostname]}]", "output name '/etc/hostname' must be letters")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, outputs: [../x]}]", "output name '../x' must be letters")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, env: [BAD-NAME]}]", "environment variable name 'BAD-NAME'")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, uses: test/make, with: {text: x}, env: [HOME]}]", "'env' applies to 'run' steps")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, timeout: 100000h}]", "timeout '100000h' is longer than a step may run (7 days)")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, timeout: 1e300h}]", "timeout '1e300h' is not a duration")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, resources: {cpu: Infinity}}]", "cpu 'Infinity' must be a number of cores from 0.001 to 1024")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, resources: {memory: 1e30Ti}}]", "memory '1e30Ti' must be a size")]
+    [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps: [{name: a, run: echo, retries: {count: 1, backoff: 9999h}}]", "backoff '9999h' is not a duration of at most 7 days")]
     [InlineData("apiVersion: toolkit/v1\nkind: Pipeline\nname: a\nsteps:\n  - name: a\n    run: x\n   bad: [", "not valid YAML")]
     public void Load_StructuralErrors_AreReported(string yaml, string expected)
     {
