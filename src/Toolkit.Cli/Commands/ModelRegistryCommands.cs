@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Toolkit.Gates;
+using Toolkit.Ml.Data;
+using Toolkit.Ml.Models;
 using Toolkit.Registry;
 using Toolkit.Registry.Promotion;
 
@@ -32,10 +34,14 @@ internal static class ModelRegistryCommands
         var file = new Option<string?>("--file") { Description = "Register this model file instead of a run's model (no run lineage)." };
         var actor = new Option<string?>("--actor") { Description = "Who registers (default: GITHUB_ACTOR, else the user)." };
         var card = new Option<string?>("--card") { Description = "Also write the version's model card (Markdown) to this file." };
+        var smokeData = new Option<string?>("--smoke-data")
+        {
+            Description = "With --file: held-out rows (CSV) to take the version's smoke sample from (serving.smoke_rows of them). A run's sample comes from its test split.",
+        };
         var json = Json();
         var command = new Command("register", "Registers a pipeline run's model as a new version (the same file again gives the same version).")
         {
-            model, run, file, actor, card, json,
+            model, run, file, actor, card, smokeData, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -44,10 +50,16 @@ internal static class ModelRegistryCommands
 
             // A model exists only with its policy: a typo must not create a model nobody can remove.
             var policyPath = RegistryAccess.PolicyPath(settings, name);
+            var smokeRows = (ModelPolicy.Load(policyPath).Serving ?? new ServingPolicy()).SmokeRows;
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             RegisterRequest request;
             if (parse.GetValue(run) is { } runId)
             {
+                if (parse.GetValue(smokeData) is not null)
+                {
+                    throw new UsageException("--smoke-data goes with --file; a run's smoke sample is taken from its own test split.");
+                }
+
                 await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
                 var found = await RunArtifacts.FindAsync(workspace, runId, ct);
 
@@ -74,11 +86,31 @@ internal static class ModelRegistryCommands
                     GitCommit = found.Details.Run.GitCommit,
                     GitBranch = found.Details.Run.GitBranch,
                 };
+                if (smokeRows > 0 && found.TestDataPath is null)
+                {
+                    await context.Error.WriteLineAsync($"mlops: warning: run {runId} has no held-out rows (no evaluate or data/split step with a 'test' dataset); '{name}' is registered without a smoke sample");
+                }
+                else if (smokeRows > 0)
+                {
+                    request = request with { SmokeSample = TakeSmokeSample(found.Model.Path, found.TestDataPath!, smokeRows, ct) };
+                }
             }
             else if (parse.GetValue(file) is { } given && context.PathOf(given) is var path)
             {
                 var (commit, branch) = ProjectContext.Git(settings.Root);
                 request = new RegisterRequest { Model = name, ModelFile = path, GitCommit = commit, GitBranch = branch };
+                if (parse.GetValue(smokeData) is { } smokeGiven && context.PathOf(smokeGiven) is var smokePath)
+                {
+                    if (smokeRows > 0)
+                    {
+                        request = request with { SmokeSample = TakeSmokeSample(path, smokePath, smokeRows, ct) };
+                    }
+                    else
+                    {
+                        await context.Error.WriteLineAsync(
+                            $"mlops: note: serving.smoke_rows is 0 in {Path.GetRelativePath(settings.Root, policyPath)}: no smoke sample is stored, --smoke-data is not read");
+                    }
+                }
             }
             else
             {
@@ -94,7 +126,7 @@ internal static class ModelRegistryCommands
 
             if (parse.GetValue(json))
             {
-                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, created = result.Created, gate_passed = v.GatePassed }, ct);
+                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, created = result.Created, gate_passed = v.GatePassed, smoke_rows = v.SmokeRows }, ct);
             }
             else
             {
@@ -355,7 +387,7 @@ internal static class ModelRegistryCommands
                 ?? throw new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no card for version {number}."));
             if (parse.GetValue(json))
             {
-                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, markdown = card }, ct);
+                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, markdown = card, smoke_rows = v.SmokeRows }, ct);
             }
             else
             {
@@ -382,7 +414,27 @@ internal static class ModelRegistryCommands
         git_branch = v.GitBranch,
         created_by = v.CreatedBy,
         created_at = v.CreatedAt,
+        smoke_rows = v.SmokeRows,
     };
+
+    /// <summary>
+    /// The version's smoke sample: <paramref name="rows"/> rows of the held-out CSV, read in the model's column
+    /// types, chosen by a seed from the model's digest (the same file and rows give the same sample).
+    /// </summary>
+    private static SmokeSample TakeSmokeSample(string modelPath, string heldOutPath, int rows, CancellationToken ct)
+    {
+        var model = ModelFile.Load(modelPath);
+        var heldOut = ModelInputs.Read(model, heldOutPath, withLabel: false, ct);
+        var seed = int.Parse(model.Digest.AsSpan("sha256:".Length, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        try
+        {
+            return SmokeSample.Take(model, heldOut, rows, seed);
+        }
+        catch (DataFormatException ex)
+        {
+            throw new DataFormatException($"{heldOutPath}: {ex.Message}", ex);
+        }
+    }
 
     private static string Gate(bool? passed) => passed switch { true => "passed", false => "failed", null => "none" };
 

@@ -19,6 +19,9 @@ internal sealed record RunArtifacts
 
     public string? GateReportPath { get; init; }
 
+    /// <summary>The held-out rows the model was judged on: the evaluate step's <c>test</c> input, else data/split's <c>test</c> output.</summary>
+    public string? TestDataPath { get; init; }
+
     /// <summary>Metrics of the step that produced the model (held-out metrics of select/best).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
@@ -40,6 +43,13 @@ internal sealed record RunArtifacts
             return output is null ? null : workspace.Artifacts.PathOf(output.Digest);
         }
 
+        string? Input(Func<StepRecord, bool> which, string name)
+        {
+            var step = details.Steps.LastOrDefault(which);
+            var input = step is null ? null : details.Inputs.FirstOrDefault(i => i.Step == step.Step && i.Name == name);
+            return input is null ? null : workspace.Artifacts.PathOf(input.Digest);
+        }
+
         var modelStep = details.Steps.LastOrDefault(s => s.Component.StartsWith("select/", StringComparison.Ordinal))
             ?? details.Steps.LastOrDefault(s => details.Outputs.Any(o => o.Step == s.Step && o.Name == "model"))
             ?? throw new UsageException($"run {runId} produced no model (no step has a 'model' output).");
@@ -53,6 +63,8 @@ internal sealed record RunArtifacts
             EvaluationReportPath = Output(s => s.Component.StartsWith("evaluate/", StringComparison.Ordinal), "report"),
             ValidationReportPath = Output(s => s.Component == "data/validate", "report"),
             GateReportPath = Output(s => s.Component == "gate/check", "gate"),
+            TestDataPath = Input(s => s.Component.StartsWith("evaluate/", StringComparison.Ordinal), "test")
+                ?? Output(s => s.Component == "data/split", "test"),
             Metrics = details.Metrics.Where(m => m.Step == modelStep.Step).ToDictionary(m => m.Name, m => m.Value, StringComparer.Ordinal),
             Parameters = parameters,
         };

@@ -57,7 +57,8 @@ public sealed record SmokeSample
                 string.Create(CultureInfo.InvariantCulture, $"a smoke sample holds 0 to {MaxRows} rows"));
         }
 
-        var signature = model.Signature.Columns.Where(c => c.Role != ColumnRole.Label).ToList();
+        // Every signature column, as a service requires them all.
+        var signature = model.Signature.Columns;
         var missing = signature.FirstOrDefault(c => !heldOut.Contains(c.Name));
         if (missing is not null)
         {

@@ -93,6 +93,19 @@ public sealed class SmokeSampleTests
     }
 
     [Theory]
+    [InlineData(0, 50)]
+    [InlineData(10, 0)]
+    public void Take_NoRowsAskedOrHeld_IsAnEmptySampleThatRoundTrips(int rows, int heldOutRows)
+    {
+        var sample = SmokeSample.Take(Classifier, ModelFileTests.Classification(heldOutRows, 1), rows, seed: 1);
+
+        sample.Rows.Should().BeEmpty();
+        sample.Predictions.Should().BeEmpty();
+        sample.Probabilities.Should().BeEmpty();
+        SmokeSample.Parse(sample.ToJson(), "empty").Columns.Should().Equal("x", "z", "group");
+    }
+
+    [Theory]
     [InlineData(-1)]
     [InlineData(SmokeSample.MaxRows + 1)]
     public void Take_RowsOutOfBounds_Throws(int rows)

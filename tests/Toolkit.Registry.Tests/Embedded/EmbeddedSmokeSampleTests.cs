@@ -76,15 +76,16 @@ public sealed class EmbeddedSmokeSampleTests : IDisposable
     }
 
     [Fact]
-    public async Task OpenAsync_DatabaseOfSchemaOne_GainsTheSmokeSampleTableAndKeepsItsVersions()
+    public async Task OpenAsync_DatabaseWithoutSmokeSamples_GainsTheTableAndKeepsItsVersions()
     {
         await using (var registry = await OpenAsync())
         {
             await registry.RegisterAsync(Request(_folder.ModelFile(1), null));
         }
 
-        // What a toolkit before smoke samples left behind.
-        await ExecuteRawAsync("DROP TABLE smoke_samples; UPDATE schema_version SET version = 1");
+        // What a toolkit before smoke samples left behind: every migration before the one that adds them.
+        var before = Array.FindIndex(RegistrySchema.Migrations, m => m.Contains("CREATE TABLE smoke_samples", StringComparison.Ordinal));
+        await ExecuteRawAsync($"DROP TABLE smoke_samples; UPDATE schema_version SET version = {before}");
 
         await using var reopened = await OpenAsync();
         (await reopened.SchemaVersionAsync()).Should().Be(RegistrySchema.Migrations.Length);
