@@ -2,6 +2,7 @@
 // lives in src/, where it is unit-tested. List the tasks: ./build.sh --target=Tasks
 #load "context.cake"
 #load "tests.cake"
+#load "deploy.cake"
 
 var target = Argument("target", "Default");
 
@@ -168,9 +169,10 @@ Task("Outputs")
     });
 
 Task("Default")
-    .Description("The main job: build, unit tests, the reference pipeline, its gates, registration, promotion to dev; then where the outputs are.")
+    .Description("The main job: build, unit tests, the reference pipeline, its gates, registration, promotion to dev, deploy to dev; then where the outputs are.")
     .IsDependentOn("Test")
     .IsDependentOn("Promote")
+    .IsDependentOn("Deploy")
     .IsDependentOn("Outputs");
 
 Task("Tasks")

@@ -25,6 +25,7 @@ public sealed class BuildData
     // --model-version, not --version: Cake owns --version (a flag that takes no value).
     public string RunId { get; set; }
     public int ModelVersion { get; set; }
+    public string DeployedUrl { get; set; }
     public ICakeContext Context { get; init; }
 
     public static BuildData From(ISetupContext ctx)
@@ -135,5 +136,9 @@ public static IEnumerable<string> OutputLines(BuildData data)
     yield return "Outputs:";
     yield return Where("artifacts/gate", $"gate report and model card ({data.Model}.md, {data.Model}-card.md)");
     yield return Where("artifacts/test-results", "TRX and coverage per test run (all/, unit/, integration/)");
-    yield return Where(".toolkit", "the store (toolkit.yaml `store:`): artifacts, runs, metadata.db, the embedded registry");
+    yield return Where(".toolkit", "the store (toolkit.yaml `store:`): artifacts, runs, metadata.db, the embedded registry, deployments/");
+    if (data.DeployedUrl is not null)
+    {
+        yield return $"  {data.Stage + " service",-24} {data.DeployedUrl}  (mlops deployments; stop: mlops deploy stop {data.Model} --stage {data.Stage})";
+    }
 }

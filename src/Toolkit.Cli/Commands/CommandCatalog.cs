@@ -22,5 +22,7 @@ internal static class CommandCatalog
         GateCommand.Create(context),
         ServeCommand.Create(context),
         LoadTestCommand.Create(context),
+        DeployCommand.Create(context),
+        DeployCommand.CreateDeployments(context),
     ];
 }

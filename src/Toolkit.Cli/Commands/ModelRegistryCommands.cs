@@ -208,13 +208,30 @@ internal static class ModelRegistryCommands
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             var service = new PromotionService(registry, RegistryAccess.Promotion(policy));
             var result = await service.RollbackAsync(name, parse.GetValue(stage)!, new AuditInfo(RegistryAccess.Actor(parse.GetValue(actor)), parse.GetValue(reason)), ct);
+
+            // A deployed stage serves the version it holds: the previous version is deployed in its place.
+            var redeployed = await DeployCommand.RedeployAsync(context, settings, result.Model, result.Stage, RegistryAccess.Actor(parse.GetValue(actor)), ct);
             if (parse.GetValue(json))
             {
-                await JsonOutput.WriteAsync(context.Output, new { model = result.Model, stage = result.Stage, version = result.ToVersion, previous_version = result.FromVersion }, ct);
+                await JsonOutput.WriteAsync(
+                    context.Output,
+                    new
+                    {
+                        model = result.Model,
+                        stage = result.Stage,
+                        version = result.ToVersion,
+                        previous_version = result.FromVersion,
+                        deployment = redeployed is null ? null : DeployCommand.Json(redeployed),
+                    },
+                    ct);
             }
             else
             {
                 await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{result.Model}: {result.Stage} rolled back v{result.FromVersion} -> v{result.ToVersion}"));
+                if (redeployed is not null)
+                {
+                    await context.Output.WriteLineAsync(DeployCommand.Line(redeployed));
+                }
             }
 
             return ExitCodes.Ok;

@@ -39,7 +39,13 @@ public sealed record ContainerCreateRequest
 
     /// <summary>Memory limit in bytes.</summary>
     public long? MemoryBytes { get; init; }
+
+    /// <summary>Container TCP ports published on a host address and port (<c>-p 127.0.0.1:8081:8080</c>).</summary>
+    public IReadOnlyList<PublishedPort> Ports { get; init; } = [];
 }
+
+/// <summary>A container's TCP port reachable at <c>HostIp:HostPort</c>.</summary>
+public sealed record PublishedPort(int ContainerPort, string HostIp, int HostPort);
 
 /// <summary>A container as listed by <c>GET /containers/json</c>.</summary>
 public sealed record ContainerSummary(string Id, IReadOnlyList<string> Names, string Image, string State, IReadOnlyDictionary<string, string> Labels);

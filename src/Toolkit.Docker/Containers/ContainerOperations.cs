@@ -69,6 +69,15 @@ internal sealed class ContainerOperations(DockerEngine engine) : IContainerOpera
             hostConfig.MemorySwap = memory;
         }
 
+        if (request.Ports.Count > 0)
+        {
+            hostConfig.PortBindings = request.Ports
+                .GroupBy(p => Tcp(p.ContainerPort))
+                .ToDictionary(
+                    g => g.Key,
+                    g => (IList<Models.PortBinding>)[.. g.Select(p => new Models.PortBinding { HostIP = p.HostIp, HostPort = p.HostPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })]);
+        }
+
         var parameters = new Models.CreateContainerParameters
         {
             Name = request.Name,
@@ -81,6 +90,11 @@ internal sealed class ContainerOperations(DockerEngine engine) : IContainerOpera
             Tty = false,
             HostConfig = hostConfig,
         };
+        if (request.Ports.Count > 0)
+        {
+            parameters.ExposedPorts = request.Ports.Select(p => Tcp(p.ContainerPort)).Distinct().ToDictionary(p => p, _ => new Models.EmptyStruct());
+        }
+
         if (request.Entrypoint is not null)
         {
             parameters.Entrypoint = [.. request.Entrypoint];
@@ -100,6 +114,8 @@ internal sealed class ContainerOperations(DockerEngine engine) : IContainerOpera
         var created = await engine.CallAsync((c, ct) => c.Containers.CreateContainerAsync(parameters, ct), DockerResource.Image, idempotent: false, cancellationToken);
         return created.ID;
     }
+
+    private static string Tcp(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/tcp";
 
     public Task StartAsync(string id, CancellationToken cancellationToken = default) =>
         engine.CallAsync((c, ct) => c.Containers.StartContainerAsync(id, null, ct), DockerResource.Container, idempotent: false, cancellationToken);
