@@ -21,5 +21,6 @@ internal static class CommandCatalog
         ImageCommand.Create(context),
         GateCommand.Create(context),
         ServeCommand.Create(context),
+        GitHubCommand.Create(context),
     ];
 }
