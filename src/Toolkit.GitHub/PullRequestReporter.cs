@@ -96,8 +96,7 @@ internal sealed class PullRequestReporter
     private async Task<ReportOutcome> CommentAsync(PullRequestReport report, int number, ReportOutcome outcome)
     {
         var body = report.ToComment();
-        var comments = await GitHubErrors.CallAsync(_settings, ListComments,
-            () => _client.Issue.Comment.GetAllForIssue(_settings.Owner, _settings.Name, number)).ConfigureAwait(false);
+        var comments = await AllCommentsAsync(number).ConfigureAwait(false);
 
         // The oldest comment with the marker is the report; a second one (two jobs racing) is left alone.
         var existing = comments.Where(c => c.Body?.StartsWith(report.Marker, StringComparison.Ordinal) == true).MinBy(c => c.Id);
@@ -115,13 +114,34 @@ internal sealed class PullRequestReporter
         return outcome with { CommentAction = "created", CommentId = created.Id, CommentUrl = created.HtmlUrl };
     }
 
+    /// <summary>
+    /// Every comment, a page of 100 at a time, asking for each page by number rather than following <c>Link</c>
+    /// headers (which a proxy or a test server may point elsewhere); a short page is the last.
+    /// </summary>
+    private async Task<List<IssueComment>> AllCommentsAsync(int number)
+    {
+        const int PageSize = 100;
+        var all = new List<IssueComment>();
+        for (var page = 1; ; page++)
+        {
+            var options = new ApiOptions { PageSize = PageSize, PageCount = 1, StartPage = page };
+            var batch = await GitHubErrors.CallAsync(_settings, ListComments,
+                () => _client.Issue.Comment.GetAllForIssue(_settings.Owner, _settings.Name, number, options)).ConfigureAwait(false);
+            all.AddRange(batch);
+            if (batch.Count < PageSize || page >= 50)
+            {
+                return all;
+            }
+        }
+    }
+
     private async Task<ReportOutcome> CheckAsync(PullRequestReport report, string sha, ReportOutcome outcome)
     {
         var externalId = "toolkit:" + report.Model;
         try
         {
             var found = await GitHubErrors.CallAsync(_settings, ListChecks,
-                () => _client.Check.Run.GetAllForReference(_settings.Owner, _settings.Name, sha, new CheckRunRequest { CheckName = report.CheckName })).ConfigureAwait(false);
+                () => _client.Check.Run.GetAllForReference(_settings.Owner, _settings.Name, sha, new CheckRunRequest { CheckName = report.CheckName }, new ApiOptions { PageSize = 100, PageCount = 1 })).ConfigureAwait(false);
             var existing = found.CheckRuns.Where(r => r.ExternalId == externalId && r.Name == report.CheckName).MinBy(r => r.Id);
             var output = Output(report);
             var conclusion = new StringEnum<CheckConclusion>(report.Conclusion switch

@@ -137,7 +137,8 @@ internal sealed class RetryHandler : DelegatingHandler
 
 /// <summary>
 /// The headers GitHub documents for its REST API: <c>Accept: application/vnd.github+json</c> (with plain JSON as a
-/// second choice, which strict servers such as Prism need) and the API version the toolkit is written against.
+/// second choice, which strict servers such as Prism need), the API version the toolkit is written against,
+/// and <c>Content-Type: application/json</c> on the JSON bodies Octokit labels as form data.
 /// </summary>
 internal sealed class ApiHeadersHandler : DelegatingHandler
 {
@@ -149,6 +150,11 @@ internal sealed class ApiHeadersHandler : DelegatingHandler
         request.Headers.TryAddWithoutValidation("Accept", "application/vnd.github+json, application/json");
         request.Headers.Remove("X-GitHub-Api-Version");
         request.Headers.TryAddWithoutValidation("X-GitHub-Api-Version", ApiVersion);
+        if (request.Content?.Headers.ContentType is { MediaType: "application/x-www-form-urlencoded" } type)
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = type.CharSet ?? "utf-8" };
+        }
+
         return base.SendAsync(request, cancellationToken);
     }
 }
