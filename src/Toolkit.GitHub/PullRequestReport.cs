@@ -256,8 +256,15 @@ public sealed class PullRequestReport
     {
         CheckKind.Threshold => $"{c.Subject} {c.Op} {Number(c.Threshold)}",
         CheckKind.Regression => $"{c.Subject} {c.Op} {Number(c.Threshold)}",
-        _ => c.Threshold is { } t ? $"{c.Name.Split(':')[^1]} {Number(t)}" : c.Name.Split(':')[^1],
+        _ => $"{Measured(c)} {c.Op}{(c.Threshold is { } t ? " " + Number(t) : "")}",
     };
+
+    // data:max_null_fraction reads "null_fraction <= 0.2", model:max_size_mb "size_mb <= 50".
+    private static string Measured(GateCheck c)
+    {
+        var key = c.Name[(c.Name.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        return key.StartsWith("max_", StringComparison.Ordinal) || key.StartsWith("min_", StringComparison.Ordinal) ? key[4..] : key;
+    }
 
     private static string Failure(GateCheck c) =>
         c.Value is { } v

@@ -122,7 +122,9 @@ internal sealed class FakeGitHub : IAsyncDisposable
             return;
         }
 
-        if (http.Request.Headers.Authorization.ToString() != $"token {Token}")
+        var authorization = http.Request.Headers.Authorization.ToString();
+        // GitHub takes both schemes, in any case (Octokit sends "Token").
+        if (!string.Equals(authorization, $"token {Token}", StringComparison.OrdinalIgnoreCase) && !string.Equals(authorization, $"bearer {Token}", StringComparison.OrdinalIgnoreCase))
         {
             await WriteAsync(http, 401, """{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}""");
             return;
