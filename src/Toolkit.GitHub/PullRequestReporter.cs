@@ -80,7 +80,9 @@ internal sealed class PullRequestReporter
     {
         try
         {
-            await _client.PullRequest.Get(_settings.Owner, _settings.Name, number).ConfigureAwait(false);
+            // One file of the pull request: 404 unless the number is a pull request. (The pull request itself is a
+            // larger answer, and the example in GitHub's own description breaks its schema.)
+            await _client.PullRequest.Files(_settings.Owner, _settings.Name, number, new ApiOptions { PageSize = 1, PageCount = 1, StartPage = 1 }).ConfigureAwait(false);
         }
         catch (NotFoundException)
         {

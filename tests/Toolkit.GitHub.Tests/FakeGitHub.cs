@@ -163,6 +163,11 @@ internal sealed class FakeGitHub : IAsyncDisposable
             case ("GET", []):
                 return (200, new JsonObject { ["id"] = 1296269, ["name"] = Repository.Split('/')[1], ["full_name"] = Repository, ["private"] = false });
 
+            case ("GET", ["pulls", var n, "files"]):
+                return PullRequests.Contains(int.Parse(n, CultureInfo.InvariantCulture))
+                    ? (200, new JsonArray(new JsonObject { ["sha"] = "bbcd538c8e72b8c175046e27cc8f907076331401", ["filename"] = "models/diabetes/model.yaml", ["status"] = "modified", ["additions"] = 1, ["deletions"] = 1, ["changes"] = 2 }))
+                    : (404, null);
+
             case ("GET", ["pulls", var n]):
                 var number = int.Parse(n, CultureInfo.InvariantCulture);
                 return PullRequests.Contains(number)

@@ -7,14 +7,59 @@ namespace Toolkit.GitHub.Tests;
 /// Every request the toolkit makes, checked by Prism against GitHub's own OpenAPI description: a request that
 /// does not match is refused (422) and logged, and each test asserts the log holds no such violation.
 /// </summary>
-public sealed class PrismContractTests : IClassFixture<PrismServer>
+public sealed class PrismContractTests : IClassFixture<PrismServer>, IClassFixture<ProjectWithRun>
 {
     private const string Token = "ghp_prismContractToken_9f8e7d6c5b4a";
     private readonly PrismServer _prism;
+    private readonly ProjectWithRun _project;
 
-    public PrismContractTests(PrismServer prism)
+    public PrismContractTests(PrismServer prism, ProjectWithRun project)
     {
         _prism = prism;
+        _project = project;
+    }
+
+    [Fact]
+    public async Task MlopsGitHubReport_PullRequestJob_EveryRequestMatchesAndEverythingProduced()
+    {
+        var folder = _project.Copy();
+        try
+        {
+            var from = _prism.Log.Count;
+            File.WriteAllText(Path.Combine(folder, "event.json"), """{"pull_request":{"number":7,"head":{"sha":"feedface","repo":{"full_name":"acme/models"}},"base":{"repo":{"full_name":"acme/models"}}}}""");
+            var env = new Dictionary<string, string>
+            {
+                ["GITHUB_ACTIONS"] = "true",
+                ["GITHUB_TOKEN"] = Token,
+                ["GITHUB_REPOSITORY"] = "acme/models",
+                ["GITHUB_API_URL"] = _prism.ApiUrl.ToString().TrimEnd('/'),
+                ["GITHUB_EVENT_PATH"] = Path.Combine(folder, "event.json"),
+                ["GITHUB_SHA"] = "0000000000000000000000000000000000000000",
+                ["GITHUB_RUN_ID"] = "99",
+                ["GITHUB_STEP_SUMMARY"] = Path.Combine(folder, "summary.md"),
+            };
+
+            var result = await MlopsProcess.RunAsync(folder, env, "github", "report", "--model", "housing", "--run", _project.RunId, "--json", "--verbose");
+
+            result.ExitCode.Should().Be(0, result.Error);
+            result.All.Should().NotContain(Token);
+            using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+            json.RootElement.GetProperty("comment").GetProperty("action").GetString().Should().Be("created");
+            json.RootElement.GetProperty("check_run").GetProperty("action").GetString().Should().Be("created");
+            File.ReadAllText(Path.Combine(folder, "summary.md")).Should().Contain("housing: gates");
+            var received = await ReceivedAsync(from, 5);
+            received.Should().Equal(
+                "get /repos/acme/models/pulls/7/files",
+                "get /repos/acme/models/issues/7/comments",
+                "post /repos/acme/models/issues/7/comments",
+                "get /repos/acme/models/commits/feedface/check-runs",
+                "post /repos/acme/models/check-runs");
+            _prism.RequestViolations(from).Should().BeEmpty();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -44,7 +89,7 @@ public sealed class PrismContractTests : IClassFixture<PrismServer>
         outcome.CheckRunAction.Should().Be("created");
         var received = await ReceivedAsync(from, 5);
         received.Should().Equal(
-            "get /repos/acme/models/pulls/7",
+            "get /repos/acme/models/pulls/7/files",
             "get /repos/acme/models/issues/7/comments",
             "post /repos/acme/models/issues/7/comments",
             $"get /repos/acme/models/commits/{TestData.Sha}/check-runs",

@@ -132,7 +132,7 @@ public sealed class StatefulGitHubTests : IAsyncLifetime
     [Fact]
     public async Task Publish_ForbiddenComment_NamesThePermission()
     {
-        _github.Enqueue(200, """{"id":1,"number":7,"state":"open"}"""); // the pull request
+        _github.Enqueue(200, "[]"); // the pull request's files: it is one
         _github.Enqueue(200, "[]"); // its comments
         _github.Enqueue(403, """{"message":"Resource not accessible by integration","documentation_url":"https://docs.github.com/rest"}""", ("X-Accepted-GitHub-Permissions", "pull_requests=write; issues=write"));
 
