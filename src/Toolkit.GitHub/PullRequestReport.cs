@@ -173,7 +173,7 @@ public sealed class PullRequestReport
         sb.Append("### Model\n\n");
         foreach (var c in checks.Where(c => c.Name != "model:signature"))
         {
-            var value = c.Value is { } v ? ": " + v.ToString("0.00", CultureInfo.InvariantCulture) + (c.Subject == "size_mb" ? " MB" : "") : "";
+            var value = c.Value is { } v ? ": " + (c.Subject == "size_mb" ? Size(v) : v.ToString("0.####", CultureInfo.InvariantCulture)) : "";
             var note = c.Note is { Length: > 0 } n ? $" — {n}" : "";
             sb.Append(CultureInfo.InvariantCulture, $"- {Icon(c.Status)} `{Rule(c)}`{value}{note}\n");
         }
@@ -282,6 +282,9 @@ public sealed class PullRequestReport
         CheckStatus.Failed => "❌",
         _ => "⏭️",
     };
+
+    private static string Size(double mb) =>
+        mb < 1 ? (mb * 1024).ToString("0.#", CultureInfo.InvariantCulture) + " KB" : mb.ToString("0.00", CultureInfo.InvariantCulture) + " MB";
 
     private static string Seconds(TimeSpan d) => d.TotalSeconds.ToString(d.TotalSeconds < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + "s";
 

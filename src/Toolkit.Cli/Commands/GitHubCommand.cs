@@ -259,11 +259,18 @@ internal static class GitHubCommand
         };
     }
 
-    /// <summary>The run's steps, each depending on the steps whose outputs it read.</summary>
+    /// <summary>
+    /// The run's steps (in the order they started), each depending on the steps whose outputs it read. Where
+    /// several steps output the same artifact (select/best passes a trainer's model on), the latest one before
+    /// the reader is the one it read from.
+    /// </summary>
     internal static IReadOnlyList<PipelineStepView> Steps(RunDetails details)
     {
-        var producers = details.Outputs.GroupBy(o => o.Digest, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(o => o.Step).ToList(), StringComparer.Ordinal);
-        return [.. details.Steps.Select(s => new PipelineStepView
+        var order = details.Steps.Select((s, i) => (s.Step, i)).ToDictionary(x => x.Step, x => x.i, StringComparer.Ordinal);
+        string? ProducerOf(string digest, int before) => details.Outputs
+            .Where(o => o.Digest == digest && order.TryGetValue(o.Step, out var at) && at < before)
+            .MaxBy(o => order[o.Step])?.Step;
+        return [.. details.Steps.Select((s, index) => new PipelineStepView
         {
             Name = s.Step,
             Outcome = s.Status switch
@@ -276,8 +283,8 @@ internal static class GitHubCommand
             },
             Duration = s.StartedAt is { } start && s.FinishedAt is { } end ? end - start : null,
             DependsOn = [.. details.Inputs.Where(i => i.Step == s.Step)
-                .SelectMany(i => producers.TryGetValue(i.Digest, out var steps) ? steps : [])
-                .Where(p => p != s.Step).Distinct(StringComparer.Ordinal)],
+                .Select(i => ProducerOf(i.Digest, index))
+                .OfType<string>().Distinct(StringComparer.Ordinal)],
         })];
     }
 
