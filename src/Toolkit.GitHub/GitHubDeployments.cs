@@ -39,7 +39,10 @@ public enum DeploymentProgress
 /// <summary>
 /// GitHub Deployments for stage deploys: one deployment per deploy (a rollback is a new deployment of the
 /// earlier version), with statuses <c>in_progress</c> → <c>success</c> or <c>failure</c>, the service's URL as
-/// <c>environment_url</c> and the run's page as <c>log_url</c>.
+/// <c>environment_url</c> and the run's page as <c>log_url</c>. Build it from
+/// <see cref="GitHubSettings.FromEnvironment"/>; check <see cref="GitHubSettings.HasToken"/> first (without a
+/// token there is nothing to record, and the constructor says so with a <see cref="GitHubSettingsException"/>).
+/// Failures are <see cref="GitHubException"/>s whose message is one line without the token.
 /// </summary>
 public sealed class GitHubDeployments
 {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Octokit;
 
 namespace Toolkit.GitHub;
@@ -37,7 +36,7 @@ internal static class GitHubErrors
             AuthorizationException =>
                 $"GitHub refused the token (401 Bad credentials) to {operation.What}: GITHUB_TOKEN is wrong, expired or revoked.",
             SecondaryRateLimitExceededException =>
-                $"GitHub's secondary rate limit stopped the toolkit from {Gerund(operation)}, and retrying did not get past it; try again in a few minutes.",
+                $"GitHub's secondary rate limit stopped the toolkit when it tried to {operation.What}, and waiting did not get past it; try again in a few minutes.",
             RateLimitExceededException limit =>
                 string.Create(CultureInfo.InvariantCulture, $"GitHub's rate limit ({limit.Limit} requests an hour) is used up, so the toolkit cannot {operation.What}; it resets at {limit.Reset.UtcDateTime:HH:mm:ss}Z."),
             ForbiddenException =>
@@ -55,8 +54,6 @@ internal static class GitHubErrors
     public static string Redact(string text, string? token) =>
         string.IsNullOrEmpty(token) ? text : text.Replace(token, "***", StringComparison.Ordinal);
 
-    private static string Gerund(GitHubOperation operation) => "trying to " + operation.What;
-
     // Fine-grained tokens and GitHub Apps: GitHub names what it wanted.
     private static string Accepted(ApiException ex) =>
         ex.HttpResponse?.Headers is { } headers
@@ -68,6 +65,4 @@ internal static class GitHubErrors
         ex.ApiError?.Errors is { Count: > 0 } errors
             ? ": " + string.Join("; ", errors.Select(e => e.Message ?? $"{e.Field} {e.Code}"))
             : "";
-
-    public static bool Is(ApiException ex, HttpStatusCode code) => ex.StatusCode == code;
 }

@@ -114,14 +114,15 @@ internal sealed class RetryHandler : DelegatingHandler
 
     private TimeSpan Backoff(int attempt) => _options.BaseDelay * Math.Pow(2, attempt - 1);
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
     {
         if (response.Headers.RetryAfter is not { } after)
         {
             return null;
         }
 
-        return after.Delta ?? (after.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        var wait = after.Delta ?? (after.Date is { } date ? date - _options.Time.GetUtcNow() : null);
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

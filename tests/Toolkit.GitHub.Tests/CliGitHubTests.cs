@@ -222,6 +222,19 @@ public sealed class CliGitHubTests : IClassFixture<ProjectWithRun>, IAsyncLifeti
     }
 
     [Fact]
+    public async Task Approvals_FlagsInsteadOfTheEnvironment_SameAnswerTokenNowhere()
+    {
+        _github.Approve(5, "carol", "prod", "go");
+
+        var result = await Mlops([], "github", "--token", _github.Token, "--repository", "acme/models", "--api-url", _github.ApiUrl.ToString(), "approvals", "--run-id", "5", "--verbose");
+
+        result.ExitCode.Should().Be(0, result.Error);
+        result.Output.Trim().Should().Be("carol approved prod: \"go\"");
+        _github.Requests.Should().ContainSingle().Which.Path.Should().Be("/api/v3/repos/acme/models/actions/runs/5/approvals");
+        result.All.Should().NotContain(_github.Token);
+    }
+
+    [Fact]
     public async Task Promote_InActionsWithTheEnvironmentsReview_RecordsTheReviewer()
     {
         await RegisterAndPromoteToDevAsync();
