@@ -26,6 +26,9 @@ public sealed record PipelineStepView
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 }
 
+/// <summary>One metric of the candidate beside the version in prod's (null: not recorded).</summary>
+public sealed record MetricRow(string Name, double? Candidate, double? Prod);
+
 /// <summary>A line of a file a check-run annotation points at.</summary>
 public sealed record ReportAnnotation(string Path, int Line, string Title, string Message);
 
@@ -46,6 +49,12 @@ public sealed class PullRequestReport
     public required string RunId { get; init; }
 
     public IReadOnlyList<PipelineStepView> Steps { get; init; } = [];
+
+    /// <summary>
+    /// Every metric the evaluation reported, beside prod's as the registry recorded it; empty: the metrics the
+    /// gate checked (their values and prod's are in the gate report).
+    /// </summary>
+    public IReadOnlyList<MetricRow> Metrics { get; init; } = [];
 
     /// <summary>The Actions run's page, when the report is made inside Actions.</summary>
     public string? RunUrl { get; init; }
@@ -115,29 +124,34 @@ public sealed class PullRequestReport
 
     private void AppendMetrics(StringBuilder sb)
     {
-        var metrics = Gate.Checks
+        var checkedMetrics = Gate.Checks
             .Where(c => c.Kind is CheckKind.Threshold or CheckKind.Regression && c.Value is not null)
             .GroupBy(c => c.Subject, StringComparer.Ordinal)
-            .Select(g => g.First())
+            .Select(g => new MetricRow(g.Key, g.First().Value, g.First().ChampionValue))
             .ToList();
-        if (metrics.Count == 0)
+
+        // The gated metrics first, then the rest the evaluation reported.
+        var rows = Metrics.Count == 0
+            ? checkedMetrics
+            : [.. Metrics.OrderBy(m => checkedMetrics.FindIndex(c => c.Name == m.Name) is var i and >= 0 ? i : int.MaxValue).ThenBy(m => m.Name, StringComparer.Ordinal)];
+        if (rows.Count == 0)
         {
             return;
         }
 
         sb.Append("### Metrics vs prod\n\n| metric | candidate | prod | Δ |\n|---|---:|---:|---:|\n");
-        foreach (var c in metrics)
+        foreach (var row in rows)
         {
-            var arrow = MetricCatalog.IsLowerBetter(c.Subject) ? "↓" : "↑";
+            var arrow = MetricCatalog.IsLowerBetter(row.Name) ? "↓" : "↑";
             var delta = "–";
-            if (c.ChampionValue is { } prod && c.Value is { } value)
+            if (row.Prod is { } prod && row.Candidate is { } value && double.IsFinite(prod) && double.IsFinite(value))
             {
                 var d = value - prod;
-                var mark = d == 0 ? "" : MetricCatalog.IsBetter(c.Subject, value, prod) ? " 🟢" : " 🔴";
+                var mark = d == 0 ? "" : MetricCatalog.IsBetter(row.Name, value, prod) ? " 🟢" : " 🔴";
                 delta = (d >= 0 ? "+" : "") + MetricCatalog.Format(d) + mark;
             }
 
-            sb.Append(CultureInfo.InvariantCulture, $"| {c.Subject} {arrow} | {MetricCatalog.Format(c.Value)} | {MetricCatalog.Format(c.ChampionValue)} | {delta} |\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| {row.Name} {arrow} | {MetricCatalog.Format(row.Candidate)} | {MetricCatalog.Format(row.Prod)} | {delta} |\n");
         }
 
         sb.Append("\n↑ higher is better, ↓ lower is better; 🟢 better than prod, 🔴 worse.\n\n");

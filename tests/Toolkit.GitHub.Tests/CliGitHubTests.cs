@@ -105,6 +105,7 @@ public sealed class CliGitHubTests : IClassFixture<ProjectWithRun>, IAsyncLifeti
 
         var comment = _github.Comments.Should().ContainSingle().Subject["body"]!.GetValue<string>();
         comment.Should().StartWith("<!-- toolkit:report model=housing -->").And.Contain("```mermaid").And.Contain(_project.RunId);
+        comment.Should().Contain("| rmse ↓ |").And.Contain("| mae ↓ |", "every metric the evaluation reported is shown, not only the gated ones");
         var edges = comment.Split('\n').Select(l => l.Trim()).Where(l => l.Contains(" --> ", StringComparison.Ordinal)).Select(l => l.Split(" --> ")).ToList();
         edges.Should().NotBeEmpty();
         edges.Should().OnlyContain(e => !edges.Any(o => o[0] == e[1] && o[1] == e[0]), "the pipeline graph has no cycle");

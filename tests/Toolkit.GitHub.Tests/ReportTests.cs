@@ -23,6 +23,27 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void ToMarkdown_EvaluatedMetrics_GatedFirstThenTheRestWithProdsValues()
+    {
+        var report = TestData.Report();
+        report = new PullRequestReport
+        {
+            Gate = report.Gate,
+            Policy = report.Policy,
+            PolicyPath = report.PolicyPath,
+            RunId = report.RunId,
+            Metrics = [new MetricRow("recall", 0.61, 0.65), new MetricRow("log_loss", 0.25, 0.26), new MetricRow("auc", 0.874, null)],
+        };
+
+        var rows = report.ToMarkdown().Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal) && !l.StartsWith("| metric", StringComparison.Ordinal)).ToList();
+
+        rows.Should().Equal(
+            "| auc ↑ | 0.8740 | n/a | – |",
+            "| log_loss ↓ | 0.2500 | 0.2600 | -0.0100 🟢 |",
+            "| recall ↑ | 0.6100 | 0.6500 | -0.0400 🔴 |");
+    }
+
+    [Fact]
     public void ToMarkdown_Pipeline_MermaidGraphWithOutcomesTimesAndEdges()
     {
         var markdown = TestData.Report(aucPasses: false).ToMarkdown();

@@ -243,10 +243,18 @@ internal static class GitHubCommand
         var found = await RunArtifacts.FindAsync(workspace, runId, ct);
         var request = RunGate.ForRun(policyPath, runId, found);
         GateReport gate;
+        IReadOnlyDictionary<string, double> prodMetrics;
         await using (var registry = await RegistryAccess.OpenAsync(settings, ct))
         {
             gate = await RunGate.CheckAsync(settings, request, registry, ct);
+            prodMetrics = (await registry.GetByAliasAsync(model, Toolkit.Registry.Stages.Prod, ct))?.Metrics ?? new Dictionary<string, double>();
         }
+
+        // What the evaluation reported for the candidate the gate judged, beside what the registry holds for prod.
+        var evaluated = EvaluationReport.Load(request.EvaluationReportPath).Candidate(gate.CandidateDigest);
+        var metrics = evaluated.Metrics
+            .Select(m => new MetricRow(m.Key, m.Value, prodMetrics.TryGetValue(m.Key, out var p) ? p : null))
+            .ToList();
 
         return new PullRequestReport
         {
@@ -255,6 +263,7 @@ internal static class GitHubCommand
             PolicyPath = RepositoryPath(settings.Root, policyPath),
             RunId = runId,
             Steps = Steps(found.Details),
+            Metrics = metrics,
             RunUrl = github.RunUrl,
         };
     }
