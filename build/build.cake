@@ -3,6 +3,7 @@
 #load "context.cake"
 #load "tests.cake"
 #load "deploy.cake"
+#load "github.cake"
 
 var target = Argument("target", "Default");
 
@@ -142,7 +143,7 @@ Task("Register")
     });
 
 Task("Promote")
-    .Description("Promotes a version to a stage (--stage=dev|preprod|prod, --model-version=N, else the version Register made; approver from --approver or GITHUB_ACTOR, --reason).")
+    .Description("Promotes a version to a stage (--stage=dev|preprod|prod, --model-version=N, else the version Register made; --approver locally, inside GitHub Actions the environment's review; --reason).")
     .IsDependentOn("Register")
     .Does<BuildData>((ctx, data) =>
     {

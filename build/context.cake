@@ -48,7 +48,8 @@ public sealed class BuildData
             PipelineParams = ctx.HasArgument("param") ? ctx.Arguments<string>("param").ToList() : new List<string>(),
             Model = ctx.Argument("model", ctx.Argument("pipeline", "diabetes")),
             Stage = ctx.Argument("stage", "dev"),
-            Approver = ctx.Argument<string>("approver", null) ?? (ctx.EnvironmentVariable("GITHUB_ACTOR") is { Length: > 0 } actor ? actor : null),
+            // Not GITHUB_ACTOR (whoever pushed): inside Actions, mlops takes the approval from the environment's review.
+            Approver = ctx.Argument<string>("approver", null),
             Reason = ctx.Argument("reason", "build " + (ctx.EnvironmentVariable("GITHUB_RUN_ID") ?? "local")),
             RunId = ctx.Argument<string>("run", null),
             InGitHubActions = ctx.EnvironmentVariable("GITHUB_ACTIONS") == "true",

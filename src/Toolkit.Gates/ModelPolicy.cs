@@ -176,6 +176,12 @@ public sealed record ModelPolicy
 
     public ServingPolicy? Serving { get; init; }
 
+    /// <summary>
+    /// The line of <see cref="Source"/> that holds each threshold and regression rule, by the name of the
+    /// gate check it becomes (<c>threshold:auc</c>, <c>regression:log_loss</c>): where a report points at a failure.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> CheckLines { get; init; } = new Dictionary<string, int>();
+
     /// <summary>What promotion to <paramref name="stage"/> needs; a stage the policy does not list needs no approval.</summary>
     public StagePolicy Stage(string stage) =>
         Stages.TryGetValue(stage, out var s) ? s : new StagePolicy(0, []);

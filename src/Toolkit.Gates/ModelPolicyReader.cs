@@ -27,6 +27,7 @@ internal sealed partial class ModelPolicyReader
 
     private readonly string _file;
     private readonly List<PolicyDiagnostic> _errors = [];
+    private readonly Dictionary<string, int> _checkLines = new(StringComparer.Ordinal);
 
     private readonly bool _fromFile;
 
@@ -133,6 +134,7 @@ internal sealed partial class ModelPolicyReader
             Model = model,
             Stages = stages,
             Serving = serving,
+            CheckLines = _checkLines,
         };
     }
 
@@ -172,6 +174,7 @@ internal sealed partial class ModelPolicyReader
             if (ok && value is { } v)
             {
                 rules.Add(new ThresholdRule(metric, op, v));
+                _checkLines.TryAdd("threshold:" + metric, YamlPosition.Of(item).Line);
             }
         }
     }
@@ -229,6 +232,7 @@ internal sealed partial class ModelPolicyReader
             if (ok && metric is not null && tolerance is { } tol)
             {
                 rules.Add(new RegressionRule(metric, key, tol));
+                _checkLines.TryAdd("regression:" + metric, YamlPosition.Of(list.Children[i]).Line);
             }
         }
     }

@@ -28,7 +28,8 @@ public sealed class WorkflowTests
     [InlineData("prod")]
     public void Release_PromotionJob_PassesModelVersionNotCakesVersion(string job)
     {
-        var promote = Steps("release.yml", job).Select(Run).Single(r => r.Contains("--target=Promote", StringComparison.Ordinal));
+        // release.yml calls the reusable toolkit-release.yml, which holds the jobs.
+        var promote = Steps("toolkit-release.yml", job).Select(Run).Single(r => r.Contains("--target=Promote", StringComparison.Ordinal));
 
         promote.Should().Contain($" --stage={job} ").And.Contain(" --model-version=${{ needs.dev.outputs.version }}");
         promote.Split(' ').Should().NotContain(a => a.StartsWith("--version", StringComparison.Ordinal));

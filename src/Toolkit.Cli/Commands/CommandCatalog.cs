@@ -24,5 +24,6 @@ internal static class CommandCatalog
         LoadTestCommand.Create(context),
         DeployCommand.Create(context),
         DeployCommand.CreateDeployments(context),
+        GitHubCommand.Create(context),
     ];
 }

@@ -164,6 +164,13 @@ internal static class ModelRegistryCommands
             {
                 Approvals = [.. parse.GetValue(approvedBy) ?? []],
             };
+
+            // Inside GitHub Actions a stage past dev is approved by the environment's reviewers, as GitHub recorded them.
+            if (GitHubApproval.Applies(parse.GetValue(to)!))
+            {
+                audit = await GitHubApproval.AuditAsync(context, parse, name, parse.GetValue(to)!, audit, ct);
+            }
+
             PromotionResult result;
             try
             {
