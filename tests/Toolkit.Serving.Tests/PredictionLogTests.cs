@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Toolkit.Ml.Data;
+using Toolkit.Ml.Models;
 
 namespace Toolkit.Serving.Tests;
 
@@ -130,6 +131,41 @@ public sealed class PredictionLogTests(ClassifierServer fixture) : IClassFixture
             metrics.Should().Contain("toolkit_prediction_log_dropped_total 0\n");
             await server.StopAsync();
             ReadLines(path).Select(l => l.GetProperty("prediction").GetString()).Should().Equal(answered);
+        }
+    }
+
+    [Fact]
+    public async Task Server_ChecksAndLoadTests_AreNotLoggedLiveTrafficIs()
+    {
+        var path = NewPath();
+        var server = await ModelServer.StartAsync(Served, new ServerOptions
+        {
+            Port = 0,
+            PredictionLog = new PredictionLogOptions { Path = path, SampleRate = 1 },
+        });
+        await using (server)
+        {
+            using var http = new HttpClient { BaseAddress = server.Url };
+            var sample = SmokeSample.Take(fixture.Model, fixture.Rows, 5, seed: 1);
+            (await Serving.Checks.SmokeTest.RunAsync(http, server.Url, sample, CancellationToken.None)).Passed.Should().BeTrue();
+            var load = await Serving.LoadTesting.LoadTester.RunAsync(new Serving.LoadTesting.LoadTestOptions { Url = server.Url, Duration = TimeSpan.FromMinutes(1), MaxRequests = 20, Concurrency = 2 });
+            load.Errors.Should().Be(0);
+            using var live = await http.PostAsync("/invocations", new StringContent(fixture.DataframeSplit(fixture.Rows), Encoding.UTF8, "application/json"));
+            live.IsSuccessStatusCode.Should().BeTrue();
+
+            // The writer is behind the answers by design: wait until it has at least the live rows.
+            long logged;
+            do
+            {
+                var metrics = await http.GetStringAsync("/metrics");
+                var line = metrics.Split('\n').Single(l => l.StartsWith("toolkit_prediction_log_rows_total ", StringComparison.Ordinal));
+                logged = long.Parse(line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
+            }
+            while (logged < fixture.Rows.RowCount);
+
+            await server.StopAsync();
+            logged.Should().Be(fixture.Rows.RowCount);
+            ReadLines(path).Should().HaveCount(fixture.Rows.RowCount, "only the live request's rows are logged; the smoke rows and the 21 load-test requests are not");
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed class ProcessTarget(MlopsLauncher launcher, string projectRoot, 
     public const string PidFileName = "serve.pid";
     public const string LogFileName = "serve.log";
 
+    /// <summary>The stage's prediction log, beside its serve.log (a candidate writes to its stage's).</summary>
+    public const string PredictionLogFileName = "predictions.jsonl";
+
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(15);
 
     public DeploymentTarget Kind => DeploymentTarget.Process;
@@ -29,12 +32,13 @@ internal sealed class ProcessTarget(MlopsLauncher launcher, string projectRoot, 
             string.Create(CultureInfo.InvariantCulture, $"--- {DateTimeOffset.UtcNow:O} mlops serve {spec.Model} v{spec.Version} on 127.0.0.1:{spec.Port}{Environment.NewLine}"),
             cancellationToken);
 
-        // Once serve takes --log and --log-sample (branch serve-ui), the stage's service should log to
-        // <deployments>/<instance>/predictions.jsonl and a candidate not at all (its load test is not traffic).
+        // Each stage's service logs its own live traffic (the checks mark theirs and are left out), at
+        // model.yaml's serving.prediction_log rate: what monitoring reads.
         string[] serve =
         [
             .. launcher.Prefix, "serve", "--model", spec.Model, "--model-version", spec.Version.ToString(CultureInfo.InvariantCulture),
             "--port", spec.Port.ToString(CultureInfo.InvariantCulture), "--host", "127.0.0.1",
+            "--log", Path.Combine(deploymentsRoot, StageInstance(spec), PredictionLogFileName),
         ];
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"starting mlops serve {spec.Model} v{spec.Version} on port {spec.Port} (log: {log})"));
         using var process = Process.Start(Detached(launcher.FileName, serve, log))
@@ -167,6 +171,8 @@ internal sealed class ProcessTarget(MlopsLauncher launcher, string projectRoot, 
     /// On Unix: <c>setsid sh -c 'exec "$@" &gt;&gt; LOG 2&gt;&amp;1 &lt; /dev/null'</c>, so the server has its own session
     /// (no Ctrl+C or hang-up of the deploy's terminal reaches it) and none of the deploy's pipes; exec keeps the pid.
     /// </summary>
+    private static string StageInstance(ServiceSpec spec) => $"{spec.Model}-{spec.Stage}";
+
     private ProcessStartInfo Detached(string file, IReadOnlyList<string> args, string log)
     {
         ProcessStartInfo start;

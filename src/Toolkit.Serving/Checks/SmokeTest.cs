@@ -87,11 +87,12 @@ public static partial class SmokeTest
 
     private static async Task<(JsonDocument? Answer, string? Error)> PostAsync(HttpClient http, Uri url, byte[] body, CancellationToken ct)
     {
-        using var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        CheckTraffic.Mark(request, "smoke");
         try
         {
-            using var response = await http.PostAsync(url, content, ct);
+            using var response = await http.SendAsync(request, ct);
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {

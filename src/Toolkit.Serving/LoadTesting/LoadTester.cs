@@ -97,8 +97,9 @@ public static class LoadTester
     {
         try
         {
-            using var content = Content(body);
-            using var response = await http.PostAsync(target, content, ct);
+            using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = Content(body) };
+            CheckTraffic.Mark(request, "load");
+            using var response = await http.SendAsync(request, ct);
             if (!response.IsSuccessStatusCode)
             {
                 var text = await response.Content.ReadAsStringAsync(ct);
@@ -173,6 +174,7 @@ public static class LoadTester
                 try
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = Content(body) };
+                    CheckTraffic.Mark(request, "load");
                     using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                     if (response.IsSuccessStatusCode)
                     {
