@@ -87,7 +87,7 @@ internal sealed class DeploymentService(
                 DeploymentFailureKind.BadInput);
         }
 
-        var notice = new DeploymentNotice { Model = request.Model, Version = version.Version, Stage = request.Stage, Target = request.Target };
+        var notice = new DeploymentNotice { Model = request.Model, Version = version.Version, Stage = request.Stage, Target = request.Target, Digest = version.Digest };
         await NotifyAsync(n => n.StartedAsync(notice, cancellationToken));
         var target = targets(request.Target);
         var spec = new ServiceSpec

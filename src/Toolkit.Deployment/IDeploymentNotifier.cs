@@ -11,6 +11,9 @@ public sealed record DeploymentNotice
 
     public required DeploymentTarget Target { get; init; }
 
+    /// <summary>The version's model file digest (sha256:…).</summary>
+    public string? Digest { get; init; }
+
     /// <summary>The service's address; known once it answers.</summary>
     public string? Url { get; init; }
 

@@ -192,4 +192,42 @@ public sealed class StatefulGitHubTests : IAsyncLifetime
         (await deployments.FindLatestAsync("diabetes", "prod", 2))!.Id.Should().Be(back.Id);
         _github.Deployments[1]["description"]!.GetValue<string>().Should().Be("rollback to v2");
     }
+
+    [Fact]
+    public async Task DeployNotifier_SuccessfulDeploy_OneDeploymentInProgressThenSuccessWithTheServiceUrl()
+    {
+        var warnings = new List<string>();
+        var notifier = new Toolkit.Cli.Commands.GitHubDeploymentNotifier(new GitHubDeployments(Settings(), TestData.NoWait([])), m => { warnings.Add(m); return Task.CompletedTask; });
+        var notice = new Toolkit.Deployment.DeploymentNotice { Model = "diabetes", Version = 4, Stage = "preprod", Target = Toolkit.Deployment.DeploymentTarget.Process, Digest = "sha256:four" };
+
+        await notifier.StartedAsync(notice);
+        await notifier.SucceededAsync(notice with { Url = "http://127.0.0.1:8082" });
+
+        warnings.Should().BeEmpty();
+        var deployment = _github.Deployments.Should().ContainSingle().Subject;
+        deployment["environment"]!.GetValue<string>().Should().Be("preprod");
+        deployment["payload"]!["version"]!.GetValue<string>().Should().Be("4");
+        deployment["payload"]!["digest"]!.GetValue<string>().Should().Be("sha256:four");
+        _github.DeploymentStatuses.Select(s => s["state"]!.GetValue<string>()).Should().Equal("in_progress", "success");
+        _github.DeploymentStatuses[1]["environment_url"]!.GetValue<string>().Should().Be("http://127.0.0.1:8082");
+    }
+
+    [Fact]
+    public async Task DeployNotifier_FailedDeploy_FailureStatusWithTheReason_AndGitHubErrorsOnlyWarn()
+    {
+        var warnings = new List<string>();
+        var notifier = new Toolkit.Cli.Commands.GitHubDeploymentNotifier(new GitHubDeployments(Settings(), TestData.NoWait([])), m => { warnings.Add(m); return Task.CompletedTask; });
+        var notice = new Toolkit.Deployment.DeploymentNotice { Model = "diabetes", Version = 5, Stage = "prod", Target = Toolkit.Deployment.DeploymentTarget.Docker, Digest = "sha256:five" };
+
+        await notifier.StartedAsync(notice);
+        await notifier.FailedAsync(notice with { Reason = "p99 40 ms above the SLO's 25 ms" });
+
+        _github.DeploymentStatuses.Select(s => s["state"]!.GetValue<string>()).Should().Equal("in_progress", "failure");
+        _github.DeploymentStatuses[1]["description"]!.GetValue<string>().Should().Contain("p99 40 ms");
+
+        var denied = new Toolkit.Cli.Commands.GitHubDeploymentNotifier(new GitHubDeployments(Settings(token: "bad-token"), TestData.NoWait([])), m => { warnings.Add(m); return Task.CompletedTask; });
+        await denied.StartedAsync(notice);
+        await denied.SucceededAsync(notice);
+        warnings.Should().ContainSingle().Which.Should().Contain("not recorded").And.NotContain("bad-token");
+    }
 }

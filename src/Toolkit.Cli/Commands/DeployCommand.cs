@@ -31,7 +31,7 @@ internal static class DeployCommand
         {
             var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
-            await using var access = await DeployAccess.OpenAsync(settings, ct);
+            await using var access = await DeployAccess.OpenAsync(settings, ct, GitHubDeploymentNotifier.ForEnvironment(context));
             var serving = access.Serving(name);
             var kind = parse.GetValue(target) is { } given ? DeploymentTargets.Parse(given) : await DeployAccess.DefaultTargetAsync(ct);
             var record = await DeployAsync(
@@ -126,7 +126,7 @@ internal static class DeployCommand
     /// </summary>
     internal static async Task<DeploymentRecord?> RedeployAsync(CliContext context, Toolkit.Pipelines.Project.ProjectSettings settings, string model, string stage, string actor, CancellationToken ct)
     {
-        await using var access = await DeployAccess.OpenAsync(settings, ct);
+        await using var access = await DeployAccess.OpenAsync(settings, ct, GitHubDeploymentNotifier.ForEnvironment(context));
         if (await access.Store.ActiveAsync(model, stage, ct) is not { } active)
         {
             return null;
