@@ -13,7 +13,7 @@ public sealed class ReadmeTourTests : IDisposable
     [Fact]
     public async Task Tour_EveryCommandAsWritten_Succeeds()
     {
-        var root = RepositoryRoot();
+        var root = TempFolder.RepositoryRoot;
         foreach (var folder in new[] { "pipelines", "models/diabetes", "models/housing" })
         {
             Directory.CreateDirectory(_temp.File(folder));
@@ -59,16 +59,4 @@ public sealed class ReadmeTourTests : IDisposable
         return commands;
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
-    }
 }

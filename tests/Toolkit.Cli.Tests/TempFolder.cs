@@ -11,13 +11,52 @@ internal sealed class TempFolder : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The repository this test runs from (the folder with Toolkit.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Makes this folder a project like the repository's: its pipelines and model policies, and a toolkit.yaml.</summary>
+    public void CopyReferenceProject()
+    {
+        foreach (var folder in new[] { "pipelines", "models/diabetes", "models/housing" })
+        {
+            Directory.CreateDirectory(File(folder));
+            foreach (var file in Directory.GetFiles(System.IO.Path.Combine(RepositoryRoot, folder)))
+            {
+                System.IO.File.Copy(file, System.IO.Path.Combine(File(folder), System.IO.Path.GetFileName(file)));
+            }
+        }
+
+        System.IO.File.WriteAllText(File("toolkit.yaml"), "store: .toolkit\n");
+    }
 
     public void Dispose()
     {
-        if (Directory.Exists(Path))
+        if (!Directory.Exists(Path))
         {
-            Directory.Delete(Path, recursive: true);
+            return;
         }
+
+        // Stored artifacts are read-only; Windows will not delete them otherwise.
+        foreach (var file in Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories))
+        {
+            System.IO.File.SetAttributes(file, FileAttributes.Normal);
+        }
+
+        Directory.Delete(Path, recursive: true);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "Toolkit.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
     }
 }

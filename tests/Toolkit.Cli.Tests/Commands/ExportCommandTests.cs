@@ -15,7 +15,7 @@ public sealed class ExportCommandTests : IDisposable
     public ExportCommandTests()
     {
         File.WriteAllText(_temp.File("toolkit.yaml"), "store: .toolkit\n");
-        var policy = Path.Combine(RepositoryRoot(), "models", "housing");
+        var policy = Path.Combine(TempFolder.RepositoryRoot, "models", "housing");
         Directory.CreateDirectory(_temp.File("models/housing"));
         foreach (var file in Directory.GetFiles(policy))
         {
@@ -117,16 +117,4 @@ public sealed class ExportCommandTests : IDisposable
         return path;
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
-    }
 }

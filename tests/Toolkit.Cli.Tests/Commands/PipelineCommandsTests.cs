@@ -19,7 +19,7 @@ public sealed class PipelineCommandsTests : IDisposable
         foreach (var model in new[] { "diabetes", "housing" })
         {
             Directory.CreateDirectory(_temp.File($"models/{model}"));
-            File.Copy(Path.Combine(RepositoryRoot(), "models", model, "model.yaml"), _temp.File($"models/{model}/model.yaml"));
+            File.Copy(Path.Combine(TempFolder.RepositoryRoot, "models", model, "model.yaml"), _temp.File($"models/{model}/model.yaml"));
         }
 
         Directory.CreateDirectory(_temp.File("sub"));
@@ -38,20 +38,8 @@ public sealed class PipelineCommandsTests : IDisposable
     /// <summary>mlops started in a subfolder of the project: commands find the project (toolkit.yaml) from there.</summary>
     private Task<CliResult> Mlops(params string[] args) => CliRunner.RunInAsync(_temp.File("sub"), args);
 
-    private static string Reference(string name) => Path.Combine(RepositoryRoot(), "pipelines", name);
+    private static string Reference(string name) => Path.Combine(TempFolder.RepositoryRoot, "pipelines", name);
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
-    }
 
     [Fact]
     public async Task Validate_ReferencePipelines_AreValid()

@@ -17,43 +17,13 @@ public sealed class SmokeSampleCommandsTests : IDisposable
 
     public SmokeSampleCommandsTests()
     {
-        var root = RepositoryRoot();
-        foreach (var folder in new[] { "pipelines", "models/housing", "models/diabetes" })
-        {
-            Directory.CreateDirectory(_temp.File(folder));
-            foreach (var file in Directory.GetFiles(Path.Combine(root, folder)))
-            {
-                File.Copy(file, Path.Combine(_temp.File(folder), Path.GetFileName(file)));
-            }
-        }
-
-        File.WriteAllText(_temp.File("toolkit.yaml"), "store: .toolkit\n");
+        _temp.CopyReferenceProject();
     }
 
-    public void Dispose()
-    {
-        foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories))
-        {
-            File.SetAttributes(file, FileAttributes.Normal);
-        }
-
-        _temp.Dispose();
-    }
+    public void Dispose() => _temp.Dispose();
 
     private Task<CliResult> Mlops(params string[] args) => CliRunner.RunInAsync(_temp.Path, args);
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Toolkit.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Toolkit.sln not found above the test folder.");
-    }
 
     private async Task<JsonDocument> JsonAsync(params string[] args)
     {
