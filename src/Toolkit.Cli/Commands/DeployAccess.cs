@@ -52,7 +52,7 @@ internal sealed class DeployAccess : IAsyncDisposable
     }
 
     /// <summary>docker when a daemon answers (within a few seconds), else process.</summary>
-    public static async Task<DeploymentTarget> DefaultTargetAsync(CancellationToken cancellationToken)
+    public static async Task<DeploymentTarget> DefaultTargetAsync(string baseImage, TextWriter notes, CancellationToken cancellationToken)
     {
         try
         {
@@ -60,13 +60,35 @@ internal sealed class DeployAccess : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(5));
             await docker.System.PingAsync(timeout.Token);
+            if (!FromARegistry(baseImage))
+            {
+                try
+                {
+                    await docker.Images.InspectAsync(baseImage, timeout.Token);
+                }
+                catch (DockerImageNotFoundException)
+                {
+                    // A daemon without the local base image cannot build the service image (nothing is pulled):
+                    // on such a machine a deployment is a process, as without Docker.
+                    await notes.WriteLineAsync($"mlops: note: deploying as a process: the base image {baseImage} is not here ('./build.sh --target=Images.Base' makes it, or pass --target docker)");
+                    return DeploymentTarget.Process;
+                }
+            }
+
             return DeploymentTarget.Docker;
         }
-        catch (Exception ex) when (ex is DockerNotReachableException or DockerApiException or ArgumentException
+        catch (Exception ex) when (ex is DockerNotReachableException or DockerApiException or ArgumentException or HttpRequestException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return DeploymentTarget.Process;
         }
+    }
+
+    // mcr.microsoft.com/dotnet/aspnet:10.0 can be pulled; toolkit/base:bookworm is made on this machine or nowhere.
+    private static bool FromARegistry(string image)
+    {
+        var slash = image.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && image[..slash] is var host && (host.Contains('.', StringComparison.Ordinal) || host.Contains(':', StringComparison.Ordinal) || host == "localhost");
     }
 
     /// <summary>model.yaml's <c>serving:</c> (defaults when it has none).</summary>

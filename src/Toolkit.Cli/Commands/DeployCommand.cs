@@ -33,7 +33,7 @@ internal static class DeployCommand
             var name = parse.GetValue(model)!;
             await using var access = await DeployAccess.OpenAsync(settings, ct, GitHubDeploymentNotifier.ForEnvironment(context));
             var serving = access.Serving(name);
-            var kind = parse.GetValue(target) is { } given ? DeploymentTargets.Parse(given) : await DeployAccess.DefaultTargetAsync(ct);
+            var kind = parse.GetValue(target) is { } given ? DeploymentTargets.Parse(given) : await DeployAccess.DefaultTargetAsync(settings.BaseImage, context.Error, ct);
             var record = await DeployAsync(
                 context,
                 access,
