@@ -272,22 +272,7 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
         await _client.RegisteredModels.SetAliasAsync(name, alias, target.Version, cancellationToken);
         try
         {
-            await _audit.AppendAsync(
-                name,
-                seq => new AuditEvent
-                {
-                    Sequence = seq,
-                    Model = name,
-                    Action = action,
-                    Version = version,
-                    Stage = alias,
-                    PreviousVersion = previous,
-                    Actor = audit.Actor,
-                    Reason = audit.Reason,
-                    Approvals = audit.Approvals,
-                    At = _time.GetUtcNow(),
-                },
-                cancellationToken);
+            await _audit.AppendAsync(name, seq => Event(seq, name, action, version, alias, audit) with { PreviousVersion = previous }, cancellationToken);
         }
         catch (Exception ex) when (ex is MlflowApiException or HttpRequestException or RegistryException)
         {
@@ -329,21 +314,21 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             throw new RegistryException($"Model '{name}' has no version {version.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        await _audit.AppendAsync(
-            name,
-            seq => new AuditEvent
-            {
-                Sequence = seq,
-                Model = name,
-                Action = action,
-                Version = version,
-                Stage = stage,
-                Actor = audit.Actor,
-                Reason = audit.Reason,
-                At = _time.GetUtcNow(),
-            },
-            cancellationToken);
+        await _audit.AppendAsync(name, seq => Event(seq, name, action, version, stage, audit), cancellationToken);
     }
+
+    private AuditEvent Event(long sequence, string model, AuditAction action, int version, string stage, AuditInfo audit) => new()
+    {
+        Sequence = sequence,
+        Model = model,
+        Action = action,
+        Version = version,
+        Stage = stage,
+        Actor = audit.Actor,
+        Reason = audit.Reason,
+        Approvals = audit.Approvals,
+        At = _time.GetUtcNow(),
+    };
 
     public async Task<IReadOnlyList<AuditEvent>> HistoryAsync(string model, CancellationToken cancellationToken = default)
     {
