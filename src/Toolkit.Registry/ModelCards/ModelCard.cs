@@ -150,8 +150,11 @@ public static class ModelCard
     private static void Row(StringBuilder md, string name, string value) =>
         Line(md, $"| {Cell(name)} | {Cell(value)} |");
 
+    // Column names, classes and parameters come from data files: Markdown renders raw HTML, so <, > and &
+    // become entities (they still read as themselves) and a card can never carry a tag.
     private static string Cell(string text) =>
-        text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal)
+            .Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 
     // Always \n: the card is the same text on every platform.
     private static void Line(StringBuilder md, string text = "") => md.Append(text).Append('\n');

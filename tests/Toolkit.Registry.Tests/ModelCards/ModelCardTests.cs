@@ -157,4 +157,19 @@ public sealed class ModelCardTests
 
         Lines(card).Should().Contain(["| Task | binary-classification |", "| Classes | no, yes (positive: yes) |", "| Label | outcome |"]);
     }
+
+    [Fact]
+    public void Render_HtmlInColumnNamesAndCategories_EscapedNeverATag()
+    {
+        var table = RegistryTestFolder.Table();
+        var hostile = new DataTable(table.Columns.Select(c => c.Name == "colour"
+            ? CategoricalColumn.FromValues("<script>alert(1)</script>", [.. Enumerable.Range(0, table.RowCount).Select(i => i % 2 == 0 ? "a&b" : "<img src=x onerror=y>")])
+            : c));
+        var model = ModelTrainer.Train(hostile, new TrainRequest { Algorithm = "ridge", Label = "y" }, new TrainContext { Seed = 1 });
+
+        var card = ModelCard.Render(Version(), model, null);
+
+        card.Should().NotContain("<script").And.NotContain("<img");
+        Lines(card).Should().Contain("| &lt;script&gt;alert(1)&lt;/script&gt; | categorical (2 categories) |");
+    }
 }
