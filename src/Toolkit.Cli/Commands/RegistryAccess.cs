@@ -55,13 +55,7 @@ internal static class RegistryAccess
     /// </summary>
     public static string PolicyPath(ProjectSettings settings, string model)
     {
-        if (!ModelNames.IsValid(model))
-        {
-            // A name never becomes a path outside models/ ('../../x').
-            throw new UsageException($"'{model}' is not a model name: use lowercase letters, digits and dashes, starting with a letter");
-        }
-
-        var path = Path.Combine(settings.Root, "models", model, "model.yaml");
+        var path = PolicyFile(settings, model);
         if (File.Exists(path))
         {
             return path;
@@ -73,6 +67,18 @@ internal static class RegistryAccess
             ? suggestion
             : known.Count == 0 ? "; the project has no models/<name>/model.yaml yet" : $"; models: {string.Join(", ", known)}";
         throw new UsageException($"no model '{model}': {relative} does not exist{hint}");
+    }
+
+    /// <summary>Where models/&lt;name&gt;/model.yaml is, whether or not it exists; a name that is not a model name is refused.</summary>
+    public static string PolicyFile(ProjectSettings settings, string model)
+    {
+        if (!ModelNames.IsValid(model))
+        {
+            // A name never becomes a path outside models/ ('../../x').
+            throw new UsageException($"'{model}' is not a model name: use lowercase letters, digits and dashes, starting with a letter");
+        }
+
+        return Path.Combine(settings.Root, "models", model, "model.yaml");
     }
 
     /// <summary>The project's models: the folders under models/ that hold a model.yaml, by name.</summary>

@@ -94,14 +94,9 @@ internal static class ServeCommand
             return (new ServingPolicy(), null);
         }
 
-        if (!ModelNames.IsValid(name))
-        {
-            // The name becomes paths (models/NAME/, the store's serving/NAME/): never '../x'.
-            throw new UsageException($"'{name}' is not a model name: use lowercase letters, digits and dashes, starting with a letter");
-        }
-
+        // The name becomes paths (models/NAME/, the store's serving/NAME/): PolicyFile refuses '../x'.
         var settings = ProjectContext.Settings(context);
-        var path = Path.Combine(settings.Root, "models", name, "model.yaml");
+        var path = RegistryAccess.PolicyFile(settings, name);
         var policy = File.Exists(path) ? ModelPolicy.Load(path).Serving ?? new ServingPolicy() : new ServingPolicy();
         return (policy, Path.Combine(settings.Store, "serving", name, "predictions.jsonl"));
     }
