@@ -240,10 +240,39 @@ public sealed class ModelSigningCommandsTests : IDisposable
 
         ModelFile.Load(stored).Digest.Should().NotBe(digest, "the crafted file is itself a loadable model");
         var export = await Mlops("model", "export", "--model", "housing", "--model-version", "1", "--out", _temp.File("m.onnx"));
+        var predict = await Mlops("predict", "--model", "housing", "--model-version", "1", "--data", _temp.File("housing-300.csv"), "--out", _temp.File("p.csv"));
+        var evaluate = await Mlops("evaluate", "--model", "housing", "--model-version", "1", "--data", _temp.File("housing-300.csv"));
 
-        export.ExitCode.Should().Be(2);
-        export.Error.Should().Contain($"not the registered {digest}").And.Contain("refusing it");
+        foreach (var refused in new[] { export, predict, evaluate })
+        {
+            refused.ExitCode.Should().Be(2);
+            refused.Error.Should().Contain($"not the registered {digest}").And.Contain("refusing it");
+        }
+
         File.Exists(_temp.File("m.onnx")).Should().BeFalse();
+        File.Exists(_temp.File("p.csv")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task PredictEvaluate_RegisteredVersion_ScoreLikeTheFile()
+    {
+        var file = await TrainAsync("m.tkm");
+        await RegisterFileAsync(file);
+        var data = _temp.File("housing-300.csv");
+
+        var byName = await Mlops("predict", "--model", "housing", "--model-version", "1", "--data", data, "--out", _temp.File("by-name.csv"));
+        var byFile = await Mlops("predict", "--model", file, "--data", data, "--out", _temp.File("by-file.csv"));
+        var evaluated = await Mlops("evaluate", "--model", "housing", "--model-version", "1", "--data", data, "--json");
+        var missing = await Mlops("predict", "--model", "housing", "--model-version", "7", "--data", data, "--out", _temp.File("none.csv"));
+
+        byName.ExitCode.Should().Be(0, byName.Error);
+        byFile.ExitCode.Should().Be(0, byFile.Error);
+        File.ReadAllBytes(_temp.File("by-name.csv")).Should().Equal(File.ReadAllBytes(_temp.File("by-file.csv")));
+        evaluated.ExitCode.Should().Be(0, evaluated.Error);
+        using var json = JsonDocument.Parse(evaluated.Output);
+        json.RootElement.GetProperty("model_digest").GetString().Should().Be(ModelFile.Load(file).Digest);
+        missing.ExitCode.Should().Be(2);
+        missing.Error.Should().Contain("has no version 7");
     }
 
     private async Task EditSignatureAsync(Func<string, string> edit)
