@@ -93,12 +93,6 @@ public static class ModelFile
         }
 
         using var stream = File.OpenRead(path);
-        if (stream.Length > ModelValidator.MaxFileBytes)
-        {
-            throw new ModelFileException(string.Create(CultureInfo.InvariantCulture,
-                $"'{path}' is {stream.Length} bytes, more than the {ModelValidator.MaxFileBytes} a model file may be; refusing to read it."));
-        }
-
         return Read(stream, path);
     }
 

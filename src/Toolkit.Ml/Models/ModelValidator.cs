@@ -24,11 +24,8 @@ internal static class ModelValidator
     /// <summary>More feature columns than any CSV a model could be trained on (and below the node's feature bits).</summary>
     public const int MaxFeatures = 1 << 24;
 
-    /// <summary>Nodes across all trees: what fits in <see cref="MaxFileBytes"/> (a 100-tree forest on 100 000 rows has 1.7 million).</summary>
+    /// <summary>Nodes across all trees: what fits in a 1 GiB model file (a 100-tree forest on 100 000 rows has 1.7 million nodes, 64 MB).</summary>
     public const int MaxNodes = 1 << 25;
-
-    /// <summary>The largest model file read (that 100-tree forest is 64 MB); a larger file is refused before it is read into memory.</summary>
-    public const long MaxFileBytes = 1L << 30;
 
     /// <summary>Throws <see cref="ModelFileException"/> naming <paramref name="sourceName"/> and the first problem found.</summary>
     public static void Validate(Model model, string sourceName)
