@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Components;
 
 namespace Toolkit.Components.Data;
@@ -17,7 +18,9 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs
             new ComponentParameter("path", ParameterType.String, "the CSV file") { Required = true },
             new ComponentParameter("label", ParameterType.String, "a column that must exist (optional)"),
         ],
-        Values = ["rows"],
+        // data_digest (the content digest `mlops data fingerprint` prints) is recorded with every run, so
+        // `mlops trigger check` can tell whether the data changed since a version was trained.
+        Values = ["rows", "data_digest"],
     };
 
     /// <summary>The file's content is part of the cache key: editing the file reruns the pipeline from here.</summary>
@@ -46,6 +49,10 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs
         var table = ComponentArgs.ReadDataset(path, ComponentArgs.OptionalText(context, "label"), cancellationToken);
         ComponentArgs.WriteDataset(table, context.Output("dataset"), cancellationToken);
         context.Log.WriteLine($"loaded {table.RowCount} rows x {table.ColumnCount} columns from {given}");
-        return Task.FromResult(new ComponentResult { Values = new Dictionary<string, double> { ["rows"] = table.RowCount } });
+        return Task.FromResult(new ComponentResult
+        {
+            Values = new Dictionary<string, double> { ["rows"] = table.RowCount },
+            Labels = new Dictionary<string, string> { ["data_digest"] = DataDigest.Compute(table) },
+        });
     }
 }
