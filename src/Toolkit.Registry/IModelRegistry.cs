@@ -58,6 +58,9 @@ public interface IModelRegistry : IAsyncDisposable
     /// when it was registered without one. A deployment must answer these rows identically.
     /// </summary>
     Task<SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>The reference profile stored with the version (JSON text as registered), or null when it has none.</summary>
+    Task<string?> GetProfileAsync(string model, int version, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A pipeline run's parameters and metrics, for the experiment tracking of a backend.</summary>

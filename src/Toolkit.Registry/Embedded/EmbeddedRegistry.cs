@@ -24,6 +24,9 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     private const string SmokeRowsColumn =
         "(SELECT s.rows FROM smoke_samples s WHERE s.model = versions.model AND s.version = versions.version)";
 
+    private const string HasProfileColumn =
+        "EXISTS (SELECT 1 FROM reference_profiles p WHERE p.model = versions.model AND p.version = versions.version)";
+
     private readonly SqliteDatabase _database;
     private readonly ModelStore _store;
     private readonly TimeProvider _time;
@@ -131,6 +134,17 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                         ("$version", version.Version),
                         ("$rows", version.SmokeRows),
                         ("$sample", smokeSample));
+                }
+
+                if (registration.ProfileJson is { } profile)
+                {
+                    await ExecuteAsync(
+                        tx,
+                        "INSERT INTO reference_profiles (model, version, profile_json) VALUES ($model, $version, $profile)",
+                        cancellationToken,
+                        ("$model", version.Model),
+                        ("$version", version.Version),
+                        ("$profile", profile));
                 }
 
                 await AppendAuditAsync(tx, version.Model, AuditAction.Register, version.Version, null, null, new AuditInfo(version.CreatedBy!, null), now, cancellationToken);
@@ -369,6 +383,9 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
             : SmokeSample.Parse(json, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the smoke sample of '{model}' v{version} in {Path.Combine(Root, DatabaseFileName)}"));
     }
 
+    public Task<string?> GetProfileAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        ReadTextAsync("SELECT profile_json FROM reference_profiles WHERE model = $model AND version = $version", model, version, cancellationToken);
+
     /// <summary>The schema version of the open database.</summary>
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) =>
         _database.ReadAsync(
@@ -443,7 +460,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         var rows = await QueryAsync(
             tx,
-            $"SELECT {VersionColumns}, {SmokeRowsColumn} FROM versions WHERE {where} ORDER BY model, version",
+            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {HasProfileColumn} FROM versions WHERE {where} ORDER BY model, version",
             r => new ModelVersion
             {
                 Model = r.GetString(0),
@@ -460,6 +477,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                 GitCommit = GetNullableString(r, 11),
                 GitBranch = GetNullableString(r, 12),
                 SmokeRows = r.IsDBNull(13) ? 0 : r.GetInt32(13),
+                HasProfile = !r.IsDBNull(14) && r.GetInt64(14) != 0,
             },
             cancellationToken,
             args);

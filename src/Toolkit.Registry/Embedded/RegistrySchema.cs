@@ -111,6 +111,18 @@ internal static class RegistrySchema
         ALTER TABLE audit_events_v2 RENAME TO audit_events;
         CREATE INDEX audit_events_by_model ON audit_events (model, seq);
         """,
+
+        // 4: the reference profile monitoring compares live data with, one per version (IF NOT EXISTS: a
+        // database whose schema version was wound back by hand may hold the table already).
+        """
+        CREATE TABLE IF NOT EXISTS reference_profiles (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            profile_json TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        """,
     ];
 
     internal static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>

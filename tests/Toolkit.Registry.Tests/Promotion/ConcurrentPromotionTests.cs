@@ -124,6 +124,9 @@ public sealed class ConcurrentPromotionTests : IDisposable
         public Task<Toolkit.Ml.Models.SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default) =>
             _inner.GetSmokeSampleAsync(model, version, cancellationToken);
 
+        public Task<string?> GetProfileAsync(string model, int version, CancellationToken cancellationToken = default) =>
+            _inner.GetProfileAsync(model, version, cancellationToken);
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
