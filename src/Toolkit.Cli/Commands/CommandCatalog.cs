@@ -25,5 +25,6 @@ internal static class CommandCatalog
         DeployCommand.Create(context),
         DeployCommand.CreateDeployments(context),
         GitHubCommand.Create(context),
+        DriftCommand.Create(context),
     ];
 }

@@ -27,10 +27,15 @@ internal static class DataCommand
         var rows = new Option<int>("--rows") { Description = "Number of rows (at most 10,000,000).", DefaultValueFactory = _ => 10_000 }.Within(1, 10_000_000);
         var seed = new Option<int>("--seed") { Description = "Random seed: the same seed gives the same data.", DefaultValueFactory = _ => 42 };
         var output = new Option<string>("--out") { Description = "The CSV file to write.", Required = true };
+        var drift = new Option<double>("--drift")
+        {
+            Description = $"Shift the population by this much, 0 to 1 (same schema; for monitoring demos): {string.Join(", ", SyntheticData.DriftGenerators)}.",
+            DefaultValueFactory = _ => 0,
+        }.Within(0, 1);
 
         var command = new Command("synth", "Writes a synthetic data set (deterministic for a seed) as CSV.")
         {
-            generator, rows, seed, output,
+            generator, rows, seed, output, drift,
         };
         command.SetAction((parse, ct) =>
         {
@@ -38,7 +43,13 @@ internal static class DataCommand
             var name = parse.GetValue(generator)!;
             var path = context.PathOf(parse.GetValue(output)!);
             var watch = Stopwatch.StartNew();
-            var table = SyntheticData.Generate(name, n, parse.GetValue(seed));
+            var shift = parse.GetValue(drift);
+            if (shift != 0 && !SyntheticData.DriftGenerators.Contains(name, StringComparer.Ordinal))
+            {
+                throw new UsageException($"--drift: generator '{name}' takes no drift; generators with drift: {string.Join(", ", SyntheticData.DriftGenerators)}.");
+            }
+
+            var table = SyntheticData.Generate(name, n, parse.GetValue(seed), shift);
             CsvWriter.Write(table, path, ct);
             context.Error.WriteLine(
                 $"wrote {table.RowCount.ToString(CultureInfo.InvariantCulture)} rows x {table.ColumnCount.ToString(CultureInfo.InvariantCulture)} columns of '{name}' to {path} " +
