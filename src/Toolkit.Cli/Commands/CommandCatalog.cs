@@ -26,5 +26,7 @@ internal static class CommandCatalog
         DeployCommand.CreateDeployments(context),
         GitHubCommand.Create(context),
         DriftCommand.Create(context),
+        MonitorCommand.Create(context),
+        TriggerCommand.Create(context),
     ];
 }

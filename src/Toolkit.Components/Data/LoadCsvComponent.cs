@@ -1,17 +1,22 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Components;
 
 namespace Toolkit.Components.Data;
 
 /// <summary><c>data/load-csv</c>: brings a CSV file from the project into the pipeline (checked as it is read).</summary>
-internal sealed class LoadCsvComponent : IComponent, IExternalInputs
+internal sealed class LoadCsvComponent : IComponent, IExternalInputs, IHostInputs
 {
+    /// <summary>The input the runner records with every run: which file was read and its SHA-256 (a small JSON document).</summary>
+    internal const string SourceInput = "source";
+
     public ComponentDescriptor Descriptor { get; } = new()
     {
         Name = "data/load-csv",
         Version = "1",
         Description = "Reads a CSV file (path relative to the working folder), checks it parses, and stores it as a dataset.",
+        Inputs = [new ComponentPort(SourceInput, "file", "made by the runner: the file's path and SHA-256, recorded with the run") { Required = false }],
         Outputs = [new ComponentPort("dataset", "dataset", "the rows (CSV)")],
         Parameters =
         [
@@ -34,6 +39,27 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs
 
         await using var stream = File.OpenRead(path);
         return "sha256:" + Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
+
+    /// <summary>
+    /// <c>{"path": ..., "sha256": ...}</c> of the file, so each run records which input it read (a step input,
+    /// in the metadata store); the content digest of the rows is the step's <c>data_digest</c> value.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, byte[]>> HostInputsAsync(
+        IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (await ExternalDigestAsync(parameters, projectDirectory, cancellationToken) is not { } digest)
+        {
+            return new Dictionary<string, byte[]>(); // the step itself says the file is missing
+        }
+
+        var source = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["path"] = parameters["path"].Replace('\\', '/'),
+            ["sha256"] = digest,
+        });
+        return new Dictionary<string, byte[]>(StringComparer.Ordinal) { [SourceInput] = source };
     }
 
     public Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)
