@@ -74,7 +74,7 @@ internal static class TriggerCommand
 
     private static Command CreateRetrain(CliContext context)
     {
-        var name = new Argument<string>("NAME") { Description = "The model (models/NAME/model.yaml; its pipeline is model.yaml's pipeline, else pipelines/NAME.yaml)." };
+        var name = new Argument<string>("NAME") { Description = "The model (models/NAME/model.yaml; its pipeline is model.yaml's 'pipeline', else pipelines/NAME.yaml)." };
         var reason = new Option<string>("--reason") { Description = "Why (recorded with the dev promotion in the audit log).", Required = true };
         var gitRef = new Option<string>("--ref") { Description = "Inside GitHub: the branch or tag retrain.yml runs on.", DefaultValueFactory = _ => "main" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
@@ -119,8 +119,9 @@ internal static class TriggerCommand
                 return ExitCodes.Ok;
             }
 
-            var pipeline = Path.Combine("pipelines", (policy.Pipeline ?? model) + ".yaml");
-            if (!File.Exists(Path.Combine(settings.Root, pipeline)))
+            // model.yaml's pipeline is a path relative to the project (docs/model-policy.md).
+            var pipeline = (policy.Pipeline ?? $"pipelines/{model}.yaml").Replace('\\', '/');
+            if (!File.Exists(Path.GetFullPath(pipeline, settings.Root)))
             {
                 throw new UsageException($"{pipeline} does not exist: retraining '{model}' runs its pipeline (model.yaml 'pipeline', else pipelines/{model}.yaml).");
             }

@@ -24,16 +24,18 @@ internal static class LiveData
         }
 
         var signature = model.Signature.Columns;
-        var table = CsvReader.Read(path, new CsvReadOptions
-        {
-            ColumnTypes = signature.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
-        }, cancellationToken);
-        var missing = signature.Where(c => !table.Contains(c.Name)).Select(c => c.Name).ToList();
+        var header = Header(path);
+        var missing = signature.Where(c => !header.Contains(c.Name)).Select(c => c.Name).ToList();
         if (missing.Count > 0)
         {
             throw new DataFormatException(
                 $"{path}: the columns do not match the model's signature: missing {string.Join(", ", missing)}; the model's inputs are {string.Join(", ", signature.Select(c => c.Name))}.");
         }
+
+        var table = CsvReader.Read(path, new CsvReadOptions
+        {
+            ColumnTypes = signature.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
+        }, cancellationToken);
 
         var inputs = new DataTable(signature.Select(c => table[c.Name]));
         return new LiveRows
@@ -67,7 +69,9 @@ internal static class LiveData
             {
                 Label = model.Label,
                 LabelValues = model.Task == ModelTask.BinaryClassification ? model.Classes : null,
-                ColumnTypes = new Dictionary<string, ColumnType>(StringComparer.Ordinal) { [RequestIdColumn] = ColumnType.Categorical },
+                ColumnTypes = Header(labelsPath).Contains(RequestIdColumn)
+                    ? new Dictionary<string, ColumnType>(StringComparer.Ordinal) { [RequestIdColumn] = ColumnType.Categorical }
+                    : null,
             }, cancellationToken);
         }
         catch (ArgumentException ex)
@@ -120,6 +124,41 @@ internal static class LiveData
         }
 
         return (labels, scores, "row order");
+    }
+
+    /// <summary>The names in a CSV file's first line (quotes removed), to name what is missing before reading the rows.</summary>
+    private static HashSet<string> Header(string path)
+    {
+        using var reader = new StreamReader(path);
+        var line = reader.ReadLine() ?? string.Empty;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '"' && quoted && i + 1 < line.Length && line[i + 1] == '"')
+            {
+                field.Append('"');
+                i++;
+            }
+            else if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (c == ',' && !quoted)
+            {
+                names.Add(field.ToString().Trim());
+                field.Clear();
+            }
+            else
+            {
+                field.Append(c);
+            }
+        }
+
+        names.Add(field.ToString().Trim());
+        return names;
     }
 
     private static string[] Ids(Column column) =>

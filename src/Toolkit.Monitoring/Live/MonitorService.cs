@@ -79,8 +79,9 @@ internal sealed record MonitorReport
     [JsonPropertyName("trigger")]
     public string Trigger => Performance is { Degraded: true } ? TriggerDegradation : Drift.Trigger;
 
+    // Not 'required': System.Text.Json refuses to write a required member it ignores.
     [JsonIgnore]
-    public required DriftReport Drift { get; init; }
+    public DriftReport Drift { get; init; } = null!;
 
     [JsonIgnore]
     public bool Fired => Trigger != DriftReport.TriggerNone;
