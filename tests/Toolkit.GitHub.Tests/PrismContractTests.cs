@@ -214,6 +214,37 @@ public sealed class PrismContractTests : IClassFixture<PrismServer>, IClassFixtu
     }
 
     [Fact]
+    public async Task MlopsTriggerRetrain_InsideGitHub_DispatchesRetrainYmlWithModelAndReason()
+    {
+        var folder = _project.Copy();
+        try
+        {
+            var from = _prism.Log.Count;
+            var env = new Dictionary<string, string>
+            {
+                ["GITHUB_ACTIONS"] = "true",
+                ["GITHUB_TOKEN"] = Token,
+                ["GITHUB_REPOSITORY"] = "acme/models",
+                ["GITHUB_API_URL"] = _prism.ApiUrl.ToString().TrimEnd('/'),
+            };
+
+            var result = await MlopsProcess.RunAsync(folder, env, "trigger", "retrain", "housing", "--reason", "drift: sqft", "--ref", "main", "--json", "--verbose");
+
+            result.ExitCode.Should().Be(0, result.Error);
+            result.All.Should().NotContain(Token);
+            using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+            json.RootElement.GetProperty("mode").GetString().Should().Be("github");
+            json.RootElement.GetProperty("workflow").GetString().Should().Be("retrain.yml");
+            (await ReceivedAsync(from, 1)).Should().Equal("post /repos/acme/models/actions/workflows/retrain.yml/dispatches");
+            _prism.RequestViolations(from).Should().BeEmpty();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Workflows_DispatchWithoutRef_IsRefusedBeforeAnyRequest()
     {
         var from = _prism.Log.Count;
