@@ -115,6 +115,7 @@ internal sealed record DriftReport
     [JsonIgnore]
     public long CurrentRows { get; init; }
 
+    [JsonIgnore]
     public IEnumerable<string> DriftedFeatures => Features.Where(f => f.Drifted).Select(f => f.Name);
 }
 
