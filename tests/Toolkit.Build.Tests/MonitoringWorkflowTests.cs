@@ -17,7 +17,8 @@ public sealed class MonitoringWorkflowTests
             .And.Contain("mlops monitor \"$MODEL\" --stage prod --data \"$MONITOR_DATA\"")
             .And.Contain("--html artifacts/monitor/report.html --markdown artifacts/monitor/report.md")
             .And.Contain(">> \"$GITHUB_STEP_SUMMARY\"")
-            .And.Contain("echo \"exit=$code\" >> \"$GITHUB_OUTPUT\"");
+            .And.Contain("echo \"exit=$code\" >> \"$GITHUB_OUTPUT\"")
+            .And.Contain("reason=$(jq -r .reason artifacts/monitor/report.json)");
         run.Should().Contain("dotnet run --project src/Toolkit.Cli", "mlops is the CLI of this repository");
     }
 

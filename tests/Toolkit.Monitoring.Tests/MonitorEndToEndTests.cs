@@ -173,6 +173,7 @@ public sealed class MonitorEndToEndTests(MonitoredProject project) : IClassFixtu
         Drifted(report).Should().NotContain(["sex", "smoking"], "the generator shifts numeric measurements only");
         report.GetProperty("prediction_drift").GetProperty("drifted").GetBoolean().Should().BeTrue("more glucose and BMI mean higher risk scores");
         result.Error.Should().Contain("trigger drift: ").And.Contain("glucose");
+        report.GetProperty("reason").GetString().Should().StartWith("drift: ").And.Contain("glucose").And.EndWith("predictions");
         System.IO.File.ReadAllText(markdown).Should().Contain("**Trigger: drift**").And.Contain("glucose");
         System.IO.File.ReadAllText(html).Should().StartWith("<!DOCTYPE html>").And.Contain("glucose");
     }

@@ -87,7 +87,7 @@ internal sealed record MonitorReport
     public bool Fired => Trigger != DriftReport.TriggerNone;
 
     /// <summary>One line for a job's log and for the retrain reason: the trigger and what fired it.</summary>
-    [JsonIgnore]
+    [JsonPropertyName("reason")]
     public string Reason => Trigger switch
     {
         TriggerDegradation => $"degradation: {Performance!.Metric} {MetricCatalog.Format(Performance.Value)} vs registered {MetricCatalog.Format(Performance.Registered)} (max drop {MetricCatalog.Format(Performance.MaxDrop)})",
