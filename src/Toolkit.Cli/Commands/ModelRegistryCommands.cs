@@ -98,7 +98,15 @@ internal static class ModelRegistryCommands
 
                 if (found.TrainDataPath is { } trainPath)
                 {
-                    request = request with { ReferenceProfile = ReferenceProfileOf(found.Model.Path, trainPath, found.TestDataPath, policy.Monitoring.ReferenceSample, ct) };
+                    try
+                    {
+                        request = request with { ReferenceProfile = ReferenceProfileOf(found.Model.Path, trainPath, found.TestDataPath, policy.Monitoring.ReferenceSample, ct) };
+                    }
+                    catch (DataFormatException ex)
+                    {
+                        // Monitoring needs the profile; registration does not: a run whose rows do not fit is registered without one.
+                        await context.Error.WriteLineAsync($"mlops: warning: no reference profile for '{name}' from run {runId}: {ex.Message}; 'mlops monitor' cannot watch this version");
+                    }
                 }
                 else
                 {
