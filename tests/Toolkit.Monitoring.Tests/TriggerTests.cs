@@ -180,3 +180,62 @@ public sealed class TriggerRetrainTests(MonitoredProject project) : IClassFixtur
         result.Error.Should().Contain("--reason");
     }
 }
+
+/// <summary>
+/// The diabetes pipeline reading its rows from data/train.csv with data/load-csv (instead of synthesizing them);
+/// its version 1 in prod. <c>trigger check</c> without <c>--data</c> fingerprints the file the run read.
+/// </summary>
+public sealed class TriggerLoadCsvTests : IAsyncLifetime
+{
+    private readonly MonitoredProject _project = new();
+
+    public async Task InitializeAsync()
+    {
+        foreach (var folder in new[] { "pipelines", "models/diabetes" })
+        {
+            Directory.CreateDirectory(_project.File(folder));
+            foreach (var file in Directory.GetFiles(Path.Combine(MonitoredProject.RepositoryRoot, folder)))
+            {
+                File.Copy(file, Path.Combine(_project.File(folder), Path.GetFileName(file)));
+            }
+        }
+
+        await File.WriteAllTextAsync(_project.File("toolkit.yaml"), "store: .toolkit\n");
+        Directory.CreateDirectory(_project.File("data"));
+        await _project.SynthAsync("data/train.csv", 3000, seed: 5);
+        var pipeline = (await File.ReadAllTextAsync(_project.File("pipelines/diabetes.yaml"))).Replace(
+            "    uses: data/synthesize\n    with:\n      generator: diabetes\n      rows: ${{ params.rows }}\n      seed: ${{ params.seed }}\n",
+            "    uses: data/load-csv\n    with:\n      path: data/train.csv\n      label: diabetes\n",
+            StringComparison.Ordinal);
+        pipeline.Should().Contain("data/load-csv", "the reference pipeline's ingest step is replaced");
+        await File.WriteAllTextAsync(_project.File("pipelines/diabetes-csv.yaml"), pipeline);
+        var run = await _project.MlopsAsync("pipeline", "run", "pipelines/diabetes-csv.yaml", "--json");
+        run.Exit.Should().Be(0, run.Error);
+        var runId = JsonDocument.Parse(run.Output).RootElement.GetProperty("run_id").GetString()!;
+        (await _project.MlopsAsync("model", "register", "--model", "diabetes", "--run", runId, "--json")).Exit.Should().Be(0);
+        (await _project.MlopsAsync("model", "promote", "diabetes", "--version", "1", "--to", "dev")).Exit.Should().Be(0);
+        (await _project.MlopsAsync("model", "promote", "diabetes", "--version", "1", "--to", "preprod", "--approved-by", "alice", "--reason", "qa")).Exit.Should().Be(0);
+        (await _project.MlopsAsync("model", "promote", "diabetes", "--version", "1", "--to", "prod", "--approved-by", "bob", "--reason", "release")).Exit.Should().Be(0);
+    }
+
+    public Task DisposeAsync() => _project.DisposeAsync();
+
+    [Fact]
+    public async Task TriggerCheck_WithoutData_FingerprintsTheFileTheRunReadAndSeesItChange()
+    {
+        var unchanged = await _project.MlopsAsync("trigger", "check", "diabetes", "--json");
+
+        unchanged.Exit.Should().Be(0, unchanged.Error);
+        var json = JsonDocument.Parse(unchanged.Output).RootElement;
+        json.GetProperty("trained").GetProperty("path").GetString().Should().Be("data/train.csv");
+        json.GetProperty("trained").GetProperty("source").GetString().Should().Contain("data/load-csv");
+        json.GetProperty("current").GetProperty("digest").GetString().Should().Be(DataFingerprint.Of(_project.File("data/train.csv")).Digest);
+
+        // New rows arrive in the same file.
+        await _project.SynthAsync("data/train.csv", 3000, seed: 6);
+        var changed = await _project.MlopsAsync("trigger", "check", "diabetes");
+
+        changed.Exit.Should().Be(3, changed.Error);
+        changed.Output.Should().StartWith("new data: data/train.csv");
+    }
+}
