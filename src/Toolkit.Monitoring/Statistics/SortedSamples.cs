@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
 namespace Toolkit.Monitoring.Statistics;
 
 /// <summary>
@@ -13,54 +16,73 @@ internal static class SortedSamples
     /// <summary>The non-NaN values of <paramref name="values"/>, ascending (a new array).</summary>
     public static double[] From(ReadOnlySpan<double> values)
     {
-        var keys = new ulong[values.Length];
         var n = 0;
         foreach (var v in values)
         {
             if (!double.IsNaN(v))
             {
-                keys[n++] = Key(v);
+                n++;
             }
         }
 
-        return Finish(keys, n);
+        // One allocation: the keys are sorted in the result's own memory, then turned back into doubles there.
+        var result = new double[n];
+        var keys = MemoryMarshal.Cast<double, ulong>(result.AsSpan());
+        var at = 0;
+        foreach (var v in values)
+        {
+            if (!double.IsNaN(v))
+            {
+                keys[at++] = Key(v);
+            }
+        }
+
+        Finish(keys);
+        return result;
     }
 
     /// <inheritdoc cref="From(ReadOnlySpan{double})"/>
     public static double[] From(ReadOnlySpan<float> values)
     {
-        var keys = new ulong[values.Length];
         var n = 0;
         foreach (var v in values)
         {
             if (!float.IsNaN(v))
             {
-                keys[n++] = Key(v);
+                n++;
             }
         }
 
-        return Finish(keys, n);
+        var result = new double[n];
+        var keys = MemoryMarshal.Cast<double, ulong>(result.AsSpan());
+        var at = 0;
+        foreach (var v in values)
+        {
+            if (!float.IsNaN(v))
+            {
+                keys[at++] = Key(v);
+            }
+        }
+
+        Finish(keys);
+        return result;
     }
 
-    private static double[] Finish(ulong[] keys, int n)
+    private static void Finish(Span<ulong> keys)
     {
-        var span = keys.AsSpan(0, n);
-        if (n < RadixThreshold)
+        if (keys.Length < RadixThreshold)
         {
-            span.Sort();
+            keys.Sort();
         }
         else
         {
-            RadixSort(span);
+            RadixSort(keys);
         }
 
-        var result = new double[n];
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < keys.Length; i++)
         {
-            result[i] = Value(keys[i]);
+            keys[i] = Bits(keys[i]);
         }
-
-        return result;
     }
 
     /// <summary>Maps a double to an unsigned key with the same order: flip all bits of negatives, the sign bit of positives.</summary>
@@ -70,11 +92,8 @@ internal static class SortedSamples
         return (bits & 0x8000_0000_0000_0000UL) != 0 ? ~bits : bits | 0x8000_0000_0000_0000UL;
     }
 
-    private static double Value(ulong key)
-    {
-        var bits = (key & 0x8000_0000_0000_0000UL) != 0 ? key & 0x7FFF_FFFF_FFFF_FFFFUL : ~key;
-        return BitConverter.Int64BitsToDouble((long)bits);
-    }
+    /// <summary>The double's bit pattern back from its key.</summary>
+    private static ulong Bits(ulong key) => (key & 0x8000_0000_0000_0000UL) != 0 ? key & 0x7FFF_FFFF_FFFF_FFFFUL : ~key;
 
     private static void RadixSort(Span<ulong> keys)
     {
@@ -89,9 +108,9 @@ internal static class SortedSamples
             }
         }
 
-        var buffer = new ulong[keys.Length];
+        var buffer = ArrayPool<ulong>.Shared.Rent(keys.Length);
         var source = keys;
-        Span<ulong> target = buffer;
+        Span<ulong> target = buffer.AsSpan(0, keys.Length);
         var inBuffer = false;
         for (var p = 0; p < passes; p++)
         {
@@ -127,5 +146,7 @@ internal static class SortedSamples
         {
             source.CopyTo(keys);
         }
+
+        ArrayPool<ulong>.Shared.Return(buffer);
     }
 }
