@@ -122,4 +122,25 @@ public sealed class DriftCommandTests
         File.ReadAllText(folder.File("report.html")).Should().StartWith("<!DOCTYPE html>").And.Contain("Dataset drift");
         File.ReadAllText(folder.File("report.md")).Should().Contain("| glucose | numeric | ks |");
     }
+
+    [Fact]
+    public async Task Drift_PredictionColumnShifted_ReportsPredictionDriftAndExitsThree()
+    {
+        using var folder = new TestFolder();
+        var rng = new Random(12);
+        double[] Uniform(int n, double shift) => [.. Enumerable.Range(0, n).Select(_ => Math.Round(Math.Min(1, rng.NextDouble() + shift), 4))];
+        folder.WriteCsv("ref.csv", ["x", "score"], [Uniform(4_000, 0), Uniform(4_000, 0)]);
+        folder.WriteCsv("cur.csv", ["x", "score"], [Uniform(3_000, 0), Uniform(3_000, 0.3)]);
+
+        var r = await Mlops.RunAsync(folder.Path, "drift", "--reference", "ref.csv", "--current", "cur.csv", "--prediction", "score", "--json");
+
+        r.ExitCode.Should().Be(3, r.Error);
+        using var json = JsonDocument.Parse(r.Output);
+        json.RootElement.GetProperty("dataset_drift").GetBoolean().Should().BeFalse();
+        json.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("name").GetString()).Should().Equal("x");
+        var prediction = json.RootElement.GetProperty("prediction_drift");
+        prediction.GetProperty("name").GetString().Should().Be("score");
+        prediction.GetProperty("drifted").GetBoolean().Should().BeTrue();
+        json.RootElement.GetProperty("trigger").GetString().Should().Be("drift");
+    }
 }
