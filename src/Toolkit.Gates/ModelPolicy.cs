@@ -140,6 +140,34 @@ public sealed record PredictionLogPolicy
 }
 
 /// <summary>
+/// How live data is judged against the version's reference profile (<c>monitoring:</c> in model.yaml;
+/// docs/model-policy.md). The defaults are the drift defaults of docs/monitoring.md.
+/// </summary>
+public sealed record MonitoringPolicy
+{
+    /// <summary>Up to <see cref="SmallSampleRows"/> live rows a numeric feature drifts when the KS p-value is below this.</summary>
+    public double KsPValue { get; init; } = 0.05;
+
+    /// <summary>Above this many live rows the KS test is too sensitive; the normalized Wasserstein distance decides instead.</summary>
+    public int SmallSampleRows { get; init; } = 1000;
+
+    /// <summary>Wasserstein-1 divided by the reference std above which a numeric feature drifts (large samples).</summary>
+    public double WassersteinNorm { get; init; } = 0.1;
+
+    /// <summary>PSI above which a feature drifts.</summary>
+    public double Psi { get; init; } = 0.2;
+
+    /// <summary>The data set drifts when at least this share of the features drift.</summary>
+    public double DatasetShare { get; init; } = 0.5;
+
+    /// <summary>How far the primary metric may fall below the registered one on labelled live rows before it is a degradation.</summary>
+    public double MaxDrop { get; init; } = 0.05;
+
+    /// <summary>The size of the per-feature sample a reference profile keeps (for KS and Wasserstein).</summary>
+    public int ReferenceSample { get; init; } = 5000;
+}
+
+/// <summary>
 /// A model's policy (<c>models/&lt;name&gt;/model.yaml</c>): what the model is, which pipeline builds it,
 /// the gates a candidate must pass, and what each stage needs. See docs/model-policy.md.
 /// </summary>
@@ -181,6 +209,9 @@ public sealed record ModelPolicy
     public IReadOnlyDictionary<string, StagePolicy> Stages { get; init; } = new Dictionary<string, StagePolicy>();
 
     public ServingPolicy? Serving { get; init; }
+
+    /// <summary>The <c>monitoring:</c> section, or its defaults when the file has none.</summary>
+    public MonitoringPolicy Monitoring { get; init; } = new();
 
     /// <summary>
     /// The line of <see cref="Source"/> that holds each threshold and regression rule, by the name of the

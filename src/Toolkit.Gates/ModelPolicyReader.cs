@@ -13,13 +13,15 @@ namespace Toolkit.Gates;
 /// </summary>
 internal sealed partial class ModelPolicyReader
 {
-    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "task", "description", "pipeline", "primary_metric", "gates", "stages", "serving", "model"];
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "task", "description", "pipeline", "primary_metric", "gates", "stages", "serving", "model", "monitoring"];
     private static readonly string[] GateKeys = ["thresholds", "regression", "data", "model"];
     private static readonly string[] DataKeys = ["min_rows", "max_null_fraction", "min_class_fraction"];
     private static readonly string[] ModelKeys = ["max_size_mb", "signature"];
     private static readonly string[] StageKeys = ["approvals", "approvers"];
     private static readonly string[] ModelSettingKeys = ["signature_required"];
     private static readonly string[] ServingKeys = ["port", "max_batch", "ports", "slo", "load_test", "prediction_log", "smoke_rows"];
+    private static readonly string[] MonitoringKeys = ["thresholds", "max_drop", "reference_sample"];
+    private static readonly string[] MonitoringThresholdKeys = ["ks_p_value", "small_sample_rows", "wasserstein_norm", "psi", "dataset_share"];
     private static readonly string[] SloKeys = ["p99_ms", "min_rps", "max_error_rate"];
     private static readonly string[] LoadTestKeys = ["duration_s", "concurrency", "rows"];
     private static readonly string[] PredictionLogKeys = ["sample_rate", "max_mb", "files"];
@@ -116,6 +118,7 @@ internal sealed partial class ModelPolicyReader
         var stages = ReadStages(root);
         var serving = ReadServing(root);
         var signatureRequired = ReadSignatureRequired(root);
+        var monitoring = ReadMonitoring(root);
 
         if (_errors.Count > 0)
         {
@@ -137,6 +140,7 @@ internal sealed partial class ModelPolicyReader
             Stages = stages,
             Serving = serving,
             SignatureRequired = signatureRequired,
+            Monitoring = monitoring,
             CheckLines = _checkLines,
         };
     }
@@ -480,6 +484,83 @@ internal sealed partial class ModelPolicyReader
         }
 
         return serving;
+    }
+
+    private MonitoringPolicy ReadMonitoring(YamlMappingNode root)
+    {
+        var monitoring = new MonitoringPolicy();
+        if (Get(root, "monitoring") is not { } node || Mapping(node, "monitoring") is not { } map)
+        {
+            return monitoring;
+        }
+
+        CheckKeys(map, "monitoring", MonitoringKeys);
+        if (Get(map, "max_drop") is { } md && NonNegative(md, "monitoring.max_drop") is { } drop)
+        {
+            monitoring = monitoring with { MaxDrop = drop };
+        }
+
+        if (Get(map, "reference_sample") is { } rs && Integer(rs, "monitoring.reference_sample", 100, 1_000_000) is { } sample)
+        {
+            monitoring = monitoring with { ReferenceSample = sample };
+        }
+
+        if (Get(map, "thresholds") is { } tn
+            && Mapping(tn, "monitoring.thresholds", "a mapping such as { ks_p_value: 0.05, small_sample_rows: 1000, wasserstein_norm: 0.1, psi: 0.2, dataset_share: 0.5 }") is { } tm)
+        {
+            CheckKeys(tm, "monitoring.thresholds", MonitoringThresholdKeys);
+            if (Get(tm, "ks_p_value") is { } ks && OpenFraction(ks, "monitoring.thresholds.ks_p_value") is { } p)
+            {
+                monitoring = monitoring with { KsPValue = p };
+            }
+
+            if (Get(tm, "small_sample_rows") is { } ss && Integer(ss, "monitoring.thresholds.small_sample_rows", 1, 100_000_000) is { } rows)
+            {
+                monitoring = monitoring with { SmallSampleRows = rows };
+            }
+
+            if (Get(tm, "wasserstein_norm") is { } w && Positive(w, "monitoring.thresholds.wasserstein_norm") is { } wasserstein)
+            {
+                monitoring = monitoring with { WassersteinNorm = wasserstein };
+            }
+
+            if (Get(tm, "psi") is { } ps && Positive(ps, "monitoring.thresholds.psi") is { } psi)
+            {
+                monitoring = monitoring with { Psi = psi };
+            }
+
+            if (Get(tm, "dataset_share") is { } ds && OpenFraction(ds, "monitoring.thresholds.dataset_share", allowOne: true) is { } share)
+            {
+                monitoring = monitoring with { DatasetShare = share };
+            }
+        }
+
+        return monitoring;
+    }
+
+    /// <summary>A number in (0, 1) (or (0, 1] with <paramref name="allowOne"/>): 0 would never fire, 1 always.</summary>
+    private double? OpenFraction(YamlNode node, string field, bool allowOne = false)
+    {
+        var value = Number(node, field);
+        if (value is { } v && (v <= 0 || v > 1 || (!allowOne && v >= 1)))
+        {
+            Error(node, field, $"must lie between 0 and 1 ({(allowOne ? "1 included" : "both excluded")}), not {Format(v)}");
+            return null;
+        }
+
+        return value;
+    }
+
+    private double? NonNegative(YamlNode node, string field)
+    {
+        var value = Number(node, field);
+        if (value is < 0)
+        {
+            Error(node, field, $"must be 0 or more, not {Format(value.Value)}");
+            return null;
+        }
+
+        return value;
     }
 
     private Dictionary<string, int> ReadPorts(YamlMappingNode map)

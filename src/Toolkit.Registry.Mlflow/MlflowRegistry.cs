@@ -46,6 +46,7 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
     public const string GateReportTag = "toolkit.gate_report";
     public const string SmokeSampleTag = "toolkit.smoke_sample";
     public const string SmokeRowsTag = "toolkit.smoke_rows";
+    public const string ProfileTag = "toolkit.reference_profile";
     public const string AuditTagPrefix = "toolkit.audit.";
 
     /// <summary>The version's signature as one tag, so key, value and time change together: <c>key_id signature signed_at</c>.</summary>
@@ -147,6 +148,14 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             await _artifacts.UploadTextAsync(folder, smokeFile, smokeSample, cancellationToken);
             tags.Add(new(SmokeSampleTag, smokeFile));
             tags.Add(new(SmokeRowsTag, registration.SmokeSample!.Rows.Count.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (registration.ProfileJson is { } profile)
+        {
+            // Named by its content for the same reason as the smoke sample.
+            var profileFile = MlflowVersionArtifacts.ProfileFileOf(profile);
+            await _artifacts.UploadTextAsync(folder, profileFile, profile, cancellationToken);
+            tags.Add(new(ProfileTag, profileFile));
         }
 
         var runId = await _tracking.LineageRunAsync(registration, cancellationToken);
@@ -393,6 +402,9 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             : SmokeSample.Parse(json, string.Create(CultureInfo.InvariantCulture, $"the smoke sample of '{name}' v{version} in MLflow ({Options.TrackingUri})"));
     }
 
+    public async Task<string?> GetProfileAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        await _artifacts.ReadTextAsync(await RequireVersionAsync(CheckName(model), version, cancellationToken), ProfileTag, cancellationToken);
+
     public Task<string> TrackAsync(TrackedRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -507,6 +519,7 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             CreatedBy = mv.Tag(CreatedByTag),
             SmokeRows = int.TryParse(mv.Tag(SmokeRowsTag), NumberStyles.None, CultureInfo.InvariantCulture, out var smokeRows) ? smokeRows : 0,
             Signature = ParseSignature(mv.Tag(SignatureTag)),
+            HasProfile = mv.Tag(ProfileTag) is not null,
 
             // Stage order first (dev, preprod, prod), then any other alias by name.
             Aliases = [.. held.OrderBy(StageRank).ThenBy(a => a, StringComparer.Ordinal)],

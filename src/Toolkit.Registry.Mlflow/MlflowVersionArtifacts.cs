@@ -28,6 +28,10 @@ internal sealed class MlflowVersionArtifacts
     internal static string SmokeSampleFileOf(string json) =>
         $"smoke_sample.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16]}.json";
 
+    /// <summary>The reference profile's file: <c>reference_profile.&lt;first 16 hex of its SHA-256&gt;.json</c>.</summary>
+    internal static string ProfileFileOf(string json) =>
+        $"reference_profile.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16]}.json";
+
     internal static string FolderOf(string model, string digest) => $"toolkit/models/{model}/{digest["sha256:".Length..]}";
 
     internal static string SourceOf(string folder) => $"{ArtifactScheme}/{folder}";

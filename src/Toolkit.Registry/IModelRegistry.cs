@@ -61,6 +61,8 @@ public interface IModelRegistry : IAsyncDisposable
 
     /// <summary>Records <paramref name="signature"/> as the version's signature (replacing an earlier one); read back as <see cref="ModelVersion.Signature"/>.</summary>
     Task SetSignatureAsync(string model, int version, Signing.VersionSignature signature, CancellationToken cancellationToken = default);
+    /// <summary>The reference profile stored with the version (JSON text as registered), or null when it has none.</summary>
+    Task<string?> GetProfileAsync(string model, int version, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A pipeline run's parameters and metrics, for the experiment tracking of a backend.</summary>

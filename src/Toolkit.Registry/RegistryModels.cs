@@ -56,6 +56,13 @@ public sealed record RegisterRequest
 
     /// <summary>Held-out rows and the model's own answers, stored with the version for every deployment's smoke test.</summary>
     public Toolkit.Ml.Models.SmokeSample? SmokeSample { get; init; }
+
+    /// <summary>
+    /// The reference profile monitoring compares live data with (JSON text, <c>toolkit-profile/v1</c> of
+    /// Toolkit.Monitoring): the training data's features and the model's scores on the held-out rows.
+    /// The registry keeps it as given; it only checks it is a JSON object with a format.
+    /// </summary>
+    public string? ReferenceProfile { get; init; }
 }
 
 /// <summary>One version of a registered model.</summary>
@@ -93,6 +100,8 @@ public sealed record ModelVersion
 
     /// <summary>The version's signature (<c>mlops model sign</c>), or null when it is unsigned.</summary>
     public Signing.VersionSignature? Signature { get; init; }
+    /// <summary>Whether a reference profile is stored with the version (<see cref="IModelRegistry.GetProfileAsync"/>).</summary>
+    public bool HasProfile { get; init; }
 
     /// <summary>The stages (aliases) this version holds now.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];

@@ -195,6 +195,67 @@ public sealed class PrismContractTests : IClassFixture<PrismServer>, IClassFixtu
         _prism.RequestViolations(from).Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task Workflows_Dispatch_PostsTheDispatchGitHubsDescriptionAccepts()
+    {
+        var from = _prism.Log.Count;
+        var settings = TestData.Settings(_prism.ApiUrl, Token);
+        var workflows = new GitHubWorkflows(settings, TestData.NoWait([]));
+
+        await workflows.DispatchAsync(new WorkflowDispatchRequest
+        {
+            Workflow = "retrain.yml",
+            Ref = "main",
+            Inputs = new Dictionary<string, string> { ["model"] = "diabetes", ["reason"] = "drift: glucose, bmi" },
+        });
+
+        (await ReceivedAsync(from, 1)).Should().Equal("post /repos/acme/models/actions/workflows/retrain.yml/dispatches");
+        _prism.RequestViolations(from).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task MlopsTriggerRetrain_InsideGitHub_DispatchesRetrainYmlWithModelAndReason()
+    {
+        var folder = _project.Copy();
+        try
+        {
+            var from = _prism.Log.Count;
+            var env = new Dictionary<string, string>
+            {
+                ["GITHUB_ACTIONS"] = "true",
+                ["GITHUB_TOKEN"] = Token,
+                ["GITHUB_REPOSITORY"] = "acme/models",
+                ["GITHUB_API_URL"] = _prism.ApiUrl.ToString().TrimEnd('/'),
+            };
+
+            var result = await MlopsProcess.RunAsync(folder, env, "trigger", "retrain", "housing", "--reason", "drift: sqft", "--ref", "main", "--json", "--verbose");
+
+            result.ExitCode.Should().Be(0, result.Error);
+            result.All.Should().NotContain(Token);
+            using var json = System.Text.Json.JsonDocument.Parse(result.Output);
+            json.RootElement.GetProperty("mode").GetString().Should().Be("github");
+            json.RootElement.GetProperty("workflow").GetString().Should().Be("retrain.yml");
+            (await ReceivedAsync(from, 1)).Should().Equal("post /repos/acme/models/actions/workflows/retrain.yml/dispatches");
+            _prism.RequestViolations(from).Should().BeEmpty();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Workflows_DispatchWithoutRef_IsRefusedBeforeAnyRequest()
+    {
+        var from = _prism.Log.Count;
+        var workflows = new GitHubWorkflows(TestData.Settings(_prism.ApiUrl, Token), TestData.NoWait([]));
+
+        var act = () => workflows.DispatchAsync(new WorkflowDispatchRequest { Workflow = "retrain.yml", Ref = " " });
+
+        await act.Should().ThrowAsync<GitHubSettingsException>().WithMessage("*ref*");
+        _prism.Received(from).Should().BeEmpty();
+    }
+
     /// <summary>Prism's log is read as it is written: wait until the requests made show up in it.</summary>
     private async Task<IReadOnlyList<string>> ReceivedAsync(int from, int count)
     {

@@ -25,5 +25,8 @@ internal static class CommandCatalog
         DeployCommand.Create(context),
         DeployCommand.CreateDeployments(context),
         GitHubCommand.Create(context),
+        DriftCommand.Create(context),
+        MonitorCommand.Create(context),
+        TriggerCommand.Create(context),
     ];
 }

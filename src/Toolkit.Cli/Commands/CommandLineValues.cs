@@ -44,6 +44,21 @@ internal static class CommandLineValues
         return option;
     }
 
+    /// <inheritdoc cref="Within(Option{int}, int, int)"/>
+    public static Option<double> Within(this Option<double> option, double min, double max)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens is [.., var token]
+                && double.TryParse(token.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                && !(value >= min && value <= max))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between {min} and {max}, not {token.Value}"));
+            }
+        });
+        return option;
+    }
+
     private static void CheckRange(OptionResult result, string name, long min, long max)
     {
         // Checked on the token itself: a value that is not a number has its own error already.

@@ -50,7 +50,8 @@ internal static class ModelRegistryCommands
 
             // A model exists only with its policy: a typo must not create a model nobody can remove.
             var policyPath = RegistryAccess.PolicyPath(settings, name);
-            var smokeRows = (ModelPolicy.Load(policyPath).Serving ?? new ServingPolicy()).SmokeRows;
+            var policy = ModelPolicy.Load(policyPath);
+            var smokeRows = (policy.Serving ?? new ServingPolicy()).SmokeRows;
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             RegisterRequest request;
             if (parse.GetValue(run) is { } runId)
@@ -94,6 +95,23 @@ internal static class ModelRegistryCommands
                 {
                     request = request with { SmokeSample = TakeSmokeSample(found.Model.Path, found.TestDataPath!, smokeRows, ct) };
                 }
+
+                if (found.TrainDataPath is { } trainPath)
+                {
+                    try
+                    {
+                        request = request with { ReferenceProfile = ReferenceProfileOf(found.Model.Path, trainPath, found.TestDataPath, policy.Monitoring.ReferenceSample, ct) };
+                    }
+                    catch (DataFormatException ex)
+                    {
+                        // Monitoring needs the profile; registration does not: a run whose rows do not fit is registered without one.
+                        await context.Error.WriteLineAsync($"mlops: warning: no reference profile for '{name}' from run {runId}: {ex.Message}; 'mlops monitor' cannot watch this version");
+                    }
+                }
+                else
+                {
+                    await context.Error.WriteLineAsync($"mlops: warning: run {runId} has no training rows (no data/split step, no trainer with a 'train' dataset); '{name}' is registered without a reference profile, so 'mlops monitor' cannot watch it");
+                }
             }
             else if (parse.GetValue(file) is { } given && context.PathOf(given) is var path)
             {
@@ -126,7 +144,7 @@ internal static class ModelRegistryCommands
 
             if (parse.GetValue(json))
             {
-                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, created = result.Created, gate_passed = v.GatePassed, smoke_rows = v.SmokeRows }, ct);
+                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, created = result.Created, gate_passed = v.GatePassed, smoke_rows = v.SmokeRows, profile = v.HasProfile }, ct);
             }
             else
             {
@@ -424,6 +442,7 @@ internal static class ModelRegistryCommands
         smoke_rows = v.SmokeRows,
         signed = v.Signature is not null,
         signature_key_id = v.Signature?.KeyId,
+        profile = v.HasProfile,
     };
 
     /// <summary>
@@ -443,6 +462,18 @@ internal static class ModelRegistryCommands
         {
             throw new DataFormatException($"{heldOutPath}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// The version's reference profile (docs/monitoring.md): the model's inputs as the training rows hold them and
+    /// the model's scores on the held-out rows, both read in the model's column types.
+    /// </summary>
+    private static string ReferenceProfileOf(string modelPath, string trainPath, string? heldOutPath, int sampleSize, CancellationToken ct)
+    {
+        var model = ModelFile.Load(modelPath);
+        var training = ModelInputs.Read(model, trainPath, withLabel: false, ct);
+        var heldOut = heldOutPath is null ? null : ModelInputs.Read(model, heldOutPath, withLabel: false, ct);
+        return Toolkit.Monitoring.Profiles.ProfileJson.Serialize(Toolkit.Monitoring.Live.VersionProfiles.Build(model, training, heldOut, sampleSize, ct));
     }
 
     private static string Gate(bool? passed) => passed switch { true => "passed", false => "failed", null => "none" };

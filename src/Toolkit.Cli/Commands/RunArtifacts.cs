@@ -22,6 +22,9 @@ internal sealed record RunArtifacts
     /// <summary>The held-out rows the model was judged on: the evaluate step's <c>test</c> input, else data/split's <c>test</c> output.</summary>
     public string? TestDataPath { get; init; }
 
+    /// <summary>The rows the models trained on (the split's train output, else a trainer's train input), when the run has them.</summary>
+    public string? TrainDataPath { get; init; }
+
     /// <summary>Metrics of the step that produced the model (held-out metrics of select/best).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
@@ -65,6 +68,8 @@ internal sealed record RunArtifacts
             GateReportPath = Output(s => s.Component == "gate/check", "gate"),
             TestDataPath = Input(s => s.Component.StartsWith("evaluate/", StringComparison.Ordinal), "test")
                 ?? Output(s => s.Component == "data/split", "test"),
+            TrainDataPath = Output(s => s.Component == "data/split", "train")
+                ?? Input(s => s.Component.StartsWith("train/", StringComparison.Ordinal), "train"),
             Metrics = details.Metrics.Where(m => m.Step == modelStep.Step).ToDictionary(m => m.Name, m => m.Value, StringComparer.Ordinal),
             Parameters = parameters,
         };

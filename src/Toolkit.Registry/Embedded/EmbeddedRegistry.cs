@@ -29,6 +29,8 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         "(SELECT g.key_id FROM version_signatures g WHERE g.model = versions.model AND g.version = versions.version), " +
         "(SELECT g.signature FROM version_signatures g WHERE g.model = versions.model AND g.version = versions.version), " +
         "(SELECT g.signed_at FROM version_signatures g WHERE g.model = versions.model AND g.version = versions.version)";
+    private const string HasProfileColumn =
+        "EXISTS (SELECT 1 FROM reference_profiles p WHERE p.model = versions.model AND p.version = versions.version)";
 
     private readonly SqliteDatabase _database;
     private readonly ModelStore _store;
@@ -137,6 +139,17 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                         ("$version", version.Version),
                         ("$rows", version.SmokeRows),
                         ("$sample", smokeSample));
+                }
+
+                if (registration.ProfileJson is { } profile)
+                {
+                    await ExecuteAsync(
+                        tx,
+                        "INSERT INTO reference_profiles (model, version, profile_json) VALUES ($model, $version, $profile)",
+                        cancellationToken,
+                        ("$model", version.Model),
+                        ("$version", version.Version),
+                        ("$profile", profile));
                 }
 
                 await AppendAuditAsync(tx, version.Model, AuditAction.Register, version.Version, null, null, new AuditInfo(version.CreatedBy!, null), now, cancellationToken);
@@ -396,6 +409,9 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
             : SmokeSample.Parse(json, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the smoke sample of '{model}' v{version} in {Path.Combine(Root, DatabaseFileName)}"));
     }
 
+    public Task<string?> GetProfileAsync(string model, int version, CancellationToken cancellationToken = default) =>
+        ReadTextAsync("SELECT profile_json FROM reference_profiles WHERE model = $model AND version = $version", model, version, cancellationToken);
+
     /// <summary>The schema version of the open database.</summary>
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) =>
         _database.ReadAsync(
@@ -470,7 +486,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         var rows = await QueryAsync(
             tx,
-            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {SignatureColumns} FROM versions WHERE {where} ORDER BY model, version",
+            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {SignatureColumns}, {HasProfileColumn} FROM versions WHERE {where} ORDER BY model, version",
             r => new ModelVersion
             {
                 Model = r.GetString(0),
@@ -488,6 +504,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                 GitBranch = GetNullableString(r, 12),
                 SmokeRows = r.IsDBNull(13) ? 0 : r.GetInt32(13),
                 Signature = r.IsDBNull(14) ? null : new VersionSignature(r.GetString(14), r.GetString(15), ParseTime(r.GetString(16))),
+                HasProfile = !r.IsDBNull(17) && r.GetInt64(17) != 0,
             },
             cancellationToken,
             args);

@@ -124,6 +124,18 @@ internal static class RegistrySchema
             FOREIGN KEY (model, version) REFERENCES versions (model, version)
         );
         """,
+
+        // 5: the reference profile monitoring compares live data with, one per version (IF NOT EXISTS: a
+        // database whose schema version was wound back by hand may hold the table already).
+        """
+        CREATE TABLE IF NOT EXISTS reference_profiles (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            profile_json TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        """,
     ];
 
     internal static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>

@@ -59,7 +59,29 @@ public static class RegistrationService
         }
 
         var smokeJson = request.SmokeSample is { } sample ? SmokeSampleJson(sample, model, request.Model) : null;
-        return new VerifiedRegistration(request, bytes, model, Actors.OrUnknown(request.Actor), smokeJson);
+        var profileJson = request.ReferenceProfile is { } profile ? CheckProfile(profile, request.Model) : null;
+        return new VerifiedRegistration(request, bytes, model, Actors.OrUnknown(request.Actor), smokeJson, profileJson);
+    }
+
+    /// <summary>The registry does not read profiles (Toolkit.Monitoring does); it refuses only what no reader could.</summary>
+    private static string CheckProfile(string json, string name)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("format", out var format)
+                || format.ValueKind != System.Text.Json.JsonValueKind.String)
+            {
+                throw new RegistryException($"the reference profile given for '{name}' is not a JSON object with a 'format'");
+            }
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new RegistryException($"the reference profile given for '{name}' is not JSON: {ex.Message}", ex);
+        }
+
+        return json;
     }
 
     /// <summary>A sample must be of this model's inputs and answers, or every deployment's smoke test would fail.</summary>

@@ -13,7 +13,7 @@ public sealed class VerifiedRegistration
     private readonly byte[] _content;
     private readonly string? _card;
 
-    internal VerifiedRegistration(RegisterRequest request, byte[] content, TrainedModel model, string actor, string? smokeSampleJson = null)
+    internal VerifiedRegistration(RegisterRequest request, byte[] content, TrainedModel model, string actor, string? smokeSampleJson = null, string? profileJson = null)
     {
         _content = content;
         _card = request.ModelCard;
@@ -32,6 +32,7 @@ public sealed class VerifiedRegistration
         GitBranch = request.GitBranch;
         SmokeSample = request.SmokeSample;
         SmokeSampleJson = smokeSampleJson;
+        ProfileJson = profileJson;
     }
 
     /// <summary>The registered model's name (valid by <see cref="ModelNames"/>).</summary>
@@ -77,6 +78,9 @@ public sealed class VerifiedRegistration
     /// <summary><see cref="SmokeSample"/> as the JSON every backend stores, or null.</summary>
     public string? SmokeSampleJson { get; }
 
+    /// <summary>The reference profile (a JSON object with a <c>format</c>) every backend stores as is, or null.</summary>
+    public string? ProfileJson { get; }
+
     /// <summary>The caller's own card, or null: then <see cref="ModelCardFor"/> renders the default card.</summary>
     public string? OwnCard => _card;
 
@@ -97,6 +101,7 @@ public sealed class VerifiedRegistration
         GitCommit = GitCommit,
         GitBranch = GitBranch,
         SmokeRows = SmokeSample?.Rows.Count ?? 0,
+        HasProfile = ProfileJson is not null,
     };
 
     /// <summary>The card stored with <paramref name="version"/>: the caller's, else the default card of that version.</summary>

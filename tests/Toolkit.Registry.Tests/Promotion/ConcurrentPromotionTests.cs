@@ -126,6 +126,8 @@ public sealed class ConcurrentPromotionTests : IDisposable
 
         public Task SetSignatureAsync(string model, int version, Toolkit.Registry.Signing.VersionSignature signature, CancellationToken cancellationToken = default) =>
             _inner.SetSignatureAsync(model, version, signature, cancellationToken);
+        public Task<string?> GetProfileAsync(string model, int version, CancellationToken cancellationToken = default) =>
+            _inner.GetProfileAsync(model, version, cancellationToken);
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -46,6 +46,10 @@ internal sealed class CsvLayout
 
         Strict = new bool[names.Length];
         InitialPlan = new ColumnKind[names.Length];
+        if (options.NumericType == ColumnType.Float64)
+        {
+            Array.Fill(InitialPlan, ColumnKind.Float64);
+        }
         foreach (var (name, type) in options.ColumnTypes ?? new Dictionary<string, ColumnType>())
         {
             var i = Array.IndexOf(names, name);

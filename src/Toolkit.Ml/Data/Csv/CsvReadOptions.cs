@@ -9,6 +9,9 @@ public sealed record CsvReadOptions
     /// <summary>Types that override inference, by column name. Numeric overrides make a text value an error.</summary>
     public IReadOnlyDictionary<string, ColumnType>? ColumnTypes { get; init; }
 
+    /// <summary>The type of numeric columns whose type is inferred: Float32 (the default, half the memory) or Float64.</summary>
+    public ColumnType NumericType { get; init; } = ColumnType.Float32;
+
     public char Delimiter { get; init; } = ',';
 
     /// <summary>

@@ -20,13 +20,16 @@ namespace Toolkit.Ml.Data.Synthetic;
 /// logistic regression reaches AUC about 0.88, a random forest or gradient boosting 0.88-0.89.</item>
 /// <item>About 5 % of bmi, glucose, hba1c and cholesterol values are missing (NaN), 2 % of smoking (missing
 /// category), removed after the label is drawn.</item>
+/// <item>Drift d in [0, 1] (for monitoring demos and tests) moves the population: age mean +20·d years, bmi +5·d,
+/// glucose +25·d mg/dL on top of what the older, heavier population implies (so HbA1c, blood pressure and
+/// cholesterol follow through the model); d = 0 gives exactly the undrifted data.</item>
 /// </list>
 /// </remarks>
 internal static class DiabetesGenerator
 {
     public const string Label = "diabetes";
 
-    public static DataTable Generate(int rows, SyntheticRandom rng)
+    public static DataTable Generate(int rows, SyntheticRandom rng, double drift = 0)
     {
         var age = new float[rows];
         var sex = new int[rows];
@@ -43,17 +46,17 @@ internal static class DiabetesGenerator
         Span<double> smokingWeights = stackalloc double[3];
         for (var i = 0; i < rows; i++)
         {
-            var a = Math.Round(SyntheticRandom.Clamp(rng.Normal(50, 16), 18, 90));
+            var a = Math.Round(SyntheticRandom.Clamp(rng.Normal(50 + (20 * drift), 16), 18, 90));
             sex[i] = rng.Bernoulli(0.52) ? 0 : 1;
             var fh = rng.Bernoulli(0.25) ? 1 : 0;
             smokingWeights[0] = 0.6;
             smokingWeights[1] = 0.1 + (0.004 * (a - 18));
             smokingWeights[2] = 0.22;
             var smoke = rng.Choose(smokingWeights);
-            var b = SyntheticRandom.Clamp(rng.Normal(27 + (0.04 * (a - 50)), 5), 16, 60);
+            var b = SyntheticRandom.Clamp(rng.Normal(27 + (0.04 * (a - 50)) + (5 * drift), 5), 16, 60);
             var act = SyntheticRandom.Clamp(rng.LogNormal(1.2 - (0.03 * (b - 27)), 0.6), 0, 25);
             var resistance = (0.12 * (b - 27)) + (0.02 * (a - 50)) + (0.5 * fh) - (0.08 * (act - 3)) + rng.Normal();
-            var glu = SyntheticRandom.Clamp(94 + (14 * resistance) + rng.Normal(0, 7), 55, 320);
+            var glu = SyntheticRandom.Clamp(94 + (14 * resistance) + (25 * drift) + rng.Normal(0, 7), 55, 320);
             var a1c = SyntheticRandom.Clamp(5.3 + (0.02 * (glu - 94)) + (0.2 * resistance) + rng.Normal(0, 0.2), 4, 14);
             var sys = SyntheticRandom.Clamp(118 + (0.45 * (a - 50)) + (0.8 * (b - 27)) + (smoke == 2 ? 4 : 0) + rng.Normal(0, 12), 85, 220);
             var dia = SyntheticRandom.Clamp(20 + (0.45 * sys) + rng.Normal(0, 7), 45, 135);

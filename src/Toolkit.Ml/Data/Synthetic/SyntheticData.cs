@@ -8,13 +8,33 @@ public static class SyntheticData
 {
     public static IReadOnlyList<string> Generators { get; } = ["diabetes", "housing", "sales"];
 
-    public static DataTable Generate(string generator, int rows, int seed)
+    /// <summary>Generators that take a drift (a shifted population with the same schema).</summary>
+    public static IReadOnlyList<string> DriftGenerators { get; } = ["diabetes"];
+
+    public static DataTable Generate(string generator, int rows, int seed) => Generate(generator, rows, seed, 0);
+
+    /// <summary>
+    /// As <see cref="Generate(string, int, int)"/>, with the population shifted by <paramref name="drift"/> in [0, 1]
+    /// (0: the same data); only the generators in <see cref="DriftGenerators"/> take a non-zero drift.
+    /// </summary>
+    public static DataTable Generate(string generator, int rows, int seed, double drift)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if (!(drift >= 0 && drift <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(drift), drift, "Drift must be between 0 and 1.");
+        }
+
+        if (drift != 0 && !DriftGenerators.Contains(Check(generator), StringComparer.Ordinal))
+        {
+            throw new ArgumentException(
+                $"Generator '{generator}' takes no drift; generators with drift: {string.Join(", ", DriftGenerators)}.", nameof(drift));
+        }
+
         var rng = new SyntheticRandom(seed);
         return Check(generator) switch
         {
-            "diabetes" => DiabetesGenerator.Generate(rows, rng),
+            "diabetes" => DiabetesGenerator.Generate(rows, rng, drift),
             "housing" => HousingGenerator.Generate(rows, rng),
             _ => SalesGenerator.Generate(rows, rng),
         };
