@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Toolkit.Argo;
 using Toolkit.Components;
 using Toolkit.Docker;
 using Toolkit.Docker.Execution;
+using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Planning;
 using Toolkit.Pipelines.Project;
@@ -24,6 +26,7 @@ internal static class PipelineCommand
         command.Subcommands.Add(CreatePlan(context));
         command.Subcommands.Add(CreateGraph(context));
         command.Subcommands.Add(CreateRun(context));
+        command.Subcommands.Add(CreateCompile(context));
         return command;
     }
 
@@ -245,6 +248,68 @@ internal static class PipelineCommand
                 : throw new CommandFailedException($"run {result.RunId} of '{result.Pipeline}' {result.Status.ToString().ToLowerInvariant()}: {result.Error ?? "a step failed"}");
         });
         return command;
+    }
+
+    private static Command CreateCompile(CliContext context)
+    {
+        var file = FileArgument();
+        var target = new Option<string>("--target") { Description = "What to compile for: argo (an Argo Workflows resource).", Required = true };
+        target.AcceptOnlyFromAmong("argo");
+        var image = new Option<string?>("--image") { Description = "The components image, pinned: REGISTRY/toolkit/components@sha256:DIGEST (default: argo.image in toolkit.yaml)." };
+        var allowTag = new Option<bool>("--allow-tag") { Description = "Accept an image tag without a digest (the tag may move)." };
+        var kind = new Option<string>("--kind") { Description = "Workflow or WorkflowTemplate.", DefaultValueFactory = _ => ArgoCompiler.WorkflowKind };
+        kind.AcceptOnlyFromAmong(ArgoCompiler.WorkflowKind, ArgoCompiler.TemplateKind);
+        var ns = new Option<string?>("--namespace") { Description = "metadata.namespace (default: argo.namespace in toolkit.yaml, else none)." };
+        var param = ParamOption();
+        var output = new Option<string?>("--output", "-o") { Description = "Write the YAML to this file instead of standard output." };
+        var command = new Command("compile", "Compiles a pipeline to an Argo Workflows resource (YAML): a DAG task and a container template per step.")
+        {
+            file, target, image, allowTag, kind, ns, param, output,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = LoadValid(parse.GetValue(file)!, context);
+            var settings = ProjectContext.Settings(context);
+            var workflow = await CompileArgoAsync(context, spec, settings, new ArgoCompileOptions
+            {
+                Image = parse.GetValue(image),
+                AllowTag = parse.GetValue(allowTag),
+                Kind = parse.GetValue(kind)!,
+                Namespace = parse.GetValue(ns),
+                Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
+                GitCommit = ProjectContext.Git(settings.Root).Commit,
+                ToolkitVersion = ModelTrainer.ToolkitVersion,
+                ProjectDirectory = settings.Root,
+            }, ct);
+            if (parse.GetValue(output) is { } path)
+            {
+                await File.WriteAllTextAsync(context.PathOf(path), workflow.Yaml, ct);
+                await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{spec.File}: {workflow.Kind} '{workflow.Name}' ({workflow.Tasks} tasks, image {workflow.Image}) written to {path}"));
+            }
+            else
+            {
+                await context.Output.WriteAsync(workflow.Yaml);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Compiles for Argo; a pipeline Argo cannot express is bad input (exit 2) with the compiler's file:line message.</summary>
+    internal static async Task<ArgoWorkflow> CompileArgoAsync(
+        CliContext context, PipelineSpec spec, ProjectSettings settings, ArgoCompileOptions options, CancellationToken cancellationToken)
+    {
+        _ = context;
+        try
+        {
+            return await new ArgoCompiler(RegistryAccess.Components(settings), settings.Argo).CompileAsync(spec, options, cancellationToken);
+        }
+        catch (ArgoCompileException ex)
+        {
+            throw new UsageException(ex.Message, ex);
+        }
     }
 
     /// <summary>Records the run's parameters and metrics in the tracking backend; a tracking failure is a warning, not a failed run.</summary>
