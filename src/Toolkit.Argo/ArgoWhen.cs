@@ -36,14 +36,14 @@ internal sealed class ArgoWhen
         }
 
         var w = new ArgoWhen(t, stepValue, param);
-        var (expr, _) = w.Or();
+        var (expr, kind) = w.Or();
         w.Skip();
         if (w._pos < t.Length)
         {
             throw new FormatException($"unexpected '{t[w._pos..]}'");
         }
 
-        return "{{= " + expr + " }}";
+        return "{{= " + AsBool(expr, kind) + " }}";
     }
 
     private enum Kind
@@ -104,9 +104,9 @@ internal sealed class ArgoWhen
     {
         Kind.Bool => text,
         Kind.StepValue => throw new FormatException(
-            $"'{text}' is used as a truth value; on Argo write a comparison (e.g. steps.STEP.outputs.NAME != 0)"),
+            "a step's value is used as a truth value (its type is known only at run time); on Argo write a comparison (e.g. steps.STEP.outputs.NAME != 0)"),
         _ => throw new FormatException(
-            $"'{text}' is used as a truth value; on Argo write a comparison (e.g. params.NAME != 0)"),
+            "a value that is not a boolean is used as a truth value; on Argo write a comparison (e.g. params.NAME != 0)"),
     };
 
     private (string Text, Kind Kind) Primary()
