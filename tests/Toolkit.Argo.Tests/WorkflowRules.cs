@@ -61,9 +61,9 @@ internal static partial class WorkflowRules
                     continue;
                 }
 
-                if (!deps.Contains(upstream))
+                if (!Ancestors(tasks, name).Contains(upstream))
                 {
-                    problems.Add($"task {name}: artifact {artifact} comes from '{upstream}', which is not a dependency");
+                    problems.Add($"task {name}: artifact {artifact} comes from '{upstream}', which does not run before it");
                 }
 
                 var upTemplate = templates[up["template"]!.GetValue<string>()];
@@ -90,9 +90,9 @@ internal static partial class WorkflowRules
             foreach (Match t in TaskRefPattern().Matches(task["when"]?.GetValue<string>() ?? ""))
             {
                 var referenced = t.Groups[1].Value;
-                if (!deps.Contains(referenced))
+                if (!Ancestors(tasks, name).Contains(referenced))
                 {
-                    problems.Add($"task {name}: when reads '{referenced}', which is not a dependency");
+                    problems.Add($"task {name}: when reads '{referenced}', which does not run before it");
                 }
             }
         }
@@ -115,6 +115,25 @@ internal static partial class WorkflowRules
 
     public static SortedSet<string> Dependencies(JsonNode task) =>
         new((task["dependencies"]?.AsArray() ?? []).Select(d => d!.GetValue<string>()), StringComparer.Ordinal);
+
+    /// <summary>Every task that runs before <paramref name="task"/> (its dependencies, theirs, ...).</summary>
+    public static HashSet<string> Ancestors(Dictionary<string, JsonNode> tasks, string task)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>(Dependencies(tasks[task]));
+        while (stack.TryPop(out var t))
+        {
+            if (seen.Add(t) && tasks.TryGetValue(t, out var node))
+            {
+                foreach (var d in Dependencies(node))
+                {
+                    stack.Push(d);
+                }
+            }
+        }
+
+        return seen;
+    }
 
     /// <summary>The DAG as "task: dep1 dep2" lines, sorted: a shape to compare.</summary>
     public static IReadOnlyList<string> Shape(JsonNode workflow) =>
