@@ -11,7 +11,9 @@ public sealed partial class ArgoCompilerTests
     {
         { "pipelines/diabetes.yaml", ArgoCompiler.WorkflowKind },
         { "pipelines/housing.yaml", ArgoCompiler.WorkflowKind },
+        { "pipelines/sales.yaml", ArgoCompiler.WorkflowKind },
         { "pipelines/diabetes.yaml", ArgoCompiler.TemplateKind },
+        { "pipelines/sales.yaml", ArgoCompiler.TemplateKind },
         { "pipelines/housing.yaml", ArgoCompiler.TemplateKind },
     };
 
