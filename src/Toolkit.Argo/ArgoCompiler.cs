@@ -37,7 +37,11 @@ public sealed record ArgoCompileOptions
 }
 
 /// <summary>A compiled workflow: its YAML and the facts a caller reports.</summary>
-public sealed record ArgoWorkflow(string Yaml, string Kind, string Name, string Image, int Tasks);
+public sealed record ArgoWorkflow(string Yaml, string Kind, string Name, string Image, int Tasks)
+{
+    /// <summary>The resource as JSON, for the Kubernetes API.</summary>
+    public System.Text.Json.Nodes.JsonObject Json { get; init; } = [];
+}
 
 /// <summary>
 /// Compiles a pipeline into one <c>argoproj.io/v1alpha1</c> Workflow (or WorkflowTemplate): an entrypoint
@@ -192,7 +196,10 @@ public sealed partial class ArgoCompiler(IComponentCatalog catalog, ArgoSettings
             $"Compiled by mlops pipeline compile --target argo from {spec.File.Replace('\\', '/')} (pipeline '{spec.Name}', {spec.Digest}).",
             "Edit the pipeline and compile again rather than this file.",
         };
-        return new ArgoWorkflow(YamlWriter.Write(root, header), options.Kind, resourceName, image, spec.Steps.Count);
+        return new ArgoWorkflow(YamlWriter.Write(root, header), options.Kind, resourceName, image, spec.Steps.Count)
+        {
+            Json = (System.Text.Json.Nodes.JsonObject)root.ToJson()!,
+        };
     }
 
     private string ComponentsImage(ArgoCompileOptions options)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Toolkit.Argo;
@@ -15,6 +16,17 @@ internal abstract class YNode
     public static YScalar Int(long value) => new(value.ToString(CultureInfo.InvariantCulture), plain: true);
 
     public static YScalar Bool(bool value) => new(value ? "true" : "false", plain: true);
+
+    /// <summary>The same document as JSON (what the Kubernetes API takes): plain scalars are numbers or booleans.</summary>
+    public JsonNode? ToJson() => this switch
+    {
+        YMap m => new JsonObject(m.Entries.Select(e => KeyValuePair.Create(e.Key, e.Value.ToJson()))),
+        YSeq s => new JsonArray([.. s.Items.Select(i => i.Item.ToJson())]),
+        YScalar { Plain: true, Value: "true" or "false" } b => JsonValue.Create(b.Value == "true"),
+        YScalar { Plain: true } n => JsonValue.Create(long.Parse(n.Value, CultureInfo.InvariantCulture)),
+        YScalar v => JsonValue.Create(v.Value),
+        _ => null,
+    };
 }
 
 internal sealed class YScalar(string value, bool plain) : YNode
