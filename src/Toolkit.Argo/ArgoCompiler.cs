@@ -428,7 +428,7 @@ public sealed partial class ArgoCompiler(IComponentCatalog catalog, ArgoSettings
         template.Add("container", container);
 
         var task = new YMap().Add("name", step.Name).Add("template", step.Name);
-        task.AddIf("dependencies", Seq(DirectDependencies(graph, step.Name).Select(YNode.Str)));
+        task.AddIf("dependencies", Seq(graph.DependenciesOf(step.Name).Select(YNode.Str)));
         if (step.When is { } when)
         {
             task.Add("when", TranslateWhen(spec, step, when));
@@ -622,35 +622,6 @@ public sealed partial class ArgoCompiler(IComponentCatalog catalog, ArgoSettings
 
         // Requests equal to limits: the scheduler reserves what the step may use, as Docker's limits do locally.
         return new YMap().Add("requests", quantities).Add("limits", quantities);
-    }
-
-    /// <summary>
-    /// A step's dependencies without those another dependency already implies (the transitive
-    /// reduction): Argo orders the same way and a task may still take artifacts from any ancestor, so
-    /// the DAG reads as the pipeline was drawn (split after validate, not after ingest and validate).
-    /// </summary>
-    internal static IReadOnlyList<string> DirectDependencies(PipelineGraph graph, string step)
-    {
-        var deps = graph.DependenciesOf(step);
-        return [.. deps.Where(d => !deps.Any(other => other != d && Ancestors(graph, other).Contains(d)))];
-    }
-
-    private static HashSet<string> Ancestors(PipelineGraph graph, string step)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>(graph.DependenciesOf(step));
-        while (stack.TryPop(out var s))
-        {
-            if (seen.Add(s))
-            {
-                foreach (var d in graph.DependenciesOf(s))
-                {
-                    stack.Push(d);
-                }
-            }
-        }
-
-        return seen;
     }
 
     /// <summary>The most steps that can run at once level by level (a deterministic stand-in when toolkit.yaml sets no parallelism).</summary>
