@@ -20,6 +20,7 @@ public static class BuiltInComponents
         new LoadCsvComponent(),
         new ValidateComponent(),
         new SplitComponent(),
+        new SplitXyComponent(),
         new FitFeaturesComponent(),
         .. AlgorithmCatalog.Default.Names.Select(n => new TrainComponent(AlgorithmCatalog.Default.Get(n))),
         new EvaluateComponent(ModelTask.BinaryClassification),

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Toolkit.Argo;
+using Toolkit.Argo.Submit;
 using Toolkit.Components;
 using Toolkit.Docker;
 using Toolkit.Docker.Execution;
+using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Planning;
 using Toolkit.Pipelines.Project;
@@ -24,6 +27,8 @@ internal static class PipelineCommand
         command.Subcommands.Add(CreatePlan(context));
         command.Subcommands.Add(CreateGraph(context));
         command.Subcommands.Add(CreateRun(context));
+        command.Subcommands.Add(CreateCompile(context));
+        command.Subcommands.Add(CreateSubmit(context));
         return command;
     }
 
@@ -245,6 +250,192 @@ internal static class PipelineCommand
                 : throw new CommandFailedException($"run {result.RunId} of '{result.Pipeline}' {result.Status.ToString().ToLowerInvariant()}: {result.Error ?? "a step failed"}");
         });
         return command;
+    }
+
+    private static Command CreateCompile(CliContext context)
+    {
+        var file = FileArgument();
+        var target = new Option<string>("--target") { Description = "What to compile for: argo (an Argo Workflows resource).", Required = true };
+        target.AcceptOnlyFromAmong("argo");
+        var image = new Option<string?>("--image") { Description = "The components image, pinned: REGISTRY/toolkit/components@sha256:DIGEST (default: argo.image in toolkit.yaml)." };
+        var allowTag = new Option<bool>("--allow-tag") { Description = "Accept an image tag without a digest (the tag may move)." };
+        var kind = new Option<string>("--kind") { Description = "Workflow or WorkflowTemplate.", DefaultValueFactory = _ => ArgoCompiler.WorkflowKind };
+        kind.AcceptOnlyFromAmong(ArgoCompiler.WorkflowKind, ArgoCompiler.TemplateKind);
+        var ns = new Option<string?>("--namespace") { Description = "metadata.namespace (default: argo.namespace in toolkit.yaml, else none)." };
+        var param = ParamOption();
+        var output = new Option<string?>("--output", "-o") { Description = "Write the YAML to this file instead of standard output." };
+        var command = new Command("compile", "Compiles a pipeline to an Argo Workflows resource (YAML): a DAG task and a container template per step.")
+        {
+            file, target, image, allowTag, kind, ns, param, output,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = LoadValid(parse.GetValue(file)!, context);
+            var settings = ProjectContext.Settings(context);
+            var workflow = await CompileArgoAsync(context, spec, settings, new ArgoCompileOptions
+            {
+                Image = parse.GetValue(image),
+                AllowTag = parse.GetValue(allowTag),
+                Kind = parse.GetValue(kind)!,
+                Namespace = parse.GetValue(ns),
+                Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
+                GitCommit = ProjectContext.Git(settings.Root).Commit,
+                ToolkitVersion = ModelTrainer.ToolkitVersion,
+                ProjectDirectory = settings.Root,
+            }, ct);
+            if (parse.GetValue(output) is { } path)
+            {
+                await File.WriteAllTextAsync(context.PathOf(path), workflow.Yaml, ct);
+                await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{spec.File}: {workflow.Kind} '{workflow.Name}' ({workflow.Tasks} tasks, image {workflow.Image}) written to {path}"));
+            }
+            else
+            {
+                await context.Output.WriteAsync(workflow.Yaml);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateSubmit(CliContext context)
+    {
+        var file = FileArgument();
+        var to = new Option<string>("--to") { Description = "Where to submit: argo (Argo Workflows on the kubeconfig's cluster).", Required = true };
+        to.AcceptOnlyFromAmong("argo");
+        var image = new Option<string?>("--image") { Description = "The components image, pinned: REGISTRY/toolkit/components@sha256:DIGEST (default: argo.image in toolkit.yaml)." };
+        var allowTag = new Option<bool>("--allow-tag") { Description = "Accept an image tag without a digest (the tag may move)." };
+        var ns = new Option<string?>("--namespace") { Description = "The namespace (default: argo.namespace in toolkit.yaml, else the kubeconfig context's, else default)." };
+        var param = ParamOption();
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig file (default: KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster)." };
+        var watch = new Option<bool>("--watch") { Description = "Follow each step's phase until the workflow ends; exit with its result." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the workflow's YAML; submit nothing." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object: run_id, workflow, uid, namespace, phase and per step its phase." };
+        var command = new Command("submit", "Compiles a pipeline for Argo and creates the Workflow through the Kubernetes API; records the run.")
+        {
+            file, to, image, allowTag, ns, param, kubeconfig, watch, dryRun, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spec = LoadValid(parse.GetValue(file)!, context);
+            var settings = ProjectContext.Settings(context);
+            var (commit, branch) = ProjectContext.Git(settings.Root);
+            var overrides = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param");
+            var workflow = await CompileArgoAsync(context, spec, settings, new ArgoCompileOptions
+            {
+                Image = parse.GetValue(image),
+                AllowTag = parse.GetValue(allowTag),
+                Params = overrides,
+                GitCommit = commit,
+                ToolkitVersion = ModelTrainer.ToolkitVersion,
+                ProjectDirectory = settings.Root,
+            }, ct);
+            if (parse.GetValue(dryRun))
+            {
+                await context.Output.WriteAsync(workflow.Yaml);
+                return ExitCodes.Ok;
+            }
+
+            var config = ArgoCluster.Configuration(parse.GetValue(kubeconfig) is { } k ? context.PathOf(k) : null);
+            var namespaceName = parse.GetValue(ns) ?? settings.Argo.Namespace ?? config.Namespace ?? "default";
+            using var client = new k8s.Kubernetes(config);
+            var submitter = new ArgoSubmitter(client);
+            SubmittedWorkflow submitted;
+            try
+            {
+                submitted = await submitter.CreateAsync(workflow.Json, namespaceName, ct);
+            }
+            catch (ArgoSubmitException ex)
+            {
+                throw ex.IsBadInput ? new UsageException(ex.Message, ex) : new CommandFailedException(ex.Message);
+            }
+
+            await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
+            var parameters = PipelineRunner.ResolveParams(spec, overrides);
+            var run = await workspace.Metadata.CreateRunAsync(new Toolkit.Pipelines.Storage.NewRun
+            {
+                Pipeline = spec.Name,
+                PipelineDigest = spec.Digest,
+                ParamsJson = ArgoCluster.RunParams(parameters, submitted),
+                GitCommit = commit,
+                GitBranch = branch,
+            }, ct);
+            var components = spec.Steps.ToDictionary(s => s.Name, s => s.Uses ?? "run", StringComparer.Ordinal);
+            if (!parse.GetValue(json))
+            {
+                await context.Error.WriteLineAsync($"submitted {submitted.Namespace}/{submitted.Name} (uid {submitted.Uid}) as run {run.RunId}");
+            }
+
+            if (!parse.GetValue(watch))
+            {
+                if (parse.GetValue(json))
+                {
+                    await JsonOutput.WriteAsync(context.Output, ArgoCluster.ToJson(run.RunId, submitted, null), CancellationToken.None);
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            WorkflowResult result;
+            try
+            {
+                result = await submitter.WatchAsync(submitted, task =>
+                {
+                    if (!parse.GetValue(json))
+                    {
+                        context.Output.WriteLine($"{task.Task,-20} {task.Phase}{(task.Message is { Length: > 0 } m ? "  " + m : "")}");
+                    }
+                }, ct);
+            }
+            catch (ArgoSubmitException ex)
+            {
+                await workspace.Metadata.UpdateRunStatusAsync(run.RunId, RunStatus.Failed, ex.Message, CancellationToken.None);
+                throw new CommandFailedException(ex.Message);
+            }
+
+            foreach (var task in result.Tasks.Values.Where(t => components.ContainsKey(t.Task)))
+            {
+                await workspace.Metadata.UpsertStepAsync(new StepRecord
+                {
+                    RunId = run.RunId,
+                    Step = task.Task,
+                    Component = components[task.Task],
+                    Status = ArgoCluster.StepStatusOf(task.Phase),
+                    StartedAt = task.StartedAt,
+                    FinishedAt = task.FinishedAt,
+                    Attempts = 1,
+                    Error = task.Phase is "Failed" or "Error" ? task.Message : null,
+                }, CancellationToken.None);
+            }
+
+            await workspace.Metadata.UpdateRunStatusAsync(
+                run.RunId, result.Succeeded ? RunStatus.Succeeded : RunStatus.Failed, result.Succeeded ? null : result.Message ?? result.Phase, CancellationToken.None);
+            if (parse.GetValue(json))
+            {
+                await JsonOutput.WriteAsync(context.Output, ArgoCluster.ToJson(run.RunId, submitted, result), CancellationToken.None);
+            }
+
+            return result.Succeeded
+                ? ExitCodes.Ok
+                : throw new CommandFailedException($"workflow {submitted.Namespace}/{submitted.Name} {result.Phase.ToLowerInvariant()}: {result.Message ?? "a step failed"}");
+        });
+        return command;
+    }
+
+    /// <summary>Compiles for Argo; a pipeline Argo cannot express is bad input (exit 2) with the compiler's file:line message.</summary>
+    internal static async Task<ArgoWorkflow> CompileArgoAsync(
+        CliContext context, PipelineSpec spec, ProjectSettings settings, ArgoCompileOptions options, CancellationToken cancellationToken)
+    {
+        _ = context;
+        try
+        {
+            return await new ArgoCompiler(RegistryAccess.Components(settings), settings.Argo).CompileAsync(spec, options, cancellationToken);
+        }
+        catch (ArgoCompileException ex)
+        {
+            throw new UsageException(ex.Message, ex);
+        }
     }
 
     /// <summary>Records the run's parameters and metrics in the tracking backend; a tracking failure is a warning, not a failed run.</summary>

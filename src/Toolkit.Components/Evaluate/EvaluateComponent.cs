@@ -27,7 +27,9 @@ internal sealed class EvaluateComponent : IComponent
             Inputs =
             [
                 new ComponentPort("models", "model", "the models to compare") { Multiple = true },
-                new ComponentPort("test", "dataset", "labelled held-out rows"),
+                new ComponentPort("test", "dataset", "labelled held-out rows (or x_test and y_test)") { Required = false },
+                new ComponentPort("x_test", "dataset", "the held-out rows' features (data/split-xy), with y_test") { Required = false },
+                new ComponentPort("y_test", "dataset", "the held-out rows' label (data/split-xy), with x_test") { Required = false },
             ],
             Outputs = [new ComponentPort("report", "report", "JSON: every model's metrics and the best one")],
             Parameters =
@@ -59,11 +61,10 @@ internal sealed class EvaluateComponent : IComponent
 
         // Read once with the first model's signature types; every model shares the label.
         var first = models[0];
-        var table = CsvReader.Read(context.Input("test"), new CsvReadOptions
-        {
-            Label = first.Label,
-            ColumnTypes = first.Signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
-        }, cancellationToken);
+        var types = first.Signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
+        var table = context.Inputs.TryGetValue("test", out var test) && test.Count > 0
+            ? CsvReader.Read(test[0], new CsvReadOptions { Label = first.Label, ColumnTypes = types }, cancellationToken)
+            : ComponentArgs.ReadXy(context, Descriptor, "test", "x_test", "y_test", first.Label, types, cancellationToken);
 
         var evaluated = new List<EvaluatedModel>();
         var best = 0;

@@ -25,7 +25,9 @@ internal sealed class TrainComponent : IComponent
             Description = $"Trains {algorithm.Name}: {algorithm.Description}",
             Inputs =
             [
-                new ComponentPort("train", "dataset", "the training rows"),
+                new ComponentPort("train", "dataset", "the training rows (or x_train and y_train)") { Required = false },
+                new ComponentPort("x_train", "dataset", "the training rows' features (data/split-xy), with y_train") { Required = false },
+                new ComponentPort("y_train", "dataset", "the training rows' label (data/split-xy), with x_train") { Required = false },
                 new ComponentPort("features", "features", "a fitted feature pipeline (features/fit); default: fit one for the algorithm") { Required = false },
             ],
             Outputs = [new ComponentPort("model", "model", "the model file (.tkm)")],
@@ -50,7 +52,9 @@ internal sealed class TrainComponent : IComponent
         var hyper = context.Parameters
             .Where(p => !OwnParameters.Contains(p.Key) && p.Value.Length > 0)
             .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        var table = ComponentArgs.ReadDataset(context.Input("train"), label, cancellationToken);
+        var table = context.Inputs.TryGetValue("train", out var train) && train.Count > 0
+            ? ComponentArgs.ReadDataset(train[0], label, cancellationToken)
+            : ComponentArgs.ReadXy(context, Descriptor, "train", "x_train", "y_train", label, null, cancellationToken);
         var features = context.Inputs.TryGetValue("features", out var f) && f.Count > 0 ? FeaturePipelineFile.Load(f[0]) : null;
         var request = new TrainRequest
         {

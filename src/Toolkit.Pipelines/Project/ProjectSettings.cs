@@ -59,6 +59,9 @@ public sealed partial record ProjectSettings
     /// </summary>
     public string BaseImage { get; init; } = DefaultBaseImage;
 
+    /// <summary><c>argo:</c>: how <c>mlops pipeline compile --target argo</c> and <c>submit</c> fill in the cluster's side.</summary>
+    public ArgoSettings Argo { get; init; } = new();
+
     /// <summary>
     /// Whether <paramref name="image"/> reads as an image reference: <c>[registry[:port]/]name[:tag][@sha256:digest]</c>,
     /// lowercase name components as Docker requires.
@@ -107,7 +110,7 @@ public sealed partial record ProjectSettings
             ? v
             : throw new ProjectSettingsException($"{Where(n)}: '{key}' must be a single value");
 
-        string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry", "images"];
+        string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry", "images", "argo"];
         foreach (var (k, v) in map.Children)
         {
             var key = KeyOf(k, Where);
@@ -151,6 +154,9 @@ public sealed partial record ProjectSettings
                     break;
                 case "images":
                     settings = ReadImages(settings, v, Where, ScalarOf);
+                    break;
+                case "argo":
+                    settings = settings with { Argo = ReadArgo(v, Where, ScalarOf) };
                     break;
                 default:
                     throw new ProjectSettingsException($"{Where(k)}: unknown setting '{key}'{DidYouMean.Suffix(key, known)}; valid settings: {string.Join(", ", known)}");
@@ -221,7 +227,143 @@ public sealed partial record ProjectSettings
         return settings;
     }
 
+    private static ArgoSettings ReadArgo(YamlNode node, Func<YamlNode, string> where, Func<YamlNode, string, string> scalarOf)
+    {
+        string[] known = ["image", "namespace", "service_account", "image_pull_secrets", "artifact_repository", "pod_gc", "parallelism", "memoize_max_age"];
+        if (node is not YamlMappingNode map)
+        {
+            throw new ProjectSettingsException($"{where(node)}: 'argo' must be a mapping ({string.Join(", ", known)})");
+        }
+
+        var argo = new ArgoSettings();
+        foreach (var (k, v) in map.Children)
+        {
+            var key = KeyOf(k, where);
+            switch (key)
+            {
+                case "image":
+                    var image = scalarOf(v, key).Trim();
+                    argo = IsImageReference(image)
+                        ? argo with { Image = image }
+                        : throw new ProjectSettingsException($"{where(v)}: argo image '{image}' is not an image reference (e.g. registry.example.com/toolkit/components@sha256:...)");
+                    break;
+                case "namespace":
+                    argo = argo with { Namespace = KubernetesName(scalarOf(v, key), "argo namespace", where(v), 63) };
+                    break;
+                case "service_account":
+                    argo = argo with { ServiceAccount = KubernetesName(scalarOf(v, key), "argo service_account", where(v), 253) };
+                    break;
+                case "image_pull_secrets":
+                    argo = argo with
+                    {
+                        ImagePullSecrets = v is YamlSequenceNode list
+                            ? [.. list.Children.Select(i => KubernetesName(scalarOf(i, key), "argo image_pull_secrets entry", where(i), 253))]
+                            : throw new ProjectSettingsException($"{where(v)}: 'image_pull_secrets' must be a list of secret names"),
+                    };
+                    break;
+                case "artifact_repository":
+                    argo = argo with { ArtifactRepository = ReadArtifactRepository(v, where, scalarOf) };
+                    break;
+                case "pod_gc":
+                    var gc = scalarOf(v, key);
+                    string[] strategies = ["OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"];
+                    argo = strategies.Contains(gc, StringComparer.Ordinal)
+                        ? argo with { PodGc = gc }
+                        : throw new ProjectSettingsException($"{where(v)}: argo pod_gc must be one of {string.Join(", ", strategies)}, not '{gc}'");
+                    break;
+                case "parallelism":
+                    argo = int.TryParse(scalarOf(v, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p > 0
+                        ? argo with { Parallelism = p }
+                        : throw new ProjectSettingsException($"{where(v)}: argo parallelism must be a positive integer");
+                    break;
+                case "memoize_max_age":
+                    var age = scalarOf(v, key);
+                    argo = MaxAge().IsMatch(age)
+                        ? argo with { MemoizeMaxAge = age }
+                        : throw new ProjectSettingsException($"{where(v)}: argo memoize_max_age must be a duration like 720h, 30m or 90s, not '{age}'");
+                    break;
+                default:
+                    throw new ProjectSettingsException($"{where(k)}: unknown argo setting '{key}'{DidYouMean.Suffix(key, known)}; valid: {string.Join(", ", known)}");
+            }
+        }
+
+        return argo;
+    }
+
+    private static ArgoArtifactRepository ReadArtifactRepository(YamlNode node, Func<YamlNode, string> where, Func<YamlNode, string, string> scalarOf)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            throw new ProjectSettingsException($"{where(node)}: 'artifact_repository' must be a mapping (config_map, key)");
+        }
+
+        string? configMap = null, key = null;
+        foreach (var (k, v) in map.Children)
+        {
+            switch (KeyOf(k, where))
+            {
+                case "config_map":
+                    configMap = KubernetesName(scalarOf(v, "config_map"), "argo artifact_repository config_map", where(v), 253);
+                    break;
+                case "key":
+                    key = scalarOf(v, "key");
+                    if (!ConfigMapKey().IsMatch(key))
+                    {
+                        throw new ProjectSettingsException($"{where(v)}: argo artifact_repository key '{key}' is not a ConfigMap key (letters, digits, '-', '_', '.')");
+                    }
+
+                    break;
+                default:
+                    throw new ProjectSettingsException($"{where(k)}: unknown artifact_repository setting '{KeyOf(k, where)}'; valid: config_map, key");
+            }
+        }
+
+        return new ArgoArtifactRepository(configMap, key);
+    }
+
+    /// <summary>A DNS-1123 name (lowercase letters, digits, '-' and '.'), as Kubernetes requires of namespaces and object names.</summary>
+    private static string KubernetesName(string value, string what, string where, int maxLength) =>
+        value.Length <= maxLength && DnsName().IsMatch(value)
+            ? value
+            : throw new ProjectSettingsException($"{where}: {what} '{value}' is not a Kubernetes name (lowercase letters, digits and '-', at most {maxLength} characters)");
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsName();
+
+    [GeneratedRegex(@"^[-._a-zA-Z0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex ConfigMapKey();
+
+    [GeneratedRegex(@"^[0-9]+(s|m|h)$", RegexOptions.CultureInvariant)]
+    private static partial Regex MaxAge();
+
     // Registry host (may have a port), then lowercase path components, then an optional tag and digest.
     [GeneratedRegex(@"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$", RegexOptions.CultureInvariant)]
     private static partial Regex ImageReference();
 }
+
+/// <summary>
+/// <c>toolkit.yaml argo:</c>: the components image (pinned by digest), namespace, service account,
+/// image pull secrets, artifact repository reference, pod GC strategy, parallelism and the memoize cache's max age.
+/// </summary>
+public sealed record ArgoSettings
+{
+    public string? Image { get; init; }
+
+    public string? Namespace { get; init; }
+
+    public string? ServiceAccount { get; init; }
+
+    public IReadOnlyList<string> ImagePullSecrets { get; init; } = [];
+
+    public ArgoArtifactRepository? ArtifactRepository { get; init; }
+
+    /// <summary>A podGC strategy (OnPodCompletion, OnPodSuccess, OnWorkflowCompletion, OnWorkflowSuccess); null: the cluster's default.</summary>
+    public string? PodGc { get; init; }
+
+    public int? Parallelism { get; init; }
+
+    public string MemoizeMaxAge { get; init; } = "720h";
+}
+
+/// <summary>An <c>artifactRepositoryRef</c>: a ConfigMap in the workflow's namespace and its key (null: the ConfigMap's default).</summary>
+public sealed record ArgoArtifactRepository(string? ConfigMap, string? Key);
