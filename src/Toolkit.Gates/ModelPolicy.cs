@@ -162,6 +162,12 @@ public sealed record ModelPolicy
 
     public string? Pipeline { get; init; }
 
+    /// <summary>
+    /// <c>model.signature_required</c>: promotion refuses a version that is not signed, or whose signature
+    /// does not verify with <c>TOOLKIT_VERIFY_KEY</c>.
+    /// </summary>
+    public bool SignatureRequired { get; init; }
+
     public required string PrimaryMetric { get; init; }
 
     public IReadOnlyList<ThresholdRule> Thresholds { get; init; } = [];

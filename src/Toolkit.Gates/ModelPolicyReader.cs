@@ -13,11 +13,12 @@ namespace Toolkit.Gates;
 /// </summary>
 internal sealed partial class ModelPolicyReader
 {
-    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "task", "description", "pipeline", "primary_metric", "gates", "stages", "serving"];
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "name", "task", "description", "pipeline", "primary_metric", "gates", "stages", "serving", "model"];
     private static readonly string[] GateKeys = ["thresholds", "regression", "data", "model"];
     private static readonly string[] DataKeys = ["min_rows", "max_null_fraction", "min_class_fraction"];
     private static readonly string[] ModelKeys = ["max_size_mb", "signature"];
     private static readonly string[] StageKeys = ["approvals", "approvers"];
+    private static readonly string[] ModelSettingKeys = ["signature_required"];
     private static readonly string[] ServingKeys = ["port", "max_batch", "ports", "slo", "load_test", "prediction_log", "smoke_rows"];
     private static readonly string[] SloKeys = ["p99_ms", "min_rps", "max_error_rate"];
     private static readonly string[] LoadTestKeys = ["duration_s", "concurrency", "rows"];
@@ -114,6 +115,7 @@ internal sealed partial class ModelPolicyReader
 
         var stages = ReadStages(root);
         var serving = ReadServing(root);
+        var signatureRequired = ReadSignatureRequired(root);
 
         if (_errors.Count > 0)
         {
@@ -134,6 +136,7 @@ internal sealed partial class ModelPolicyReader
             Model = model,
             Stages = stages,
             Serving = serving,
+            SignatureRequired = signatureRequired,
             CheckLines = _checkLines,
         };
     }
@@ -351,6 +354,32 @@ internal sealed partial class ModelPolicyReader
         }
 
         return stages;
+    }
+
+    /// <summary><c>model: { signature_required: true }</c>: promotion refuses versions without a verified signature.</summary>
+    private bool ReadSignatureRequired(YamlMappingNode root)
+    {
+        if (Get(root, "model") is not { } node || Mapping(node, "model", "a mapping such as { signature_required: true }") is not { } map)
+        {
+            return false;
+        }
+
+        CheckKeys(map, "model", ModelSettingKeys);
+        if (Get(map, "signature_required") is not { } value || Text(value, "model.signature_required") is not { } text)
+        {
+            return false;
+        }
+
+        switch (text)
+        {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                Error(value, "model.signature_required", $"expected true or false, not '{text}'");
+                return false;
+        }
     }
 
     private ServingPolicy? ReadServing(YamlMappingNode root)

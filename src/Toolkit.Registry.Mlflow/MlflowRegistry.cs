@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Toolkit.Ml.Models;
+using Toolkit.Registry.Signing;
 
 namespace Toolkit.Registry.Mlflow;
 
@@ -46,6 +47,9 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
     public const string SmokeSampleTag = "toolkit.smoke_sample";
     public const string SmokeRowsTag = "toolkit.smoke_rows";
     public const string AuditTagPrefix = "toolkit.audit.";
+
+    /// <summary>The version's signature as one tag, so key, value and time change together: <c>key_id signature signed_at</c>.</summary>
+    public const string SignatureTag = "toolkit.signature";
     public const string ModelFileName = "model.tkm";
 
     /// <summary>MLflow's registry tag value limit (MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH).</summary>
@@ -362,6 +366,24 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
     public async Task<string?> GetGateReportAsync(string model, int version, CancellationToken cancellationToken = default) =>
         await _artifacts.ReadTextAsync(await RequireVersionAsync(CheckName(model), version, cancellationToken), GateReportTag, cancellationToken);
 
+    public async Task SetSignatureAsync(string model, int version, VersionSignature signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        var name = CheckName(model);
+        var mv = await RequireVersionAsync(name, version, cancellationToken);
+        var text = string.Join(' ', signature.KeyId, signature.Value, signature.SignedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+        await _client.ModelVersions.SetTagAsync(name, mv.Version, SignatureTag, text, cancellationToken);
+    }
+
+    /// <summary>The <see cref="SignatureTag"/> value, or null when absent or not three fields (an edited tag then reads as unsigned).</summary>
+    private static VersionSignature? ParseSignature(string? tag)
+    {
+        var parts = tag?.Split(' ');
+        return parts is { Length: 3 } && DateTimeOffset.TryParse(parts[2], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? new VersionSignature(parts[0], parts[1], at)
+            : null;
+    }
+
     public async Task<SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default)
     {
         var name = CheckName(model);
@@ -484,6 +506,7 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             GitBranch = mv.Tag(GitBranchTag),
             CreatedBy = mv.Tag(CreatedByTag),
             SmokeRows = int.TryParse(mv.Tag(SmokeRowsTag), NumberStyles.None, CultureInfo.InvariantCulture, out var smokeRows) ? smokeRows : 0,
+            Signature = ParseSignature(mv.Tag(SignatureTag)),
 
             // Stage order first (dev, preprod, prod), then any other alias by name.
             Aliases = [.. held.OrderBy(StageRank).ThenBy(a => a, StringComparer.Ordinal)],

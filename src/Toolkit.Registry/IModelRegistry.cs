@@ -58,6 +58,9 @@ public interface IModelRegistry : IAsyncDisposable
     /// when it was registered without one. A deployment must answer these rows identically.
     /// </summary>
     Task<SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>Records <paramref name="signature"/> as the version's signature (replacing an earlier one); read back as <see cref="ModelVersion.Signature"/>.</summary>
+    Task SetSignatureAsync(string model, int version, Signing.VersionSignature signature, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A pipeline run's parameters and metrics, for the experiment tracking of a backend.</summary>

@@ -91,6 +91,9 @@ public sealed record ModelVersion
     /// <summary>Rows of the version's smoke sample (<see cref="IModelRegistry.GetSmokeSampleAsync"/>); 0 when it has none.</summary>
     public int SmokeRows { get; init; }
 
+    /// <summary>The version's signature (<c>mlops model sign</c>), or null when it is unsigned.</summary>
+    public Signing.VersionSignature? Signature { get; init; }
+
     /// <summary>The stages (aliases) this version holds now.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
 }

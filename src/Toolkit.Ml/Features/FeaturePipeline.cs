@@ -63,6 +63,9 @@ public sealed class FeaturePipeline
 
     public int OutputCount => _outputNames.Length;
 
+    /// <summary>The fitted steps, in output order (for <c>ModelValidator</c>).</summary>
+    internal IReadOnlyList<FeatureStep> Steps => _steps;
+
     /// <summary>Learns imputation, scaling and category statistics from <paramref name="train"/>'s feature columns.</summary>
     public static FeaturePipeline Fit(DataTable train, FeaturePipelineOptions options)
     {

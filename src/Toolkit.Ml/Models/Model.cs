@@ -86,6 +86,17 @@ public sealed class Model
         var x = Features.Transform(data);
         var scores = new double[x.RowCount];
         Predictor.Predict(x, scores);
+
+        // A score that is no number would be written as an empty cell: refuse it, naming the row.
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (!double.IsFinite(scores[i]))
+            {
+                throw new DataFormatException(null, null, null, null, string.Create(CultureInfo.InvariantCulture,
+                    $"the model's score for data row {i + 1} is {scores[i]:R}, not a number; its inputs are outside what the model can score"));
+            }
+        }
+
         if (Task != ModelTask.BinaryClassification)
         {
             return new Prediction(scores, null);

@@ -59,11 +59,20 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(stream);
         var body = WriteBody(model);
+        model.Digest = WriteFramed(body, stream);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="body"/> (a model's JSON) under its header line and returns the file digest.
+    /// Tests frame edited bodies with it: a crafted file then carries a correct digest, as an attacker's would.
+    /// </summary>
+    internal static string WriteFramed(ReadOnlySpan<byte> body, Stream stream)
+    {
         var checksum = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
         var header = Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{Magic} {Model.FormatVersion} {checksum}\n"));
         stream.Write(header);
         stream.Write(body);
-        model.Digest = FileDigest(header, body);
+        return FileDigest(header, body);
     }
 
     /// <summary>The model's identity: SHA-256 of the file's bytes (header and body).</summary>
@@ -123,10 +132,12 @@ public static class ModelFile
         {
             using var doc = JsonDocument.Parse(body.ToArray());
             var model = ReadBody(doc.RootElement);
+            ModelValidator.Validate(model, sourceName);
             model.Digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
             return model;
         }
-        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException
+            or ArgumentException or OverflowException or IndexOutOfRangeException)
         {
             throw new ModelFileException($"'{sourceName}' has a valid digest but an unreadable body: {ex.Message}", ex);
         }
@@ -240,6 +251,14 @@ public static class ModelFile
         }
 
         var features = FeaturePipeline.Read(root.GetProperty("feature_pipeline"));
+
+        // The signature is repeated for other tools; a copy that disagrees with the pipeline is not the same model.
+        var signature = root.GetProperty("signature").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        if (!signature.SequenceEqual(features.InputSchema.Columns.Select(c => c.Name)))
+        {
+            throw new FormatException("its 'signature' lists other columns than its feature pipeline's inputs");
+        }
+
         var predictor = algorithm.Read(root.GetProperty("predictor"), task);
         return new Model(algorithmName, task, root.GetProperty("label").GetString()!, classes, hp, features, predictor, training, metrics);
     }

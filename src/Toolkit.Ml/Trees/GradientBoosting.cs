@@ -106,6 +106,8 @@ public sealed class GradientBoostingPredictor : IPredictor
 
     public int TreeCount => _ensemble.TreeCount;
 
+    internal TreeEnsemble Ensemble => _ensemble;
+
     /// <summary>Raw score before the first tree (prior log-odds, or the target mean).</summary>
     public double BaseScore { get; }
 

@@ -77,7 +77,7 @@ public sealed class RandomForestAlgorithm : IAlgorithm
         return new RandomForestOptions
         {
             Trees = p.GetInt("trees"),
-            MaxDepth = p.GetIntOrNone("max_depth") ?? int.MaxValue,
+            MaxDepth = p.GetIntOrNone("max_depth") ?? Models.ModelValidator.MaxTreeDepth, // "none" stops where a model file may go
             MinSamplesLeaf = p.GetInt("min_samples_leaf"),
             MaxFeatures = Math.Clamp(maxFeatures, 1, Math.Max(1, featureCount)),
             MaxLeafNodes = p.GetIntOrNone("max_leaf_nodes") ?? 0,
@@ -106,6 +106,8 @@ public sealed class RandomForestPredictor : IPredictor
     public int FeatureCount => _ensemble.FeatureCount;
 
     public int TreeCount => _ensemble.TreeCount;
+
+    internal TreeEnsemble Ensemble => _ensemble;
 
     /// <summary>
     /// Out-of-bag score as scikit-learn reports it: accuracy for classification, R² for regression;

@@ -7,7 +7,7 @@ internal sealed record RandomForestOptions
 {
     public int Trees { get; init; } = 100;
 
-    public int MaxDepth { get; init; } = int.MaxValue;
+    public int MaxDepth { get; init; } = Models.ModelValidator.MaxTreeDepth;
 
     public int MinSamplesLeaf { get; init; } = 1;
 

@@ -369,7 +369,8 @@ internal sealed class TreeEnsemble
 
     private readonly record struct BlockState(nint Output, nint Nodes, nint Values, nint Columns, int Rows, int TreeCount);
 
-    public void Write(Utf8JsonWriter writer)
+    /// <summary>The nodes as the model file stores them (leaves: feature -1, no children), for writing and for <c>ModelValidator</c>.</summary>
+    internal TreeArrays Arrays()
     {
         var feature = new int[_nodes.Length];
         var missingLeft = new int[_nodes.Length];
@@ -379,7 +380,8 @@ internal sealed class TreeEnsemble
         for (var i = 0; i < _nodes.Length; i++)
         {
             var node = _nodes[i];
-            var leaf = node.Left == i;
+            // A leaf points to itself on both sides; a split whose left child is itself is a broken split, not a leaf.
+            var leaf = node.Left == i && node.Right == i;
             feature[i] = leaf ? -1 : node.Feature & FeatureMask;
             missingLeft[i] = !leaf && (node.Feature & MissingLeftFlag) != 0 ? 1 : 0;
             threshold[i] = leaf ? 0 : node.Threshold;
@@ -387,16 +389,22 @@ internal sealed class TreeEnsemble
             right[i] = leaf ? -1 : node.Right;
         }
 
+        return new TreeArrays(_roots, _depths, feature, missingLeft, threshold, left, right, _values);
+    }
+
+    public void Write(Utf8JsonWriter writer)
+    {
+        var (roots, depths, feature, missingLeft, threshold, left, right, values) = Arrays();
         writer.WriteNumber("feature_count", FeatureCount);
         writer.WriteNumber("tree_count", TreeCount);
-        PayloadArrays.WriteInts(writer, "roots", _roots);
-        PayloadArrays.WriteInts(writer, "depths", _depths);
+        PayloadArrays.WriteInts(writer, "roots", roots);
+        PayloadArrays.WriteInts(writer, "depths", depths);
         PayloadArrays.WriteInts(writer, "feature", feature);
         PayloadArrays.WriteInts(writer, "missing_left", missingLeft);
         PayloadArrays.WriteFloats(writer, "threshold", threshold);
         PayloadArrays.WriteInts(writer, "left", left);
         PayloadArrays.WriteInts(writer, "right", right);
-        PayloadArrays.WriteDoubles(writer, "value", _values);
+        PayloadArrays.WriteDoubles(writer, "value", values);
     }
 
     public static TreeEnsemble Read(JsonElement payload)
@@ -415,6 +423,11 @@ internal sealed class TreeEnsemble
             || values.Length != count || depths.Length != roots.Length)
         {
             throw new FormatException("Tree arrays in the model payload have different lengths.");
+        }
+
+        if (payload.TryGetProperty("tree_count", out var declared) && (!declared.TryGetInt32(out var trees) || trees != roots.Length))
+        {
+            throw new FormatException($"The model payload says tree_count {declared} but holds {roots.Length} tree roots.");
         }
 
         var nodes = new FlatNode[count];
@@ -448,6 +461,10 @@ internal sealed class TreeEnsemble
 
     /// <summary>A leaf for branch-free traversal: it points to itself and no value (not even NaN) leaves it.</summary>
     private static FlatNode Leaf(int at) => new(MissingLeftFlag, float.PositiveInfinity, at, at);
+
+    /// <summary>The stored form of an ensemble: per tree its root and depth, per node its split (feature -1 for a leaf) and value.</summary>
+    internal sealed record TreeArrays(
+        int[] Roots, int[] Depths, int[] Feature, int[] MissingLeft, float[] Threshold, int[] Left, int[] Right, double[] Values);
 
     /// <summary>A split node; the right child is always <see cref="Left"/> + 1.</summary>
     [StructLayout(LayoutKind.Sequential)]

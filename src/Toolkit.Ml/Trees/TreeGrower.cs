@@ -180,5 +180,5 @@ internal sealed class TreeGrower(
     }
 
     private bool CanSplit(GrowNode node) =>
-        node.Best.Gain > SplitSearch.MinGain && (options.MaxDepth == 0 || node.Depth < options.MaxDepth);
+        node.Best.Gain > SplitSearch.MinGain && node.Depth < (options.MaxDepth == 0 ? Models.ModelValidator.MaxTreeDepth : options.MaxDepth); // "unlimited" stops where a model file may go
 }

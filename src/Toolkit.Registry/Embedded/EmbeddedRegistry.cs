@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Toolkit.Ml.Models;
 using Toolkit.Storage;
 using Toolkit.Registry.Promotion;
+using Toolkit.Registry.Signing;
 using static Toolkit.Storage.Sql;
 
 namespace Toolkit.Registry.Embedded;
@@ -23,6 +24,11 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     // Read with every version (for 'model show'); the sample itself is read only when asked for.
     private const string SmokeRowsColumn =
         "(SELECT s.rows FROM smoke_samples s WHERE s.model = versions.model AND s.version = versions.version)";
+
+    private const string SignatureColumns =
+        "(SELECT g.key_id FROM version_signatures g WHERE g.model = versions.model AND g.version = versions.version), " +
+        "(SELECT g.signature FROM version_signatures g WHERE g.model = versions.model AND g.version = versions.version), " +
+        "(SELECT g.signed_at FROM version_signatures g WHERE g.model = versions.model AND g.version = versions.version)";
 
     private readonly SqliteDatabase _database;
     private readonly ModelStore _store;
@@ -355,6 +361,27 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         }
     }
 
+    public Task SetSignatureAsync(string model, int version, VersionSignature signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        return _database.WriteAsync(
+            async tx =>
+            {
+                await EnsureVersionAsync(tx, model, version, cancellationToken);
+                await ExecuteAsync(
+                    tx,
+                    "INSERT OR REPLACE INTO version_signatures (model, version, key_id, signature, signed_at) VALUES ($model, $version, $key, $signature, $at)",
+                    cancellationToken,
+                    ("$model", model),
+                    ("$version", version),
+                    ("$key", signature.KeyId),
+                    ("$signature", signature.Value),
+                    ("$at", FormatTime(signature.SignedAt)));
+                return 0;
+            },
+            cancellationToken);
+    }
+
     public Task<string?> GetModelCardAsync(string model, int version, CancellationToken cancellationToken = default) =>
         ReadTextAsync("SELECT markdown FROM model_cards WHERE model = $model AND version = $version", model, version, cancellationToken);
 
@@ -443,7 +470,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         var rows = await QueryAsync(
             tx,
-            $"SELECT {VersionColumns}, {SmokeRowsColumn} FROM versions WHERE {where} ORDER BY model, version",
+            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {SignatureColumns} FROM versions WHERE {where} ORDER BY model, version",
             r => new ModelVersion
             {
                 Model = r.GetString(0),
@@ -460,6 +487,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                 GitCommit = GetNullableString(r, 11),
                 GitBranch = GetNullableString(r, 12),
                 SmokeRows = r.IsDBNull(13) ? 0 : r.GetInt32(13),
+                Signature = r.IsDBNull(14) ? null : new VersionSignature(r.GetString(14), r.GetString(15), ParseTime(r.GetString(16))),
             },
             cancellationToken,
             args);

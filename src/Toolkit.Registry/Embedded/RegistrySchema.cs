@@ -111,6 +111,19 @@ internal static class RegistrySchema
         ALTER TABLE audit_events_v2 RENAME TO audit_events;
         CREATE INDEX audit_events_by_model ON audit_events (model, seq);
         """,
+
+        // 4: a version's signature (mlops model sign), at most one per version.
+        """
+        CREATE TABLE version_signatures (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            key_id TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            signed_at TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        """,
     ];
 
     internal static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>

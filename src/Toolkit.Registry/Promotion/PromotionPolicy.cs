@@ -10,6 +10,15 @@ public sealed record StagePolicy(string Stage, int RequiredApprovals, IReadOnlyL
 /// <summary>A model's promotion rules, one <see cref="StagePolicy"/> per stage (mapped from <c>models/&lt;name&gt;/model.yaml</c>).</summary>
 public sealed record PromotionPolicy(IReadOnlyList<StagePolicy> Stages)
 {
+    /// <summary>Whether every promotion needs a version signature that <see cref="VerifyKey"/> verifies (<c>model.signature_required</c>).</summary>
+    public bool SignatureRequired { get; init; }
+
+    /// <summary>The key signatures are checked with (<c>TOOLKIT_VERIFY_KEY</c>); null when none is set.</summary>
+    public Signing.VerifyKey? VerifyKey { get; init; }
+
+    /// <summary>Where the rule comes from, for refusals (e.g. <c>models/diabetes/model.yaml</c>).</summary>
+    public string? Source { get; init; }
+
     /// <summary>
     /// For a model that declares no policy: gates must pass everywhere; dev needs no approval, preprod one,
     /// prod two (two different people), from anyone. Only recorded approvals count, never the actor.

@@ -23,6 +23,9 @@ public enum PromotionRefusalReason
 
     /// <summary>A rollback found no earlier version of the stage to go back to.</summary>
     NoPreviousVersion,
+
+    /// <summary>The policy requires a signature, and the version has none that the verify key verifies.</summary>
+    SignatureMissing,
 }
 
 /// <summary>A promotion or rollback refused by the rules; the message says why and what would fix it, on one line.</summary>

@@ -61,6 +61,7 @@ public sealed class PromotionService
                     : $"version {version} of '{model}' has no gate result (no gate ran when it was registered), and {toStage} requires passed gates; register a version from a pipeline that runs the gates");
         }
 
+        CheckSignature(target, toStage);
         CheckApprovals(model, version, policy, audit);
 
         var expected = new Dictionary<string, int?>(StringComparer.Ordinal) { [toStage] = current?.Version };
@@ -139,6 +140,45 @@ public sealed class PromotionService
         await MoveAsync(
             model, stage, target, AuditAction.Rollback, audit, new Dictionary<string, int?>(StringComparer.Ordinal) { [stage] = current.Version }, cancellationToken);
         return new RollbackResult(model, stage, current.Version, target);
+    }
+
+    /// <summary>With <c>model.signature_required</c>, the version must carry a signature of its name, number and digest by the verify key.</summary>
+    private void CheckSignature(ModelVersion target, string toStage)
+    {
+        if (!_policy.SignatureRequired)
+        {
+            return;
+        }
+
+        var rule = $"{_policy.Source ?? "the model's policy"} requires signed versions (model.signature_required)";
+        var what = $"version {target.Version} of '{target.Model}'";
+        if (target.Signature is not { } signature)
+        {
+            throw new PromotionRefusedException(
+                PromotionRefusalReason.SignatureMissing,
+                $"{what} is not signed, and {rule}; sign it with 'mlops model sign --model {target.Model} --model-version {target.Version}' before promoting it to {toStage}");
+        }
+
+        if (_policy.VerifyKey is not { } key)
+        {
+            throw new PromotionRefusedException(
+                PromotionRefusalReason.SignatureMissing,
+                $"{rule}, but {Signing.ModelSignatures.VerifyKeyVariable} is not set; set it to the PEM public key that checks the signatures before promoting {what} to {toStage}");
+        }
+
+        if (signature.KeyId != key.KeyId)
+        {
+            throw new PromotionRefusedException(
+                PromotionRefusalReason.SignatureMissing,
+                $"{what} is signed with key {signature.KeyId}, not with the verify key {key.KeyId} ({Signing.ModelSignatures.VerifyKeyVariable}); {rule}");
+        }
+
+        if (!key.Verifies(signature, target.Model, target.Version, target.Digest))
+        {
+            throw new PromotionRefusedException(
+                PromotionRefusalReason.SignatureMissing,
+                $"the signature of {what} does not verify with key {key.KeyId}: the signature, or the version's recorded digest {target.Digest}, was changed after signing; {rule}");
+        }
     }
 
     /// <summary>Moves the alias, re-checking in the same transaction what the rules were checked against when the backend can.</summary>

@@ -124,6 +124,9 @@ public sealed class ConcurrentPromotionTests : IDisposable
         public Task<Toolkit.Ml.Models.SmokeSample?> GetSmokeSampleAsync(string model, int version, CancellationToken cancellationToken = default) =>
             _inner.GetSmokeSampleAsync(model, version, cancellationToken);
 
+        public Task SetSignatureAsync(string model, int version, Toolkit.Registry.Signing.VersionSignature signature, CancellationToken cancellationToken = default) =>
+            _inner.SetSignatureAsync(model, version, signature, cancellationToken);
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
