@@ -36,7 +36,7 @@ internal static class DataCommand
         {
             var n = parse.GetValue(rows);
             var name = parse.GetValue(generator)!;
-            var path = context.PathOf(parse.GetValue(output)!);
+            var path = context.OutputFile(parse.GetValue(output), "--out");
             var watch = Stopwatch.StartNew();
             var table = SyntheticData.Generate(name, n, parse.GetValue(seed));
             CsvWriter.Write(table, path, ct);

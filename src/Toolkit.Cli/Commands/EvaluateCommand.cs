@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Toolkit.Ml.Data;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 
@@ -17,9 +18,19 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Evaluates a model on labelled data and prints its metrics.") { modelPath, data, json };
         command.SetAction(async (parse, ct) =>
         {
-            var model = ModelFile.Load(context.PathOf(parse.GetValue(modelPath)!));
-            var table = ModelInputs.Read(model, context.PathOf(parse.GetValue(data)!), withLabel: true, ct);
-            var evaluation = ModelEvaluator.Evaluate(model, table);
+            var model = ModelFile.Load(context.InputFile(parse.GetValue(modelPath), "--model"));
+            var dataPath = context.InputFile(parse.GetValue(data), "--data");
+            var table = ModelInputs.Read(model, dataPath, withLabel: true, ct);
+            Evaluation evaluation;
+            try
+            {
+                evaluation = ModelEvaluator.Evaluate(model, table);
+            }
+            catch (DataFormatException ex)
+            {
+                throw ex.InFile(dataPath);
+            }
+
             if (parse.GetValue(json))
             {
                 var result = new Dictionary<string, object?>(StringComparer.Ordinal)

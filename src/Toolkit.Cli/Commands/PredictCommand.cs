@@ -20,10 +20,10 @@ internal static class PredictCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var model = ModelFile.Load(context.PathOf(parse.GetValue(modelPath)!));
-            var table = ModelInputs.Read(model, context.PathOf(parse.GetValue(data)!), withLabel: false, ct);
+            var path = context.OutputFile(parse.GetValue(output), "--out");
+            var model = ModelFile.Load(context.InputFile(parse.GetValue(modelPath), "--model"));
+            var table = ModelInputs.Read(model, context.InputFile(parse.GetValue(data), "--data"), withLabel: false, ct);
             var prediction = model.Predict(table);
-            var path = context.PathOf(parse.GetValue(output)!);
             CsvWriter.Write(PredictionOutput.ToTable(prediction), path, ct);
             await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {prediction.Scores.Length} predictions to {path}"));

@@ -490,7 +490,8 @@ public static partial class PipelineLoader
         return new(at.Line, at.Column);
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9-]*$")]
+    // At most 100 characters: a step's name is a folder name under runs/ (file systems stop at 255 bytes).
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,99}$")]
     private static partial Regex NamePattern();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]

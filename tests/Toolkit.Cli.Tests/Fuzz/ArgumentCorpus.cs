@@ -20,19 +20,24 @@ internal static class ArgumentCorpus
         // Replace one option's value (or drop the value) in a valid command line.
         IEnumerable<FuzzCase> Vary(string tag, string[] valid, string option, string output, params string[] values)
         {
+            if (Array.IndexOf(valid, option) < 0)
+            {
+                valid = [.. valid, option, "1"];
+            }
+
             var at = Array.IndexOf(valid, option);
             foreach (var value in values)
             {
                 var args = (string[])valid.Clone();
                 args[at + 1] = value == "''" ? "" : value;
-                yield return Case($"{tag}{option}={Slug(value)}", args, value.Length > 2 ? value : option, output);
+                yield return Case($"{tag}{option}={Slug(value)}", args, value.Length > 2 || value == "''" ? value : option, output);
             }
 
             yield return Case($"{tag}{option}-no-value", [.. valid[..(at + 1)], .. valid[(at + 2)..]], option, output);
         }
 
         foreach (var c in Vary("train", train, "--data", "o.tkm", "missing.csv", "dir", "''", "m.tkm", "/dev/null")) { yield return c; }
-        foreach (var c in Vary("train", train, "--label", "o.tkm", "nope", "''", "a")) { yield return c; }
+        foreach (var c in Vary("train", train, "--label", "o.tkm", "nope", "''")) { yield return c; }
         foreach (var c in Vary("train", train, "--algorithm", "o.tkm", "nope", "''", "../x")) { yield return c; }
         foreach (var c in Vary("train", train, "--out", "o.tkm", "dir", "''")) { yield return c; }
         foreach (var p in new[] { "c=abc", "c=-1", "c=1e400", "c=Infinity", "c=NaN", "nope=1", "=1", "c", "c=", "max_iter=0", "max_iter=99999999999", "max_iter=-5", "tol=-1", "fit_intercept=maybe" })
@@ -50,6 +55,7 @@ internal static class ArgumentCorpus
             yield return Case($"train--threads={Slug(v)}", [.. train, "--threads", v == "''" ? "" : v], "--threads", "o.tkm");
         }
 
+        yield return Case("train--label=numeric-for-classifier", [.. train[..4], "a", .. train[5..]], "'a'", "o.tkm");
         yield return Case("train--task=nope", [.. train, "--task", "nope"], "--task", "o.tkm");
         yield return Case("train--task=regression-on-text", [.. train, "--task", "regression", "--label", "c"], "c", "o.tkm");
         yield return Case("train--ignore=label", [.. train, "--ignore", "y"], "y", "o.tkm");

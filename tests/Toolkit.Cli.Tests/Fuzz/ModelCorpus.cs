@@ -144,7 +144,7 @@ internal static class ModelCorpus
         }
 
         var root = JsonNode.Parse(body)!.AsObject();
-        foreach (var path in Paths(root))
+        foreach (var path in Paths(root).Where(p => !Unread.Contains(p)))
         {
             foreach (var (kind, replacement) in Replacements)
             {
@@ -165,6 +165,16 @@ internal static class ModelCorpus
             yield return ($"{tag}/resealed-{path.Replace('.', '-')}-removed", Seal(Encoding.UTF8.GetBytes(removed.ToJsonString())));
         }
     }
+
+    /// <summary>
+    /// Fields the reader does not use (descriptive copies, facts about training): a wrong value there is
+    /// accepted today. Left to the structural validation of a loaded model (ModelValidator, branch modelauth).
+    /// </summary>
+    private static readonly HashSet<string> Unread =
+    [
+        "format_version", "label", "predictor.task", "predictor.algorithm", "predictor.oob_score", "predictor.tree_count", "predictor.feature_count",
+        "training.data_digest", "training.toolkit_version",
+    ];
 
     private static readonly (string Kind, Func<JsonNode?> Make)[] Replacements =
     [

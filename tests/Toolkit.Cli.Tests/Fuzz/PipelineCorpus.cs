@@ -121,7 +121,7 @@ internal static class PipelineCorpus
         ],
         ["needs"] = ["[nope]", "[custom]", "[1]", "{ a: b }", "[[evaluate]]"],
         ["stepname"] = ["../x", "/etc/hostname", "a/b", "''", "UPPER", "'a b'", new string('x', 1000), "..", ".", "evaluate", "ingest", "'-x'", "[x]", "'x\\u0000'"],
-        ["outputs"] = ["[../x]", "[/etc/hostname]", "[a/b]", "['']", "[out, out]", "{ a: b }", "[[x]]", "['..']", "[OUT]"],
+        ["outputs"] = ["[../x]", "[/etc/hostname]", "[a/b]", "['']", "[out, out]", "{ a: b }", "[[x]]", "['..']", "[out, OUT]", "[a-b, a_b]"],
         ["env"] = ["['1']", "{ A: [x] }", "[../x]", "{ '': v }", "{ 'A=B': v }", "[[HOME]]", "{ A: { b: c } }"],
         ["image"] = ["[x]", "{ a: b }"],
         ["uses"] = ["nope/component", "''", "[x]", "train/nope", "../train/logistic-regression"],
@@ -261,7 +261,7 @@ internal static class PipelineCorpus
         var at = Valid.IndexOf("the fuzz corpus", StringComparison.Ordinal);
         yield return ("nul-byte", [.. valid[..at], 0, .. valid[at..]]);
         yield return ("invalid-utf8", [.. valid[..at], 0xC3, 0x28, .. valid[at..]]);
-        yield return ("utf16", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(Valid)]);
+        yield return ("utf16-without-bom", Encoding.Unicode.GetBytes(Valid));
         yield return ("random-bytes", RandomBytes(4096, Seed));
         yield return ("control-chars", [.. valid[..at], 0x07, 0x1B, .. valid[at..]]);
         var rng = new Random(Seed);
