@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Toolkit.Ml.Data;
 using Toolkit.Ml.Features;
 using Toolkit.Ml.Training;
 
@@ -43,6 +44,11 @@ public static partial class ModelFile
 
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Name the output the user gave, not the hidden temp beside it.
+            throw new OutputPathException(full, temp, ex);
         }
         finally
         {

@@ -39,7 +39,7 @@ internal static class ArgumentCorpus
         foreach (var c in Vary("train", train, "--data", "o.tkm", "missing.csv", "dir", "''", "m.tkm", "/dev/null")) { yield return c; }
         foreach (var c in Vary("train", train, "--label", "o.tkm", "nope", "''")) { yield return c; }
         foreach (var c in Vary("train", train, "--algorithm", "o.tkm", "nope", "''", "../x")) { yield return c; }
-        foreach (var c in Vary("train", train, "--out", "o.tkm", "dir", "''")) { yield return c; }
+        foreach (var c in Vary("train", train, "--out", "o.tkm", "dir", "''", "/proc/o.tkm")) { yield return c; }
         foreach (var p in new[] { "c=abc", "c=-1", "c=1e400", "c=Infinity", "c=NaN", "nope=1", "=1", "c", "c=", "max_iter=0", "max_iter=99999999999", "max_iter=-5", "tol=-1", "fit_intercept=maybe" })
         {
             yield return Case($"train--param={Slug(p)}", [.. train, "--param", p], "--param", "o.tkm", mustName: p.Contains('=') && p.Length > 2 ? p[..p.IndexOf('=')] : null);
@@ -66,14 +66,14 @@ internal static class ArgumentCorpus
 
         foreach (var c in Vary("predict", predict, "--model", "o.csv", "missing.tkm", "dir", "''", "d.csv", "p.yaml", "/dev/null")) { yield return c; }
         foreach (var c in Vary("predict", predict, "--data", "o.csv", "missing.csv", "dir", "''", "m.tkm", "/dev/null")) { yield return c; }
-        foreach (var c in Vary("predict", predict, "--out", "o.csv", "dir", "''")) { yield return c; }
+        foreach (var c in Vary("predict", predict, "--out", "o.csv", "dir", "''", "/proc/o.csv")) { yield return c; }
         yield return Case("evaluate--model=dir", ["evaluate", "--model", "dir", "--data", "d.csv"], "dir", null);
         yield return Case("evaluate--data=dir", ["evaluate", "--model", "m.tkm", "--data", "dir"], "dir", null);
         yield return Case("evaluate--data=unlabelled", ["evaluate", "--model", "m.tkm", "--data", "nolabel.csv"], "nolabel.csv", null);
 
         foreach (var c in Vary("synth", synth, "--rows", "o.csv", [.. BadInts, "300000000"])) { yield return c; }
         foreach (var c in Vary("synth", synth, "--generator", "o.csv", "nope", "''", "../diabetes")) { yield return c; }
-        foreach (var c in Vary("synth", synth, "--out", "o.csv", "dir", "''")) { yield return c; }
+        foreach (var c in Vary("synth", synth, "--out", "o.csv", "dir", "''", "/proc/o.csv")) { yield return c; }
         foreach (var c in Vary("synth", synth, "--seed", "o.csv", "abc", "99999999999")) { yield return c; }
 
         foreach (var file in new[] { "missing.yaml", "dir", "d.csv", "m.tkm", "/dev/null" })

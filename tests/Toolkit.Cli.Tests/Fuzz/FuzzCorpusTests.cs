@@ -144,6 +144,7 @@ public sealed partial class FuzzCorpusTests
             stderr.Should().NotContain(raw, $"a raw .NET message is unclear: {because}");
         }
 
+        stderr.Should().NotContain(".tmp'", $"an error names the file the user gave, not a hidden temp: {because}");
         if (c.MustName is { } mustName)
         {
             stderr.Should().Contain(mustName, $"the error names what is wrong: {because}");
