@@ -46,8 +46,9 @@ internal static class ServeCommand
             {
                 throw new UsageException(ex.Message);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
             {
+                // An address this machine does not have is a SocketException ("Cannot assign requested address").
                 throw new UsageException($"cannot listen on {options.Host}:{options.Port}: {ex.Message}");
             }
 

@@ -136,6 +136,8 @@ internal static class ArgumentCorpus
             yield return Case($"serve{option}={Slug(value)}", ["serve", "--file", "m.tkm", option, value, .. option == "--port" ? Array.Empty<string>() : ["--port", "0"], .. option == "--log-sample" ? new[] { "--log", "log.jsonl" } : []], option, "log.jsonl");
         }
 
+        yield return Case("serve--host=not-an-address", ["serve", "--file", "m.tkm", "--port", "0", "--host", "not-a-host"], "not-a-host", null);
+        yield return Case("serve--host=not-this-machine", ["serve", "--file", "m.tkm", "--port", "0", "--host", "192.0.2.1"], "192.0.2.1", null);
         yield return Case("serve--file=dir", ["serve", "--file", "dir", "--port", "0"], "dir", null);
         yield return Case("serve--file=missing", ["serve", "--file", "missing.tkm", "--port", "0"], "missing.tkm", null);
         yield return Case("serve--file=csv", ["serve", "--file", "d.csv", "--port", "0"], "d.csv", null);
