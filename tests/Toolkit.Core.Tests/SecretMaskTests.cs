@@ -17,6 +17,25 @@ public sealed class SecretMaskTests
     }
 
     [Fact]
+    public void FromVariables_PemSigningKey_EveryKeyLineMaskedArmourKept()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var pem = key.ExportPkcs8PrivateKeyPem();
+        var mask = Of(("TOOLKIT_SIGNING_KEY", pem));
+        var body = pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).ToList();
+
+        // Output is masked a line at a time, so each line of the key must be masked on its own.
+        foreach (var line in body)
+        {
+            mask.Mask($"leaked: {line}").Should().Be("leaked: ***");
+        }
+
+        mask.Mask(pem).Should().NotContain(body[0]);
+        SecretMask.IsSecretName("TOOLKIT_SIGNING_KEY").Should().BeTrue();
+        SecretMask.NeverInherited.Should().Contain("TOOLKIT_SIGNING_KEY");
+    }
+
+    [Fact]
     public void Mask_ShortValues_LeftAlone_LongestSecretReplacedWhole()
     {
         var mask = new SecretMask(["abc", "secret-value", "secret-value-longer"]);

@@ -309,6 +309,35 @@ public sealed class ModelPolicyTests
         errors.Single(e => e.Field == "serving.ports").Message.Should().Contain("dev and preprod share port 8081");
     }
 
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("model: { signature_required: true }\n", true)]
+    [InlineData("model:\n  signature_required: false\n", false)]
+    public void Parse_SignatureRequired_ReadFromTheModelSection(string section, bool expected)
+    {
+        var policy = ModelPolicy.Parse(Valid + "\n" + section, "model.yaml");
+
+        policy.SignatureRequired.Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("model: { signature_required: yes-please }", "model.signature_required", "expected true or false, not 'yes-please'")]
+    [InlineData("model: { signature_requried: true }", "model.signature_requried", "did you mean 'signature_required'?")]
+    [InlineData("model: [signature_required]", "model", "a mapping such as { signature_required: true }")]
+    [InlineData("model: { signature_required: [true] }", "model.signature_required", "expected a single value")]
+    public void Parse_BadSignatureRequired_OneErrorNamingLineAndField(string section, string field, string message)
+    {
+        var yaml = Valid + "\n" + section + "\n";
+        var line = yaml.Split('\n').Length - 1;
+
+        var error = Errors(yaml).Should().ContainSingle().Subject;
+
+        error.Field.Should().Be(field);
+        error.Line.Should().Be(line);
+        error.Message.Should().Contain(message);
+        error.File.Should().Be("models/x/model.yaml");
+    }
+
     [Fact]
     public void Load_NameDiffersFromFolder_RefusedNamingBoth()
     {

@@ -11,14 +11,15 @@ internal static class EvaluateCommand
 {
     public static Command Create(CliContext context)
     {
-        var modelPath = new Option<string>("--model") { Description = "The model file (.tkm).", Required = true };
+        var modelPath = new Option<string>("--model") { Description = "The model file (.tkm), or with --model-version a registered model's name.", Required = true };
+        var modelVersion = new Option<int?>("--model-version") { Description = "The registered version to use (fetched and checked against the registry's digest)." }.Within(1, int.MaxValue);
         var data = new Option<string>("--data") { Description = "Labelled data (CSV) with the model's input columns and label.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: task, rows and every metric by its snake_case name." };
 
-        var command = new Command("evaluate", "Evaluates a model on labelled data and prints its metrics.") { modelPath, data, json };
+        var command = new Command("evaluate", "Evaluates a model on labelled data and prints its metrics.") { modelPath, modelVersion, data, json };
         command.SetAction(async (parse, ct) =>
         {
-            var model = ModelFile.Load(context.InputFile(parse.GetValue(modelPath), "--model"));
+            var model = await ModelInputs.LoadAsync(context, parse.GetValue(modelPath)!, parse.GetValue(modelVersion), ct);
             var dataPath = context.InputFile(parse.GetValue(data), "--data");
             var table = ModelInputs.Read(model, dataPath, withLabel: true, ct);
             Evaluation evaluation;

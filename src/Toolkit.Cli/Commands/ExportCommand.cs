@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Onnx;
-using Toolkit.Registry;
 
 namespace Toolkit.Cli.Commands;
 
@@ -35,7 +34,7 @@ internal static class ExportCommand
                 throw new UsageException("give exactly one of --file or --model (with --model-version).");
             }
 
-            var loaded = name is null ? ModelFile.Load(context.PathOf(path!)) : await LoadRegisteredAsync(context, name, parse.GetValue(version), ct);
+            var loaded = name is null ? ModelFile.Load(context.PathOf(path!)) : await ModelInputs.LoadRegisteredAsync(context, name, parse.GetValue(version), ct);
             var destination = context.PathOf(parse.GetValue(output)!);
             byte[] bytes;
             try
@@ -70,29 +69,5 @@ internal static class ExportCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static async Task<Model> LoadRegisteredAsync(CliContext context, string name, int? version, CancellationToken ct)
-    {
-        if (version is not { } number)
-        {
-            throw new UsageException("--model needs --model-version.");
-        }
-
-        await using var registry = await RegistryAccess.OpenAsync(ProjectContext.Settings(context), ct);
-        _ = await registry.GetVersionAsync(name, number, ct)
-            ?? throw (await registry.GetModelAsync(name, ct) is null
-                ? await RegistryAccess.UnknownModelAsync(registry, name, ct)
-                : new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no version {number}.")));
-        var temp = Path.Combine(Path.GetTempPath(), $"mlops-export-{Guid.NewGuid():N}.tkm");
-        try
-        {
-            await registry.DownloadModelAsync(name, number, temp, ct);
-            return ModelFile.Load(temp);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
     }
 }

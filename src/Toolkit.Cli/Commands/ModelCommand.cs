@@ -13,7 +13,7 @@ internal static class ModelCommand
         var command = new Command("model", "Inspect model files; register, promote and roll back versions in the registry.");
         command.Subcommands.Add(CreateInspect(context));
         command.Subcommands.Add(ExportCommand.Create(context));
-        foreach (var sub in ModelRegistryCommands.Create(context))
+        foreach (var sub in ModelRegistryCommands.Create(context).Concat(ModelSigningCommands.Create(context)))
         {
             command.Subcommands.Add(sub);
         }

@@ -429,6 +429,8 @@ internal static class ModelRegistryCommands
         created_by = v.CreatedBy,
         created_at = v.CreatedAt,
         smoke_rows = v.SmokeRows,
+        signed = v.Signature is not null,
+        signature_key_id = v.Signature?.KeyId,
     };
 
     /// <summary>

@@ -101,13 +101,18 @@ internal static class RegistryAccess
         return new RegistryException($"no model '{model}' is registered in the {registry.Backend} registry{hint}");
     }
 
-    /// <summary>The promotion rules of models/&lt;name&gt;/model.yaml.</summary>
+    /// <summary>The promotion rules of models/&lt;name&gt;/model.yaml; with <c>model.signature_required</c>, the verify key from the environment.</summary>
     public static PromotionPolicy Promotion(ModelPolicy policy) => new(
         [.. Stages.Ordered.Select(stage =>
         {
             var s = policy.Stage(stage);
             return new Toolkit.Registry.Promotion.StagePolicy(stage, s.Approvals, s.Approvers);
-        })]);
+        })])
+    {
+        SignatureRequired = policy.SignatureRequired,
+        VerifyKey = policy.SignatureRequired ? ModelSigningCommands.VerifyKeyFromEnvironment(required: false) : null,
+        Source = policy.Source,
+    };
 
     /// <summary>Who is acting: --actor, else CI's actor, else the OS user.</summary>
     public static string Actor(string? given) => Actors.Resolve(given);

@@ -11,7 +11,13 @@ internal sealed class SecretMask
 {
     public const string Replacement = "***";
 
-    private static readonly string[] Markers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY", "AUTH"];
+    private static readonly string[] Markers = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY", "SIGNING_KEY", "AUTH"];
+
+    /// <summary>
+    /// Secrets no child process gets, even a <c>run:</c> step that names them or that inherits <c>TOOLKIT_*</c>:
+    /// the model signing key signs in <c>mlops model sign</c> and nowhere else.
+    /// </summary>
+    public static IReadOnlyList<string> NeverInherited { get; } = ["TOOLKIT_SIGNING_KEY"];
 
     // Shorter values ("1", "true") would mask ordinary words, not secrets.
     private const int MinLength = 4;
@@ -42,6 +48,13 @@ internal sealed class SecretMask
             if (entry.Key is string name && entry.Value is string value && IsSecretName(name))
             {
                 values.Add(value);
+
+                // Output is masked line by line, so a multi-line secret (a PEM key) is also masked line by line;
+                // the armour lines (-----BEGIN ...-----) are public text.
+                if (value.Contains('\n', StringComparison.Ordinal))
+                {
+                    values.AddRange(value.Split('\n').Select(l => l.Trim()).Where(l => l.Length >= 16 && !l.StartsWith("-----", StringComparison.Ordinal)));
+                }
             }
         }
 

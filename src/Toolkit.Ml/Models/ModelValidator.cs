@@ -24,8 +24,8 @@ internal static class ModelValidator
     /// <summary>More feature columns than any CSV a model could be trained on (and below the node's feature bits).</summary>
     public const int MaxFeatures = 1 << 24;
 
-    /// <summary>Nodes across all trees: about 1.5 GB of model file, far beyond any forest we train.</summary>
-    public const int MaxNodes = 1 << 26;
+    /// <summary>Nodes across all trees: what fits in a 1 GiB model file (a 100-tree forest on 100 000 rows has 1.7 million nodes, 64 MB).</summary>
+    public const int MaxNodes = 1 << 25;
 
     /// <summary>Throws <see cref="ModelFileException"/> naming <paramref name="sourceName"/> and the first problem found.</summary>
     public static void Validate(Model model, string sourceName)
@@ -185,8 +185,9 @@ internal static class ModelValidator
     /// </summary>
     private static string? Ensemble(TreeEnsemble ensemble)
     {
-        var (roots, depths, feature, _, threshold, left, right, values) = ensemble.Arrays();
-        var count = feature.Length;
+        var roots = ensemble.Roots;
+        var depths = ensemble.Depths;
+        var count = ensemble.NodeCount;
         if (roots.Length == 0)
         {
             return "the tree ensemble has no trees";
@@ -216,46 +217,47 @@ internal static class ModelValidator
             stack.Push((root, 0));
             while (stack.Count > 0)
             {
-                var (node, depth) = stack.Pop();
-                if (reached[node])
+                var (at, depth) = stack.Pop();
+                if (reached[at])
                 {
-                    return $"tree {t} reaches node {node} twice (trees must not share or revisit nodes)";
+                    return $"tree {t} reaches node {at} twice (trees must not share or revisit nodes)";
                 }
 
-                reached[node] = true;
+                reached[at] = true;
                 if (depth > MaxTreeDepth)
                 {
                     return $"tree {t} is deeper than the limit of {Count(MaxTreeDepth)} levels";
                 }
 
                 deepest = Math.Max(deepest, depth);
-                if (feature[node] < 0)
+                var node = ensemble.Node(at);
+                if (node.Feature < 0)
                 {
-                    if (!double.IsFinite(values[node]))
+                    if (!double.IsFinite(node.Value))
                     {
-                        return $"leaf node {node} of tree {t} has the value {Format(values[node])}, not a finite number";
+                        return $"leaf node {at} of tree {t} has the value {Format(node.Value)}, not a finite number";
                     }
 
                     continue;
                 }
 
-                if (feature[node] >= ensemble.FeatureCount)
+                if (node.Feature >= ensemble.FeatureCount)
                 {
-                    return $"node {node} of tree {t} splits on feature {feature[node]}, but the model has {Count(ensemble.FeatureCount)} features";
+                    return $"node {at} of tree {t} splits on feature {node.Feature}, but the model has {Count(ensemble.FeatureCount)} features";
                 }
 
-                if (float.IsNaN(threshold[node]))
+                if (float.IsNaN(node.Threshold))
                 {
-                    return $"node {node} of tree {t} has the threshold NaN";
+                    return $"node {at} of tree {t} has the threshold NaN";
                 }
 
-                if (left[node] <= node || right[node] <= node || (uint)right[node] >= (uint)count)
+                if (node.Left <= at || node.Right <= at || (uint)node.Right >= (uint)count)
                 {
-                    return $"node {node} of tree {t} points at nodes {left[node]} and {right[node]}; children must come after their parent inside the {Count(count)} nodes";
+                    return $"node {at} of tree {t} points at nodes {node.Left} and {node.Right}; children must come after their parent inside the {Count(count)} nodes";
                 }
 
-                stack.Push((right[node], depth + 1));
-                stack.Push((left[node], depth + 1));
+                stack.Push((node.Right, depth + 1));
+                stack.Push((node.Left, depth + 1));
             }
 
             if (deepest != depths[t])

@@ -369,7 +369,20 @@ internal sealed class TreeEnsemble
 
     private readonly record struct BlockState(nint Output, nint Nodes, nint Values, nint Columns, int Rows, int TreeCount);
 
-    /// <summary>The nodes as the model file stores them (leaves: feature -1, no children), for writing and for <c>ModelValidator</c>.</summary>
+    internal ReadOnlySpan<int> Roots => _roots;
+
+    internal ReadOnlySpan<int> Depths => _depths;
+
+    /// <summary>Node <paramref name="i"/> as <c>ModelValidator</c> checks it, without copying the ensemble.</summary>
+    internal StoredNode Node(int i)
+    {
+        var node = _nodes[i];
+        return node.Left == i && node.Right == i
+            ? new StoredNode(-1, 0, -1, -1, _values[i])
+            : new StoredNode(node.Feature & FeatureMask, node.Threshold, node.Left, node.Right, _values[i]);
+    }
+
+    /// <summary>The nodes as the model file stores them (leaves: feature -1, no children).</summary>
     internal TreeArrays Arrays()
     {
         var feature = new int[_nodes.Length];
@@ -461,6 +474,9 @@ internal sealed class TreeEnsemble
 
     /// <summary>A leaf for branch-free traversal: it points to itself and no value (not even NaN) leaves it.</summary>
     private static FlatNode Leaf(int at) => new(MissingLeftFlag, float.PositiveInfinity, at, at);
+
+    /// <summary>One node as stored: feature -1 for a leaf (then no children), else the split and its children.</summary>
+    internal readonly record struct StoredNode(int Feature, float Threshold, int Left, int Right, double Value);
 
     /// <summary>The stored form of an ensemble: per tree its root and depth, per node its split (feature -1 for a leaf) and value.</summary>
     internal sealed record TreeArrays(

@@ -155,7 +155,8 @@ public static class StepProtocol
         foreach (System.Collections.DictionaryEntry entry in caller)
         {
             if (entry.Key is string name && entry.Value is string value
-                && ((includeBase && BaseVariables.Contains(name, StringComparer.OrdinalIgnoreCase)) || name.StartsWith("TOOLKIT_", StringComparison.Ordinal)))
+                && ((includeBase && BaseVariables.Contains(name, StringComparer.OrdinalIgnoreCase)) || name.StartsWith("TOOLKIT_", StringComparison.Ordinal))
+                && !Toolkit.Secrets.SecretMask.NeverInherited.Contains(name))
             {
                 result[name] = value;
             }
@@ -167,7 +168,7 @@ public static class StepProtocol
             {
                 result[name] = value;
             }
-            else if (caller[name] is string passed)
+            else if (caller[name] is string passed && !Toolkit.Secrets.SecretMask.NeverInherited.Contains(name))
             {
                 result[name] = passed;
             }

@@ -114,7 +114,7 @@ internal static class RegistrySchema
 
         // 4: a version's signature (mlops model sign), at most one per version.
         """
-        CREATE TABLE version_signatures (
+        CREATE TABLE IF NOT EXISTS version_signatures (
             model TEXT NOT NULL,
             version INTEGER NOT NULL,
             key_id TEXT NOT NULL,
