@@ -98,7 +98,7 @@ internal static class CliApp
         UsageException or DataFormatException or InvalidParameterException => ExitCodes.BadInput,
         PipelineParameterException or ProjectSettingsException or ComponentArgumentException or ExpressionException => ExitCodes.BadInput,
         ModelPolicyException or GateInputException or PromotionRefusedException or RegistryException => ExitCodes.BadInput,
-        FileNotFoundException or DirectoryNotFoundException or ModelFileException => ExitCodes.BadInput,
+        FileNotFoundException or DirectoryNotFoundException or ModelFileException or OutputPathException => ExitCodes.BadInput,
         _ => ExitCodes.Failure,
     };
 

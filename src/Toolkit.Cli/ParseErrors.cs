@@ -15,6 +15,17 @@ internal static class ParseErrors
         ArgumentNullException.ThrowIfNull(parse);
         var command = parse.CommandResult.Command;
         var unmatched = parse.UnmatchedTokens;
+        var path0 = CommandPath(parse);
+        var help0 = path0.Length == 0 ? "mlops --help" : $"mlops {path0} --help";
+
+        // '--data --out x': --data took '--out' as its value, and every later message is about the shifted rest.
+        var names = OptionNames(command).ToHashSet(StringComparer.Ordinal);
+        if (parse.CommandResult.Children.OfType<OptionResult>()
+                .FirstOrDefault(o => o.Tokens.Count > 0 && names.Contains(o.Tokens[0].Value)) is { } swallowed)
+        {
+            return $"option '{swallowed.Option.Name}' needs a value (found the option '{swallowed.Tokens[0].Value}' in its place) (see '{help0}')";
+        }
+
         var messages = Unmatched(command, unmatched).ToList();
         var unknownCommand = messages.Any(m => m.StartsWith("unknown command", StringComparison.Ordinal));
         foreach (var error in parse.Errors)

@@ -232,7 +232,7 @@ public sealed record ModelPolicy
             throw new FileNotFoundException($"Model policy '{path}' does not exist.", path);
         }
 
-        return new ModelPolicyReader(path, fromFile: true).Read(File.ReadAllText(path));
+        return new ModelPolicyReader(path, fromFile: true).ReadFile(path);
     }
 
     /// <summary>Parses policy text; <paramref name="sourceName"/> names it in messages.</summary>

@@ -42,6 +42,15 @@ internal sealed partial class ModelPolicyReader
         _fromFile = fromFile;
     }
 
+    /// <summary>Reads the file (bounded, strictly decoded), then <see cref="Read"/>.</summary>
+    public ModelPolicy ReadFile(string path)
+    {
+        var (text, problem) = YamlText.ReadFile(path);
+        return problem is null
+            ? Read(text!)
+            : throw new ModelPolicyException([new PolicyDiagnostic(_file, problem.Position.Line, problem.Position.Column, "(file)", problem.Message)]);
+    }
+
     public ModelPolicy Read(string yaml)
     {
         var load = YamlText.Load(yaml, "a model policy is a mapping (apiVersion, kind, name, task, ...)");

@@ -58,6 +58,13 @@ public static class Sql
         ArgumentNullException.ThrowIfNull(migrations);
         ArgumentNullException.ThrowIfNull(tooNew);
         var latest = migrations.Count;
+
+        // Up to date: nothing is written (a read-only store opens, and an open takes no write lock).
+        if (await CurrentVersionAsync(connection, cancellationToken) is { } found && found == latest)
+        {
+            return;
+        }
+
         await using var tx = connection.BeginTransaction(deferred: false);
         await ExecuteAsync(tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
         var current = await ScalarAsync(tx, "SELECT version FROM schema_version", cancellationToken);
@@ -82,6 +89,21 @@ public static class Sql
         }
 
         await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The schema version recorded in the file, or null when it has none (a new file).</summary>
+    public static async Task<int?> CurrentVersionAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
+        if (await command.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            return null;
+        }
+
+        command.CommandText = "SELECT version FROM schema_version";
+        return await command.ExecuteScalarAsync(cancellationToken) is { } v and not DBNull ? Convert.ToInt32(v, CultureInfo.InvariantCulture) : null;
     }
 
     public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);

@@ -17,13 +17,20 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    private SqliteDatabase(SqliteConnection connection, string path)
+    private SqliteDatabase(SqliteConnection connection, string path, bool readOnly)
     {
         _connection = connection;
         Path = path;
+        IsReadOnly = readOnly;
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// Opened read-only: the file exists but this user may not write it or its folder (another user's store,
+    /// a read-only mount). Reads work; <see cref="WriteAsync{T}"/> refuses with a <see cref="ReadOnlyStoreException"/> naming the file.
+    /// </summary>
+    public bool IsReadOnly { get; }
 
     /// <summary>Opens (creating the folder and file as needed) and brings the schema up to date with <paramref name="migrate"/>.</summary>
     /// <param name="path">The database file.</param>
@@ -36,11 +43,17 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(migrate);
         var fullPath = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
+        var readOnly = File.Exists(fullPath) && !CanWrite(fullPath);
+        if (!readOnly)
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
+        }
+
         var builder = new SqliteConnectionStringBuilder
         {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            // Read-only: immutable, so SQLite needs no -wal/-shm files it could not create in a read-only folder.
+            DataSource = readOnly ? new Uri(fullPath).AbsoluteUri + "?immutable=1" : fullPath,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
 
             // One long-lived connection per instance; pooling would keep the file open after disposal.
             Pooling = false,
@@ -51,11 +64,23 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         {
             await connection.OpenAsync(cancellationToken);
             await Sql.ExecuteAsync(connection, null, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};"), cancellationToken);
-            await Sql.ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", cancellationToken);
-            await Sql.ExecuteAsync(connection, null, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;", cancellationToken);
+            if (!readOnly)
+            {
+                await Sql.ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", cancellationToken);
+                await Sql.ExecuteAsync(connection, null, durable ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;", cancellationToken);
+            }
+
             await Sql.ExecuteAsync(connection, null, "PRAGMA foreign_keys = ON;", cancellationToken);
-            await migrate(connection, cancellationToken);
-            return new SqliteDatabase(connection, fullPath);
+            try
+            {
+                await migrate(connection, cancellationToken);
+            }
+            catch (SqliteException ex) when (readOnly || ex.SqliteErrorCode == ReadOnlyError)
+            {
+                throw new ReadOnlyStoreException(fullPath, "it needs a schema upgrade, which a read-only store cannot take", ex);
+            }
+
+            return new SqliteDatabase(connection, fullPath, readOnly);
         }
         catch
         {
@@ -68,6 +93,11 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     public async Task<T> WriteAsync<T>(Func<SqliteTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (IsReadOnly)
+        {
+            throw new ReadOnlyStoreException(Path, "this command writes to it", null);
+        }
+
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -76,9 +106,39 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             await tx.CommitAsync(cancellationToken);
             return result;
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == ReadOnlyError)
+        {
+            throw new ReadOnlyStoreException(Path, "this command writes to it", ex);
+        }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>SQLITE_READONLY: "attempt to write a readonly database", which names no file.</summary>
+    private const int ReadOnlyError = 8;
+
+    /// <summary>Whether this user can write the file and create the journal files beside it.</summary>
+    private static bool CanWrite(string file)
+    {
+        try
+        {
+            using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+
+            // WAL needs the folder too (-wal and -shm files); a probe that deletes itself on close.
+            var probe = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, $".write-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            return false;
         }
     }
 

@@ -70,7 +70,9 @@ internal static class CommandLineValues
 
         if (value < min || value > max)
         {
-            result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be between {min:N0} and {max:N0}, not {token.Value}"));
+            result.AddError(max == int.MaxValue
+                ? string.Create(CultureInfo.InvariantCulture, $"{name} must be at least {min:N0}, not {token.Value}")
+                : string.Create(CultureInfo.InvariantCulture, $"{name} must be between {min:N0} and {max:N0}, not {token.Value}"));
         }
     }
 }

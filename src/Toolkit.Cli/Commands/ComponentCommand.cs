@@ -142,6 +142,11 @@ internal static class ComponentCommand
                 parameters[k] = v;
             }
 
+            foreach (var unknown in call.Outputs.Keys.Where(k => !d.Outputs.Any(o => o.Name == k)))
+            {
+                throw new UsageException($"{d.Name} has no output '{unknown}'; its outputs: {string.Join(", ", d.Outputs.Select(o => o.Name))}.");
+            }
+
             foreach (var o in d.Outputs.Where(o => !call.Outputs.ContainsKey(o.Name)))
             {
                 throw new UsageException($"{d.Name} writes output '{o.Name}': give --output {o.Name}=PATH.");

@@ -43,7 +43,7 @@ internal static class DataCommand
         {
             var n = parse.GetValue(rows);
             var name = parse.GetValue(generator)!;
-            var path = context.PathOf(parse.GetValue(output)!);
+            var path = context.OutputFile(parse.GetValue(output), "--out");
             var watch = Stopwatch.StartNew();
             var shift = parse.GetValue(drift);
             if (shift != 0 && !SyntheticData.DriftGenerators.Contains(name, StringComparer.Ordinal))

@@ -15,7 +15,7 @@ internal static class DeployCommand
     {
         var model = new Argument<string>("model") { Description = "The registered model (models/NAME/model.yaml)." };
         var stage = StageOption();
-        var version = new Option<int?>("--model-version") { Description = "The version to deploy; it must hold the stage (default: the one that does)." };
+        var version = new Option<int?>("--model-version") { Description = "The version to deploy; it must hold the stage (default: the one that does)." }.Within(1, int.MaxValue);
         var target = new Option<string?>("--target") { Description = "docker or process (default: docker when a daemon answers, else process)." };
         target.AcceptOnlyFromAmong(DeploymentTargets.Docker, DeploymentTargets.Process);
         var actor = new Option<string?>("--actor") { Description = "Who deploys (default: GITHUB_ACTOR, else the user)." };
@@ -31,6 +31,7 @@ internal static class DeployCommand
         {
             var settings = ProjectContext.Settings(context);
             var name = parse.GetValue(model)!;
+            _ = RegistryAccess.PolicyFile(settings, name); // a name that is no model name is refused before anything is opened or created
             await using var access = await DeployAccess.OpenAsync(settings, ct, GitHubDeploymentNotifier.ForEnvironment(context));
             var serving = access.Serving(name);
             var kind = parse.GetValue(target) is { } given ? DeploymentTargets.Parse(given) : await DeployAccess.DefaultTargetAsync(settings.BaseImage, context.Error, ct);

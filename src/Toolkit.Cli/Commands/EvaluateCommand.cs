@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Toolkit.Ml.Data;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 
@@ -11,7 +12,7 @@ internal static class EvaluateCommand
     public static Command Create(CliContext context)
     {
         var modelPath = new Option<string>("--model") { Description = "The model file (.tkm), or with --model-version a registered model's name.", Required = true };
-        var modelVersion = new Option<int?>("--model-version") { Description = "The registered version to use (fetched and checked against the registry's digest)." };
+        var modelVersion = new Option<int?>("--model-version") { Description = "The registered version to use (fetched and checked against the registry's digest)." }.Within(1, int.MaxValue);
         var data = new Option<string>("--data") { Description = "Labelled data (CSV) with the model's input columns and label.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: task, rows and every metric by its snake_case name." };
 
@@ -19,8 +20,18 @@ internal static class EvaluateCommand
         command.SetAction(async (parse, ct) =>
         {
             var model = await ModelInputs.LoadAsync(context, parse.GetValue(modelPath)!, parse.GetValue(modelVersion), ct);
-            var table = ModelInputs.Read(model, context.PathOf(parse.GetValue(data)!), withLabel: true, ct);
-            var evaluation = ModelEvaluator.Evaluate(model, table);
+            var dataPath = context.InputFile(parse.GetValue(data), "--data");
+            var table = ModelInputs.Read(model, dataPath, withLabel: true, ct);
+            Evaluation evaluation;
+            try
+            {
+                evaluation = ModelEvaluator.Evaluate(model, table);
+            }
+            catch (DataFormatException ex)
+            {
+                throw ex.InFile(dataPath);
+            }
+
             if (parse.GetValue(json))
             {
                 var result = new Dictionary<string, object?>(StringComparer.Ordinal)

@@ -12,7 +12,7 @@ internal static class ExportCommand
     {
         var file = new Option<string>("--file") { Description = "The model file (.tkm) to export." };
         var model = new Option<string>("--model") { Description = "A registered model to export (with --model-version)." };
-        var version = new Option<int?>("--model-version") { Description = "The registered version to export." };
+        var version = new Option<int?>("--model-version") { Description = "The registered version to export." }.Within(1, int.MaxValue);
         var format = new Option<string>("--format") { Description = "The export format; only 'onnx'.", DefaultValueFactory = _ => "onnx" };
         var output = new Option<string>("--out", "-o") { Description = "Where to write the exported model.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };

@@ -153,7 +153,7 @@ internal static class GitHubCommand
         var model = new Option<string>("--model") { Description = "The registered model.", Required = true };
         var stage = new Option<string>("--stage") { Description = "The stage (the GitHub environment): dev, preprod or prod.", Required = true };
         stage.AcceptOnlyFromAmong([.. Toolkit.Registry.Stages.Ordered]);
-        var version = new Option<int>("--model-version") { Description = "The version deployed.", Required = true };
+        var version = new Option<int>("--model-version") { Description = "The version deployed.", Required = true }.Within(1, int.MaxValue);
         var state = new Option<string>("--state") { Description = "in_progress (creates the deployment), success or failure (on the latest deployment of this version).", Required = true };
         state.AcceptOnlyFromAmong("in_progress", "success", "failure");
         var url = new Option<string?>("--url") { Description = "The service's URL (environment_url)." };

@@ -15,7 +15,7 @@ internal static class ModelInputs
     /// <summary><c>--model FILE</c>, or with <c>--model-version N</c> the registered version of model <paramref name="model"/>.</summary>
     public static async Task<Model> LoadAsync(CliContext context, string model, int? version, CancellationToken cancellationToken) =>
         version is null
-            ? ModelFile.Load(context.PathOf(model))
+            ? ModelFile.Load(context.InputFile(model, "--model"))
             : await LoadRegisteredAsync(context, model, version, cancellationToken);
 
     /// <summary>
@@ -60,11 +60,14 @@ internal static class ModelInputs
         // The signature fixes the types, so "12" in a categorical column stays text and a stray word in
         // a numeric column is an error with its line, not a silent change of type.
         var types = model.Signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal);
-        return CsvReader.Read(path, new CsvReadOptions
+        var table = CsvReader.Read(path, new CsvReadOptions
         {
             Label = withLabel ? model.Label : null,
             ColumnTypes = types,
             LabelValues = withLabel ? model.Classes : null,
         }, cancellationToken);
+
+        // As scikit-learn refuses an array with 0 samples: a header alone is a file that lost its rows.
+        return table.RowCount > 0 ? table : throw new DataFormatException(path, null, null, null, "the file has a header but no data rows");
     }
 }

@@ -52,6 +52,13 @@ internal static class ModelRegistryCommands
             var policyPath = RegistryAccess.PolicyPath(settings, name);
             var policy = ModelPolicy.Load(policyPath);
             var smokeRows = (policy.Serving ?? new ServingPolicy()).SmokeRows;
+
+            // Bad arguments are refused before the registry is opened (and created): nothing is written for them.
+            if (parse.GetValue(run) is null)
+            {
+                _ = ModelFile.Load(context.InputFile(parse.GetValue(file) ?? throw new UsageException("give --run (a pipeline run) or --file (a model file)."), "--file"));
+            }
+
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             RegisterRequest request;
             if (parse.GetValue(run) is { } runId)
@@ -160,7 +167,7 @@ internal static class ModelRegistryCommands
     private static Command CreatePromote(CliContext context)
     {
         var model = new Argument<string>("model") { Description = "The registered model." };
-        var version = new Option<int>("--version") { Description = "The version to promote.", Required = true };
+        var version = new Option<int>("--version") { Description = "The version to promote.", Required = true }.Within(1, int.MaxValue);
         var to = new Option<string>("--to") { Description = "The stage: dev, preprod or prod.", Required = true };
         to.AcceptOnlyFromAmong([.. Stages.Ordered]);
         var approvedBy = new Option<string[]>("--approved-by") { Description = "Who approved (repeatable); the policy says how many approvals each stage needs.", AllowMultipleArgumentsPerToken = false };
@@ -301,7 +308,7 @@ internal static class ModelRegistryCommands
     private static Command CreateShow(CliContext context)
     {
         var model = new Argument<string>("model") { Description = "The registered model." };
-        var version = new Option<int?>("--version") { Description = "One version (default: all versions)." };
+        var version = new Option<int?>("--version") { Description = "One version (default: all versions)." }.Within(1, int.MaxValue);
         var json = Json();
         var command = new Command("show", "Shows a model's versions: digest, stages, gate, metrics, lineage.") { model, version, json };
         command.SetAction(async (parse, ct) =>
@@ -396,7 +403,7 @@ internal static class ModelRegistryCommands
     private static Command CreateCard(CliContext context)
     {
         var model = new Argument<string>("model") { Description = "The registered model." };
-        var version = new Option<int>("--version") { Description = "The version.", Required = true };
+        var version = new Option<int>("--version") { Description = "The version.", Required = true }.Within(1, int.MaxValue);
         var json = Json();
         var command = new Command("card", "Prints a version's model card (Markdown; with --json, inside one JSON object).") { model, version, json };
         command.SetAction(async (parse, ct) =>

@@ -81,21 +81,30 @@ internal static class PipelineCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private const int MaxListedProblems = 20;
+
     /// <summary>Loads and validates; on problems writes every one as file:line:column: message and throws (exit 2).</summary>
-    internal static PipelineSpec LoadValid(string path, CliContext context)
+    internal static PipelineSpec LoadValid(string path, CliContext context, IReadOnlyDictionary<string, string>? overrides = null)
     {
         // Read from the command's working folder; named as given, so messages show what the user typed.
         var full = context.PathOf(path);
-        if (!File.Exists(full))
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(full))
         {
-            throw new FileNotFoundException($"Pipeline file '{path}' does not exist.", path);
+            throw new FileNotFoundException(Directory.Exists(full)
+                ? $"Pipeline file '{path}' is a directory; give a pipeline file (pipelines/NAME.yaml)."
+                : $"Pipeline file '{path}' does not exist.", path);
         }
 
-        var loaded = PipelineLoader.Load(File.ReadAllText(full), path);
+        var loaded = PipelineLoader.LoadFile(full, path);
         var problems = loaded.Diagnostics.ToList();
         if (loaded.Spec is not null)
         {
-            problems.AddRange(PipelineValidator.Validate(loaded.Spec, BuiltInComponents.Create()));
+            if (overrides is { Count: > 0 })
+            {
+                _ = PipelineRunner.ResolveParams(loaded.Spec, overrides); // unknown names and wrong types, in the words --param uses
+            }
+
+            problems.AddRange(PipelineValidator.Validate(loaded.Spec, BuiltInComponents.Create(), overrides ?? new Dictionary<string, string>()));
         }
 
         if (problems.Count == 0)
@@ -103,9 +112,15 @@ internal static class PipelineCommand
             return loaded.Spec!;
         }
 
-        foreach (var p in problems.OrderBy(p => p.Position.Line).ThenBy(p => p.Position.Column))
+        // Every problem up to a bound: a generated or damaged file can hold thousands, and a screenful says enough.
+        foreach (var p in problems.OrderBy(p => p.Position.Line).ThenBy(p => p.Position.Column).Take(MaxListedProblems))
         {
             context.Error.WriteLine(p.ToString());
+        }
+
+        if (problems.Count > MaxListedProblems)
+        {
+            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}: ... and {problems.Count - MaxListedProblems} more"));
         }
 
         throw new UsageException($"{path}: {problems.Count} problem(s) found; the pipeline was not run.");
@@ -152,7 +167,8 @@ internal static class PipelineCommand
         var command = new Command("plan", "Shows what a run would do now: which steps are cached and which would run.") { file, param, noCache, executor, image, json };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = LoadValid(parse.GetValue(file)!, context);
+            var overrides = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param");
+            var spec = LoadValid(parse.GetValue(file)!, context, overrides);
             var settings = ProjectContext.Settings(context);
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
             var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
@@ -160,7 +176,7 @@ internal static class PipelineCommand
             var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), stepExecutor);
             var plan = await runner.PlanAsync(spec, new RunOptions
             {
-                Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
+                Params = overrides,
                 NoCache = parse.GetValue(noCache),
                 ProjectDirectory = settings.Root,
             }, ct);
@@ -200,7 +216,7 @@ internal static class PipelineCommand
         var file = FileArgument();
         var param = ParamOption();
         var noCache = new Option<bool>("--no-cache") { Description = "Run every step even when its outputs are cached." };
-        var maxParallel = new Option<int?>("--max-parallel") { Description = "At most this many steps at once (default: toolkit.yaml, else the number of cores)." };
+        var maxParallel = new Option<int?>("--max-parallel") { Description = "At most this many steps at once (default: toolkit.yaml, else the number of cores)." }.Within(1, 1024);
         var executor = ExecutorOption("run");
         var image = ImageOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object: run_id, status and per step its status, cached, duration and outputs with digests." };
@@ -210,12 +226,13 @@ internal static class PipelineCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = LoadValid(parse.GetValue(file)!, context);
+            var overrides = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param");
+            var spec = LoadValid(parse.GetValue(file)!, context, overrides);
             var settings = ProjectContext.Settings(context);
             var (commit, branch) = ProjectContext.Git(settings.Root);
             var options = new RunOptions
             {
-                Params = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
+                Params = overrides,
                 NoCache = parse.GetValue(noCache),
                 MaxParallel = parse.GetValue(maxParallel) ?? settings.MaxParallel,
                 GitCommit = commit,

@@ -11,7 +11,7 @@ internal static class PredictCommand
     public static Command Create(CliContext context)
     {
         var modelPath = new Option<string>("--model") { Description = "The model file (.tkm), or with --model-version a registered model's name.", Required = true };
-        var modelVersion = new Option<int?>("--model-version") { Description = "The registered version to use (fetched and checked against the registry's digest)." };
+        var modelVersion = new Option<int?>("--model-version") { Description = "The registered version to use (fetched and checked against the registry's digest)." }.Within(1, int.MaxValue);
         var data = new Option<string>("--data") { Description = "Input rows (CSV) with the model's input columns.", Required = true };
         var output = new Option<string>("--out") { Description = "Where to write the predictions (CSV, one row per input row).", Required = true };
 
@@ -21,10 +21,10 @@ internal static class PredictCommand
         };
         command.SetAction(async (parse, ct) =>
         {
+            var path = context.OutputFile(parse.GetValue(output), "--out");
             var model = await ModelInputs.LoadAsync(context, parse.GetValue(modelPath)!, parse.GetValue(modelVersion), ct);
-            var table = ModelInputs.Read(model, context.PathOf(parse.GetValue(data)!), withLabel: false, ct);
+            var table = ModelInputs.Read(model, context.InputFile(parse.GetValue(data), "--data"), withLabel: false, ct);
             var prediction = model.Predict(table);
-            var path = context.PathOf(parse.GetValue(output)!);
             CsvWriter.Write(PredictionOutput.ToTable(prediction), path, ct);
             await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"wrote {prediction.Scores.Length} predictions to {path}"));

@@ -18,7 +18,7 @@ internal static class RunsCommand
 
     private static Command CreateList(CliContext context)
     {
-        var limit = new Option<int>("--limit") { Description = "How many runs (newest first).", DefaultValueFactory = _ => 20 };
+        var limit = new Option<int>("--limit") { Description = "How many runs (newest first).", DefaultValueFactory = _ => 20 }.Within(1, 100_000);
         var pipeline = new Option<string?>("--pipeline") { Description = "Only runs of this pipeline." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var command = new Command("list", "Lists recent runs, newest first.") { limit, pipeline, json };

@@ -15,7 +15,7 @@ internal static class ServeCommand
         var file = new Option<string?>("--file") { Description = "Serve this model file (.tkm); its header checksum is verified." };
         var model = new Option<string?>("--model") { Description = "Serve a registered model (with --stage or --model-version)." };
         var stage = new Option<string?>("--stage") { Description = "The stage whose version to serve (dev, preprod, prod)." };
-        var version = new Option<int?>("--model-version") { Description = "The registered version to serve." };
+        var version = new Option<int?>("--model-version") { Description = "The registered version to serve." }.Within(1, int.MaxValue);
         var port = new Option<int>("--port") { Description = "The port to listen on (0: a free one, printed); with --model, model.yaml serving.port when not given.", DefaultValueFactory = _ => 8080 };
         var host = new Option<string>("--host") { Description = "The address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var maxBatch = new Option<int?>("--max-batch") { Description = "Rows one request may carry, more get 413 (default: model.yaml serving.max_batch, else 1000)." };
@@ -46,8 +46,9 @@ internal static class ServeCommand
             {
                 throw new UsageException(ex.Message);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
             {
+                // An address this machine does not have is a SocketException ("Cannot assign requested address").
                 throw new UsageException($"cannot listen on {options.Host}:{options.Port}: {ex.Message}");
             }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Csv;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
@@ -40,7 +41,8 @@ internal static class TrainCommand
         {
             var watch = Stopwatch.StartNew();
             var labelName = parse.GetValue(label)!;
-            var dataPath = context.PathOf(parse.GetValue(data)!);
+            var dataPath = context.InputFile(parse.GetValue(data), "--data");
+            var path = context.OutputFile(parse.GetValue(output), "--out");
             var request = new TrainRequest
             {
                 Algorithm = parse.GetValue(algorithm)!,
@@ -56,14 +58,22 @@ internal static class TrainCommand
 
             var table = CsvReader.Read(dataPath, new CsvReadOptions { Label = labelName }, ct);
             var loaded = watch.Elapsed;
-            var model = ModelTrainer.Train(table, request, new TrainContext
+            Model model;
+            try
             {
-                Seed = parse.GetValue(seed),
-                MaxThreads = parse.GetValue(threads) ?? Environment.ProcessorCount,
-                Progress = parse.GetValue(json) ? null : new ProgressLines(context.Error),
-                CancellationToken = ct,
-            });
-            var path = context.PathOf(parse.GetValue(output)!);
+                model = ModelTrainer.Train(table, request, new TrainContext
+                {
+                    Seed = parse.GetValue(seed),
+                    MaxThreads = parse.GetValue(threads) ?? Environment.ProcessorCount,
+                    Progress = parse.GetValue(json) ? null : new ProgressLines(context.Error),
+                    CancellationToken = ct,
+                });
+            }
+            catch (DataFormatException ex)
+            {
+                // The trainer checks a table; this command knows which file it came from.
+                throw ex.InFile(dataPath);
+            }
             ModelFile.Save(model, path, ct);
 
             if (parse.GetValue(json))

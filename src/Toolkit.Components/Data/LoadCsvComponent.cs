@@ -73,7 +73,15 @@ internal sealed class LoadCsvComponent : IComponent, IExternalInputs, IHostInput
         }
 
         var table = ComponentArgs.ReadDataset(path, ComponentArgs.OptionalText(context, "label"), cancellationToken);
-        ComponentArgs.WriteDataset(table, context.Output("dataset"), cancellationToken);
+        var output = context.Output("dataset");
+        ComponentArgs.WriteDataset(table, output, cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The copy is as private as the file it came from; the store keeps that (never more readable than its source).
+            const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+            File.SetUnixFileMode(output, File.GetUnixFileMode(output) & (File.GetUnixFileMode(path) | ~others));
+        }
+
         context.Log.WriteLine($"loaded {table.RowCount} rows x {table.ColumnCount} columns from {given}");
         return Task.FromResult(new ComponentResult
         {

@@ -35,9 +35,66 @@ internal static class YamlText
     /// <summary>Nodes reachable from the root, aliases counted each time they are used.</summary>
     public const int MaxNodes = 200_000;
 
+    /// <summary>Far larger than any spec file; a bound so that /dev/zero or a huge file is refused, not read into memory.</summary>
+    public const int MaxFileBytes = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Reads a YAML file as text: at most <see cref="MaxFileBytes"/>, strictly UTF-8 (or UTF-16/32 with a
+    /// byte-order mark, as YAML allows). A problem (too large, not text) is returned, never thrown.
+    /// </summary>
+    public static (string? Text, YamlProblem? Problem) ReadFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan))
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[64 * 1024];
+            int read;
+            while ((read = stream.Read(chunk)) > 0)
+            {
+                if (buffer.Length + read > MaxFileBytes)
+                {
+                    return (null, new YamlProblem(new(1, 1), $"the file is larger than {MaxFileBytes / (1024 * 1024)} MiB; a spec file is far smaller"));
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            bytes = buffer.ToArray();
+        }
+
+        var (encoding, skip) = bytes switch
+        {
+            [0xEF, 0xBB, 0xBF, ..] => ((System.Text.Encoding)new System.Text.UTF8Encoding(false, true), 3),
+            [0xFF, 0xFE, 0, 0, ..] => (new System.Text.UTF32Encoding(false, false, true), 4),
+            [0, 0, 0xFE, 0xFF, ..] => (new System.Text.UTF32Encoding(true, false, true), 4),
+            [0xFF, 0xFE, ..] => (new System.Text.UnicodeEncoding(false, false, true), 2),
+            [0xFE, 0xFF, ..] => (new System.Text.UnicodeEncoding(true, false, true), 2),
+            _ => (new System.Text.UTF8Encoding(false, true), 0),
+        };
+        try
+        {
+            return (encoding.GetString(bytes, skip, bytes.Length - skip), null);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            var at = skip + Math.Max(0, ex.Index);
+            var before = bytes.AsSpan(0, Math.Min(at, bytes.Length));
+            var line = before.Count((byte)'\n') + 1;
+            var column = at - (before.LastIndexOf((byte)'\n') + 1) + 1;
+            return (null, new YamlProblem(new(line, column), $"not UTF-8 text (byte 0x{bytes[Math.Min(at, bytes.Length - 1)]:X2}); save the file as UTF-8"));
+        }
+    }
+
     public static YamlLoad Load(string yaml, string what)
     {
         ArgumentNullException.ThrowIfNull(yaml);
+        if (CheckCharacters(yaml) is { } unprintable)
+        {
+            return new YamlLoad(null, unprintable);
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -104,6 +161,33 @@ internal static class YamlText
         _ => "a single value",
     };
 
+    /// <summary>YAML's printable set (tab, line breaks and printable Unicode): a NUL or an escape character is damage, not text.</summary>
+    private static YamlProblem? CheckCharacters(string yaml)
+    {
+        var line = 1;
+        var lineStart = 0;
+        for (var i = 0; i < yaml.Length; i++)
+        {
+            var c = yaml[i];
+            if (c == '\n')
+            {
+                line++;
+                lineStart = i + 1;
+                continue;
+            }
+
+            var printable = c is '\t' or '\r' or '\u0085' or (>= ' ' and <= '~') or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD')
+                || (char.IsHighSurrogate(c) && i + 1 < yaml.Length && char.IsLowSurrogate(yaml[i + 1]))
+                || (char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(yaml[i - 1]));
+            if (!printable)
+            {
+                return new YamlProblem(new(line, i - lineStart + 1), $"not valid YAML: the control character U+{(int)c:X4} is not allowed in a YAML file");
+            }
+        }
+
+        return null;
+    }
+
     private static YamlProblem? CheckDepth(string yaml)
     {
         var parser = new Parser(new StringReader(yaml));
@@ -146,6 +230,12 @@ internal static class YamlText
             if (depth > MaxDepth)
             {
                 return new YamlProblem(YamlPosition.Of(node), $"nested more than {MaxDepth} levels deep");
+            }
+
+            // No toolkit file needs a tag; '!!python/object' and friends mean the file was made for another reader.
+            if (!node.Tag.IsEmpty && !node.Tag.IsNonSpecific)
+            {
+                return new YamlProblem(YamlPosition.Of(node), $"tags such as '{node.Tag.Value}' are not used in toolkit files; remove it");
             }
 
             switch (node)

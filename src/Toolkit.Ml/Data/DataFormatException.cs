@@ -35,6 +35,13 @@ public sealed class DataFormatException : Exception
 
     public string? File { get; }
 
+    /// <summary>
+    /// The same problem, naming <paramref name="file"/>: code that checks a table does not know where it came
+    /// from, the command that read it does. A problem that already names a file is returned as is.
+    /// </summary>
+    public DataFormatException InFile(string file) =>
+        File is not null || Problem is null ? this : new DataFormatException(file, Line, ColumnName, Field, Problem);
+
     public long? Line { get; }
 
     public string? ColumnName { get; }

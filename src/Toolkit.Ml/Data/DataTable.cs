@@ -100,7 +100,12 @@ public sealed class DataTable
         {
             if (!_index.TryGetValue(name, out var i))
             {
-                throw new KeyNotFoundException($"Column '{name}' does not exist.");
+                throw new DataFormatException(null, null, name, null, $"a column to ignore does not exist; columns are: {ColumnNames.List(this)}");
+            }
+
+            if (name == LabelName)
+            {
+                throw new DataFormatException(null, null, name, null, "the label cannot be ignored: it is what the model learns to predict");
             }
 
             roles[i] = ColumnRole.Ignore;

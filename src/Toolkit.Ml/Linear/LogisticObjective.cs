@@ -43,7 +43,8 @@ internal sealed class LogisticObjective
     private readonly double[] _z;
     private readonly double[] _residual;
     private readonly double[] _curvature;
-    private readonly double[] _products;
+    private double[]? _products;
+    private double[]? _hessian;
     private readonly double[] _gradientSums;
 
     public LogisticObjective(float[][] x, double[] y, double c, bool fitIntercept)
@@ -62,10 +63,8 @@ internal sealed class LogisticObjective
         _z = new double[Block];
         _residual = new double[Block];
         _curvature = new double[Block];
-        _products = new double[_left * _right];
         _gradientSums = new double[_right];
         Gradient = new double[_m];
-        Hessian = new double[_m * _m];
     }
 
     /// <summary>Number of feature columns (coefficients).</summary>
@@ -78,7 +77,8 @@ internal sealed class LogisticObjective
     public double[] Gradient { get; }
 
     /// <summary>The lower triangle (row-major, Size x Size) of the penalized Hessian at the last point evaluated with it.</summary>
-    public double[] Hessian { get; }
+    /// <remarks>Allocated on first use: a gradient-only solver on thousands of features never needs its Size² doubles.</remarks>
+    public double[] Hessian => _hessian ??= new double[_m * _m];
 
     /// <summary>
     /// The objective at <paramref name="beta"/> (coefficients, then intercept); with
@@ -91,7 +91,11 @@ internal sealed class LogisticObjective
         hessian &= gradient;
         var lanes = Vector<float>.Count;
         var intercept = _m > _p ? beta[_p] : 0.0;
-        Array.Clear(_products);
+        if (hessian)
+        {
+            Array.Clear(_products ??= new double[_left * _right]);
+        }
+
         Array.Clear(_gradientSums);
         var loss = 0.0;
         for (var start = 0; start < _n; start += Block)
@@ -134,7 +138,7 @@ internal sealed class LogisticObjective
             {
                 for (var b = 0; b <= a; b++)
                 {
-                    Hessian[(a * _m) + b] = _c * _products[(a * _right) + b];
+                    Hessian[(a * _m) + b] = _c * _products![(a * _right) + b];
                 }
 
                 // The penalty's Hessian: identity on the coefficients, nothing on the intercept.
@@ -307,6 +311,7 @@ internal sealed class LogisticObjective
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AccumulateHessian(int padded)
     {
+        var products = _products!;
         var vectors = padded / Vector<float>.Count;
         var left = MemoryMarshal.Cast<float, Vector<float>>(_weighted.AsSpan());
         var right = MemoryMarshal.Cast<float, Vector<float>>(_singles.AsSpan());
@@ -343,14 +348,14 @@ internal sealed class LogisticObjective
 
                 var row0 = a * _right;
                 var row1 = row0 + _right;
-                _products[row0 + b] += Vector.Sum(s00);
-                _products[row0 + b + 1] += Vector.Sum(s01);
-                _products[row0 + b + 2] += Vector.Sum(s02);
-                _products[row0 + b + 3] += Vector.Sum(s03);
-                _products[row1 + b] += Vector.Sum(s10);
-                _products[row1 + b + 1] += Vector.Sum(s11);
-                _products[row1 + b + 2] += Vector.Sum(s12);
-                _products[row1 + b + 3] += Vector.Sum(s13);
+                products[row0 + b] += Vector.Sum(s00);
+                products[row0 + b + 1] += Vector.Sum(s01);
+                products[row0 + b + 2] += Vector.Sum(s02);
+                products[row0 + b + 3] += Vector.Sum(s03);
+                products[row1 + b] += Vector.Sum(s10);
+                products[row1 + b + 1] += Vector.Sum(s11);
+                products[row1 + b + 2] += Vector.Sum(s12);
+                products[row1 + b + 3] += Vector.Sum(s13);
             }
         }
     }

@@ -27,6 +27,9 @@ internal sealed class LogisticRegressionAlgorithm : IAlgorithm
 
     public bool Supports(ModelTask task) => task == ModelTask.BinaryClassification;
 
+    /// <summary>Coefficients (features and intercept) up to which Newton's method is used: a 1,000² Hessian is 8 MB and solves in milliseconds.</summary>
+    internal const int NewtonMaxSize = 1000;
+
     public FitResult Fit(TrainingData data, HyperParameters parameters, TrainContext context)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -41,12 +44,12 @@ internal sealed class LogisticRegressionAlgorithm : IAlgorithm
             parameters.GetBool("fit_intercept"));
 
         // The data is scanned for NaN and infinity only when the first pass shows there is one.
-        var (w, b) = NewtonSolver.Solve(
-            objective,
-            parameters.GetInt("max_iter"),
-            parameters.GetDouble("tol"),
-            context,
-            () => LinearInputs.CheckFinite(data.Features, Name));
+        // Newton on up to NewtonMaxSize coefficients (exact, few steps); beyond, its Size² Hessian and Size³
+        // solve would take gigabytes and minutes, so L-BFGS, with ten times the iterations (cheap ones).
+        void CheckInputs() => LinearInputs.CheckFinite(data.Features, Name);
+        var (w, b) = objective.Size <= NewtonMaxSize
+            ? NewtonSolver.Solve(objective, parameters.GetInt("max_iter"), parameters.GetDouble("tol"), context, CheckInputs)
+            : LbfgsSolver.Solve(objective, 10 * parameters.GetInt("max_iter"), parameters.GetDouble("tol"), context, CheckInputs);
         return new FitResult(new LinearPredictor(ModelTask.BinaryClassification, w, b));
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Toolkit.Ml.Data;
 using Toolkit.Ml.Features;
 using Toolkit.Ml.Training;
 
@@ -19,7 +20,7 @@ namespace Toolkit.Ml.Models;
 /// file has one digest everywhere. The header's body checksum is only the integrity check.
 /// </para>
 /// </summary>
-public static class ModelFile
+public static partial class ModelFile
 {
     private const string Magic = "TKM";
 
@@ -43,6 +44,11 @@ public static class ModelFile
 
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Name the output the user gave, not the hidden temp beside it.
+            throw new OutputPathException(full, temp, ex);
         }
         finally
         {
@@ -87,6 +93,11 @@ public static class ModelFile
     public static Model Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path))
+        {
+            throw new ModelFileException($"'{path}' is a directory, not a model file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
@@ -96,14 +107,45 @@ public static class ModelFile
         return Read(stream, path);
     }
 
+    /// <summary>Far above any model this toolkit writes; a bound so that a huge or endless file is refused, not read into memory.</summary>
+    public const int MaxFileBytes = 1024 * 1024 * 1024;
+
+    private const int MaxHeaderBytes = 200;
+
     public static Model Read(Stream stream, string sourceName)
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
+
+        // The header line first: what is not a model file (random bytes, /dev/zero) is refused after 201 bytes.
+        var chunk = new byte[64 * 1024];
+        var headerRead = ReadAtMost(stream, chunk.AsSpan(0, MaxHeaderBytes + 1));
+        buffer.Write(chunk, 0, headerRead);
+        var headerEnd = chunk.AsSpan(0, headerRead).IndexOf((byte)'\n');
+        if (headerEnd < 0)
+        {
+            throw new ModelFileException($"'{sourceName}' is not a Toolkit model file (no header line).");
+        }
+
+        if (!chunk.AsSpan(0, headerEnd).StartsWith(Encoding.ASCII.GetBytes(Magic + " ")))
+        {
+            throw new ModelFileException($"'{sourceName}' is not a Toolkit model file (bad header).");
+        }
+
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (buffer.Length + read > MaxFileBytes)
+            {
+                throw new ModelFileException($"'{sourceName}' is larger than {MaxFileBytes / (1024 * 1024)} MiB; not a model file this toolkit wrote.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
         var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         var newline = bytes.IndexOf((byte)'\n');
-        if (newline < 0 || newline > 200)
+        if (newline < 0 || newline > MaxHeaderBytes)
         {
             throw new ModelFileException($"'{sourceName}' is not a Toolkit model file (no header line).");
         }
@@ -139,8 +181,35 @@ public static class ModelFile
         catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException
             or ArgumentException or OverflowException or IndexOutOfRangeException)
         {
-            throw new ModelFileException($"'{sourceName}' has a valid digest but an unreadable body: {ex.Message}", ex);
+            throw new ModelFileException($"'{sourceName}' has a valid digest but an unreadable body: {Unreadable(ex)}", ex);
         }
+    }
+
+    /// <summary>The reader's failure in the file's terms: the runtime's own texts ("The given key was not present") name nothing.</summary>
+    private static string Unreadable(Exception ex) => ex switch
+    {
+        KeyNotFoundException => "a required field is missing (the body is not a model this toolkit wrote)",
+        ArgumentNullException => "a required field is null (the body is not a model this toolkit wrote)",
+        InvalidOperationException when ex.Message.Contains("requires an element of type", StringComparison.Ordinal)
+            && TypeMismatch().Match(ex.Message) is { Success: true } m =>
+            $"a field holds a JSON {m.Groups[2].Value.ToLowerInvariant()} where a {m.Groups[1].Value.ToLowerInvariant()} belongs",
+        InvalidOperationException or IndexOutOfRangeException or OverflowException => "its fields do not fit together (the body is not a model this toolkit wrote)",
+        _ => ex.Message,
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex("type '(\\w+)', but the target element has type '(\\w+)'")]
+    private static partial System.Text.RegularExpressions.Regex TypeMismatch();
+
+    private static int ReadAtMost(Stream stream, Span<byte> into)
+    {
+        var total = 0;
+        int read;
+        while (total < into.Length && (read = stream.Read(into[total..])) > 0)
+        {
+            total += read;
+        }
+
+        return total;
     }
 
     private static byte[] WriteBody(Model model)

@@ -31,6 +31,7 @@ public sealed class Workspace : IAsyncDisposable
         var full = Path.GetFullPath(root);
         Directory.CreateDirectory(full);
         var artifacts = new ArtifactStore(Path.Combine(full, "artifacts"), time);
+        artifacts.SweepAbandonedTemps(); // an import killed mid-copy leaves its temp; the next command removes it
         var metadata = await MetadataStore.OpenAsync(Path.Combine(full, "metadata.db"), time, cancellationToken: cancellationToken);
         return new Workspace(full, artifacts, metadata);
     }

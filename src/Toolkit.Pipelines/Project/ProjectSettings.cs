@@ -89,7 +89,13 @@ public sealed partial record ProjectSettings
         var full = Path.GetFullPath(path);
         var root = Path.GetDirectoryName(full)!;
         var settings = new ProjectSettings { Root = root, File = full, Store = Path.Combine(root, ".toolkit") };
-        var load = YamlText.Load(System.IO.File.ReadAllText(full), "toolkit.yaml is a mapping of settings");
+        var (text, unreadable) = YamlText.ReadFile(full);
+        if (unreadable is not null)
+        {
+            throw new ProjectSettingsException($"{path}:{unreadable.Position}: {unreadable.Message}");
+        }
+
+        var load = YamlText.Load(text!, "toolkit.yaml is a mapping of settings");
         if (load.IsEmpty)
         {
             return settings;
@@ -133,7 +139,10 @@ public sealed partial record ProjectSettings
 
                     break;
                 case "store":
-                    settings = settings with { Store = Path.GetFullPath(Path.Combine(root, ScalarOf(v, key))) };
+                    var store = ScalarOf(v, key);
+                    settings = string.IsNullOrWhiteSpace(store)
+                        ? throw new ProjectSettingsException($"{Where(v)}: store must be a folder (default .toolkit), not empty")
+                        : settings with { Store = Path.GetFullPath(Path.Combine(root, store)) };
                     break;
                 case "executor":
                     var executor = ScalarOf(v, key);

@@ -73,6 +73,9 @@ public abstract class Expression
 {
     public abstract IEnumerable<ExprRef> References { get; }
 
+    /// <summary>The reference when the expression is nothing but one (<c>params.rows</c>), else null.</summary>
+    public virtual ExprRef? Bare => null;
+
     public abstract ExprValue Evaluate(Func<ExprRef, ExprValue> resolve);
 
     public static Expression Parse(string text) => new Parser(text).ParseAll();
@@ -86,6 +89,8 @@ public abstract class Expression
 
     private sealed class Reference(ExprRef reference) : Expression
     {
+        public override ExprRef? Bare => reference;
+
         public override IEnumerable<ExprRef> References => [reference];
 
         public override ExprValue Evaluate(Func<ExprRef, ExprValue> resolve) => resolve(reference);
@@ -350,6 +355,9 @@ public sealed class Template
     public IEnumerable<ExprRef> References => _parts.Where(p => p.Expression is not null).SelectMany(p => p.Expression!.References);
 
     public bool HasExpressions => _parts.Any(p => p.Expression is not null);
+
+    /// <summary>The reference when the whole text is one bare <c>${{ ref }}</c>: the value then is the referenced one, typed.</summary>
+    public ExprRef? SoleReference => _parts.Count == 1 ? _parts[0].Expression?.Bare : null;
 
     public static Template Parse(string text)
     {

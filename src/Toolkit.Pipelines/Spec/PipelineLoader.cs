@@ -26,15 +26,21 @@ public static partial class PipelineLoader
     private static readonly string[] StepFields =
         ["name", "uses", "run", "image", "with", "inputs", "outputs", "needs", "when", "retries", "timeout", "resources", "cache", "network", "env"];
 
-    public static LoadResult LoadFile(string path)
+    public static LoadResult LoadFile(string path) => LoadFile(path, path);
+
+    /// <summary>Reads <paramref name="path"/> (bounded, strictly decoded); <paramref name="file"/> names it in messages.</summary>
+    public static LoadResult LoadFile(string path, string file)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"Pipeline file '{path}' does not exist.", path);
+            throw new FileNotFoundException($"Pipeline file '{file}' does not exist.", file);
         }
 
-        return Load(File.ReadAllText(path), path);
+        var (text, problem) = YamlText.ReadFile(path);
+        return problem is null
+            ? Load(text!, file)
+            : new LoadResult(null, [new PipelineDiagnostic(file, new Position(problem.Position.Line, problem.Position.Column), problem.Message)]);
     }
 
     public static LoadResult Load(string yaml, string file)
@@ -203,7 +209,16 @@ public static partial class PipelineLoader
             // An output name becomes a file name in the store: a name, never a path.
             if (OutputNamePattern().IsMatch(output.Text))
             {
-                outputs.Add(output.Text);
+                // Two names that become one TOOLKIT_OUTPUT_ variable would be one file written twice.
+                var variable = output.Text.ToUpperInvariant().Replace('-', '_');
+                if (outputs.FirstOrDefault(x => x.ToUpperInvariant().Replace('-', '_') == variable) is { } earlier)
+                {
+                    reader.Error(output.Position, $"output '{output.Text}' is declared twice (as '{earlier}': both are TOOLKIT_OUTPUT_{variable})");
+                }
+                else
+                {
+                    outputs.Add(output.Text);
+                }
             }
             else
             {
@@ -475,7 +490,8 @@ public static partial class PipelineLoader
         return new(at.Line, at.Column);
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9-]*$")]
+    // At most 100 characters: a step's name is a folder name under runs/ (file systems stop at 255 bytes).
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,99}$")]
     private static partial Regex NamePattern();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]

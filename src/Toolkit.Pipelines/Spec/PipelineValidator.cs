@@ -11,8 +11,16 @@ namespace Toolkit.Pipelines.Spec;
 /// </summary>
 public static class PipelineValidator
 {
-    public static IReadOnlyList<PipelineDiagnostic> Validate(PipelineSpec spec, IComponentCatalog catalog)
+    public static IReadOnlyList<PipelineDiagnostic> Validate(PipelineSpec spec, IComponentCatalog catalog) =>
+        Validate(spec, catalog, new Dictionary<string, string>());
+
+    /// <summary>
+    /// As <see cref="Validate(PipelineSpec, IComponentCatalog)"/>, with the run's <c>--param</c> overrides: a
+    /// parameter set from <c>params.X</c> is checked against its component's range with the value the run will use.
+    /// </summary>
+    public static IReadOnlyList<PipelineDiagnostic> Validate(PipelineSpec spec, IComponentCatalog catalog, IReadOnlyDictionary<string, string> overrides)
     {
+        ArgumentNullException.ThrowIfNull(overrides);
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(catalog);
         var errors = new List<PipelineDiagnostic>();
@@ -102,6 +110,12 @@ public static class PipelineValidator
                                           $"its parameters: {string.Join(", ", descriptor.Parameters.Select(p => p.Name))}");
                 }
 
+                if (parameter is not null && parameter.Type != ParameterType.Any && value is not ScalarValue)
+                {
+                    Error(value.Position, $"parameter '{key}' of '{descriptor!.Name}' is a single {parameter.Type.ToString().ToLowerInvariant()} value, not {(value is ListValue ? "a list" : "a mapping")}");
+                    continue;
+                }
+
                 var scalars = new List<string>();
                 PipelineGraph.CollectScalars(value, scalars);
                 foreach (var text in scalars)
@@ -113,8 +127,9 @@ public static class PipelineValidator
                             CheckRef(r, value.Position, step);
                         }
 
-                        if (!template.HasExpressions && parameter is not null && value is ScalarValue sv && !sv.Quoted)
+                        if (!template.HasExpressions && parameter is not null && value is ScalarValue sv)
                         {
+                            // Quoted or not, the component reads the same text: '' is no more an integer than abc.
                             CheckType(parameter, sv, Error);
                         }
                         else if (template.HasExpressions && parameter is not null && value is ScalarValue && template.References.Count() == 1
@@ -122,6 +137,13 @@ public static class PipelineValidator
                                  && !Compatible(parameter.Type, declared.Type))
                         {
                             Error(value.Position, $"parameter '{key}' of '{descriptor!.Name}' is a {parameter.Type.ToString().ToLowerInvariant()}, but params.{declared.Name} is a {ParamValues.Describe(declared.Type)}");
+                        }
+                        else if (parameter is not null && value is ScalarValue
+                                 && template.SoleReference is { Scope: "params" } used && spec.Params.FirstOrDefault(p => p.Name == used.Name) is { } param
+                                 && parameter.Problem(overrides.TryGetValue(param.Name, out var given) ? given : param.Default) is { } outOfRange)
+                        {
+                            // The value the run will pass, checked where validate can see it: validate and run agree.
+                            Error(value.Position, $"{outOfRange} (from params.{param.Name})");
                         }
                     }
                 }
@@ -144,6 +166,10 @@ public static class PipelineValidator
                 {
                     Error(at, $"component '{descriptor.Name}' has no input '{inputName}'{DidYouMean.Suffix(inputName, descriptor.Inputs.Select(i => i.Name))}; " +
                               $"its inputs: {string.Join(", ", descriptor.Inputs.Select(i => i.Name))}");
+                }
+                else if (port is { Required: true } && refs.Count == 0)
+                {
+                    Error(at, $"input '{inputName}' of '{descriptor!.Name}' needs at least one artifact, not an empty list");
                 }
                 else if (port is { Multiple: false } && refs.Count > 1)
                 {
@@ -219,7 +245,11 @@ public static class PipelineValidator
 
     private static void CheckType(ComponentParameter parameter, ScalarValue value, Action<Position, string> error)
     {
-        if (parameter.Problem(value.Text) is { } problem)
+        if (parameter.Required && parameter.Type == ParameterType.String && string.IsNullOrWhiteSpace(value.Text))
+        {
+            error(value.Position, $"parameter '{parameter.Name}' must not be empty ({parameter.Description})");
+        }
+        else if (parameter.Problem(value.Text) is { } problem)
         {
             var suggestion = parameter.Choices.Count > 0 ? DidYouMean.Suffix(value.Text, parameter.Choices) : "";
             error(value.Position, problem + suggestion);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Toolkit.Storage;
 
 namespace Toolkit.Pipelines.Storage;
 
@@ -46,6 +47,9 @@ public sealed class ArtifactStore
         ArgumentException.ThrowIfNullOrWhiteSpace(sourcePath);
         await using var source = new FileStream(
             sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+        // An artifact never gets more permission than its source: a 0600 file is stored 0400, not world-readable.
+        var readers = OperatingSystem.IsWindows() ? AllRead : File.GetUnixFileMode(source.SafeFileHandle) & AllRead;
         return await WriteAsync(
             async (temp, hash, ct) =>
             {
@@ -57,6 +61,7 @@ public sealed class ArtifactStore
                     await temp.WriteAsync(buffer.AsMemory(0, read), ct);
                 }
             },
+            readers,
             cancellationToken);
     }
 
@@ -67,6 +72,7 @@ public sealed class ArtifactStore
                 hash.AppendData(content.Span);
                 await temp.WriteAsync(content, ct);
             },
+            AllRead,
             cancellationToken);
 
     public bool Contains(string digest) => File.Exists(FinalPath(digest));
@@ -129,6 +135,9 @@ public sealed class ArtifactStore
         File.Delete(path + StampSuffix);
         TryRemoveEmptyDirectory(Path.GetDirectoryName(path)!);
     }
+
+    /// <summary>Removes temps whose writer is gone (a kill mid-import), or older than <see cref="StaleTempAge"/>; returns how many.</summary>
+    public int SweepAbandonedTemps() => AbandonedTemps.Sweep(TempDir, recursive: false, StaleTempAge);
 
     /// <summary>Temp files of writes that never finished (a killed process), with their age.</summary>
     public IEnumerable<FileInfo> LeftoverTemps() =>
@@ -221,11 +230,13 @@ public sealed class ArtifactStore
         return Task.FromResult(new GcResult(removed, freed, kept));
     }
 
+    private const UnixFileMode AllRead = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
     private async Task<ArtifactInfo> WriteAsync(
-        Func<FileStream, IncrementalHash, CancellationToken, Task> fill, CancellationToken cancellationToken)
+        Func<FileStream, IncrementalHash, CancellationToken, Task> fill, UnixFileMode readers, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(TempDir);
-        var tempPath = Path.Combine(TempDir, Guid.NewGuid().ToString("N") + TempSuffix);
+        var tempPath = Path.Combine(TempDir, AbandonedTemps.Name(""));
         var published = false;
         try
         {
@@ -249,13 +260,18 @@ public sealed class ArtifactStore
             }
 
             // Read-only before publishing, so the file is never visible in a writable state.
-            MakeReadOnly(tempPath);
+            MakeReadOnly(tempPath, readers);
             var finalPath = FinalPath(digest);
             Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
             published = Publish(tempPath, finalPath, digest, size);
             if (published)
             {
                 TryWriteStamp(finalPath);
+            }
+            else
+            {
+                // The same content already stored from a more readable source: it is now as private as this one.
+                Narrow(finalPath, readers);
             }
 
             return new ArtifactInfo(digest, size);
@@ -366,7 +382,7 @@ public sealed class ArtifactStore
         return Path.Combine(ObjectsDir, hex[..2], hex);
     }
 
-    private static void MakeReadOnly(string path)
+    private static void MakeReadOnly(string path, UnixFileMode readers)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -374,7 +390,23 @@ public sealed class ArtifactStore
         }
         else
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            // The owner (the store's user) always reads its own artifacts.
+            File.SetUnixFileMode(path, (readers & AllRead) | UnixFileMode.UserRead);
+        }
+    }
+
+    private static void Narrow(string path, UnixFileMode readers)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(path))
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        var narrowed = mode & (readers | UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (narrowed != mode)
+        {
+            File.SetUnixFileMode(path, narrowed);
         }
     }
 

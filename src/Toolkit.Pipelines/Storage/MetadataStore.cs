@@ -30,6 +30,9 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
 
     public string Path => _database.Path;
 
+    /// <summary>The file could not be opened for writing (another user's store, a read-only mount): reads work, writes are refused naming it.</summary>
+    public bool IsReadOnly => _database.IsReadOnly;
+
     /// <summary>Who owns runs created here (<c>host:pid</c>), used to tell abandoned runs from live ones.</summary>
     internal string Owner { get; set; } = Environment.MachineName + ":" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
@@ -447,7 +450,7 @@ public sealed class MetadataStore : IAsyncDisposable, IDisposable
     /// <c>cancelled</c>. Returns the ids it settled. Runs owned by another host are only settled by age.
     /// </summary>
     public Task<IReadOnlyList<string>> MarkAbandonedRunsAsync(TimeSpan? olderThan = null, CancellationToken cancellationToken = default) =>
-        WriteAsync(
+        IsReadOnly ? Task.FromResult<IReadOnlyList<string>>([]) : WriteAsync(
             async tx =>
             {
                 var now = Now();

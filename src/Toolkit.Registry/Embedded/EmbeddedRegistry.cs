@@ -40,6 +40,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         _database = database;
         _store = new ModelStore(root);
+        _store.SweepAbandonedTemps(); // a registration killed mid-copy leaves its temp; the next command removes it
         _time = time;
         Root = root;
     }

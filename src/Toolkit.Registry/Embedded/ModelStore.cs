@@ -1,3 +1,4 @@
+using Toolkit.Storage;
 using Toolkit.Ml.Models;
 
 namespace Toolkit.Registry.Embedded;
@@ -30,6 +31,9 @@ internal sealed class ModelStore
         return Path.Combine(_root, hex[..2], hex + ".tkm");
     }
 
+    /// <summary>Removes temp files whose writer died (see <see cref="AbandonedTemps"/>); returns how many.</summary>
+    internal int SweepAbandonedTemps() => AbandonedTemps.Sweep(_root, recursive: true, TimeSpan.FromHours(1));
+
     /// <summary>Puts the verified bytes under their digest unless an intact copy is already there.</summary>
     internal async Task<string> StoreAsync(ReadOnlyMemory<byte> bytes, string digest, CancellationToken cancellationToken)
     {
@@ -41,7 +45,7 @@ internal sealed class ModelStore
 
         var folder = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temp = Path.Combine(folder, AbandonedTemps.Name($".{Path.GetFileName(target)}."));
         try
         {
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))

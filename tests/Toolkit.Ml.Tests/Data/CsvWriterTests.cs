@@ -143,6 +143,9 @@ public sealed class CsvWriterTests
 
         var act = () => CsvWriter.Write(Sample(), path);
 
-        act.Should().Throw<DirectoryNotFoundException>();
+        // Named as given (never the hidden temp the atomic write uses), with the missing folder as the cause.
+        var thrown = act.Should().Throw<OutputPathException>().Which;
+        thrown.Message.Should().Contain($"cannot write '{path}'").And.NotContain(".tmp");
+        thrown.InnerException.Should().BeOfType<DirectoryNotFoundException>();
     }
 }

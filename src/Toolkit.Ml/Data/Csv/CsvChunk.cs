@@ -139,6 +139,11 @@ internal sealed class CsvChunk
                             }
                             else if (!(missing = layout.IsMissing(field, quoted)))
                             {
+                                if (CsvText.IsInfinityWord(field))
+                                {
+                                    return layout.Error(fieldLine, fi, field, OutOfRange(field, 0));
+                                }
+
                                 if (strict[fi])
                                 {
                                     return layout.Error(fieldLine, fi, field, "expected a number in a numeric column");
@@ -163,6 +168,11 @@ internal sealed class CsvChunk
                             }
                             else if (!(missing = layout.IsMissing(field, quoted)))
                             {
+                                if (CsvText.IsInfinityWord(field))
+                                {
+                                    return layout.Error(fieldLine, fi, field, OutOfRange(field, 0));
+                                }
+
                                 if (strict[fi])
                                 {
                                     return layout.Error(fieldLine, fi, field, "expected a number in a numeric column");
@@ -177,6 +187,11 @@ internal sealed class CsvChunk
 
                     default:
                         missing = layout.IsMissing(field, quoted);
+                        if (!missing && CsvText.Problem(field) is { } notText)
+                        {
+                            return layout.Error(fieldLine, fi, CsvText.Printable(Encoding.UTF8.GetString(field)), notText);
+                        }
+
                         Codes[fi]![row] = missing ? -1 : CodeOf(fi, field, lookups[fi], ref chars);
                         break;
                 }

@@ -26,6 +26,11 @@ public static class CsvReader
     public static DataTable Read(string path, CsvReadOptions? options = null, CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, null, null, "is a directory, not a CSV file");
+        }
+
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         return ReadSeekable(stream, path, options ?? new CsvReadOptions(), ct);
     }
@@ -236,7 +241,18 @@ public static class CsvReader
                 var name = Encoding.UTF8.GetString(field);
                 if (problem is not null)
                 {
-                    throw new DataFormatException(_source, fieldLine, null, name, $"header: {problem}");
+                    throw new DataFormatException(_source, fieldLine, null, CsvText.Printable(name), $"header: {problem}");
+                }
+
+                if (CsvText.Problem(field) is { } notText)
+                {
+                    throw new DataFormatException(_source, fieldLine, null, CsvText.Printable(name), $"header: column {names.Count + 1}: {notText}");
+                }
+
+                if (name.Length > CsvText.MaxNameLength)
+                {
+                    throw new DataFormatException(_source, fieldLine, null, CsvText.Printable(name),
+                        $"header: column {names.Count + 1} has a name of {name.Length:N0} characters; at most {CsvText.MaxNameLength:N0}");
                 }
 
                 if (string.IsNullOrWhiteSpace(name))
@@ -492,8 +508,21 @@ public static class CsvReader
             return total;
         }
 
-        private static byte[] Grow(byte[] buffer, int filled)
+        /// <summary>
+        /// One record (a row, or the header) may be this long. Far beyond real data, and a bound so that a file
+        /// without line breaks (or /dev/zero) is refused instead of read into memory until it runs out.
+        /// </summary>
+        internal const int MaxRecordBytes = 256 * 1024 * 1024;
+
+        private byte[] Grow(byte[] buffer, int filled)
         {
+            if (buffer.Length >= MaxRecordBytes)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw new DataFormatException(_source, null, null, null,
+                    $"a single record is longer than {MaxRecordBytes / (1024 * 1024)} MiB (a line break missing, an unclosed quote, or not a CSV file?)");
+            }
+
             var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
             buffer.AsSpan(0, filled).CopyTo(bigger);
             ArrayPool<byte>.Shared.Return(buffer);

@@ -31,7 +31,7 @@ public static class CsvWriter
 
             File.Move(temp, full, overwrite: true);
         }
-        catch
+        catch (Exception ex)
         {
             try
             {
@@ -40,6 +40,11 @@ public static class CsvWriter
             catch (IOException)
             {
                 // The original failure is the one worth reporting.
+            }
+
+            if (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new OutputPathException(full, temp, ex);
             }
 
             throw;
