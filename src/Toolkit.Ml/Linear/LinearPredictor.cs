@@ -97,10 +97,12 @@ internal sealed class LinearPredictor : IPredictor
             throw new FormatException("Linear model payload lacks the number 'intercept'.");
         }
 
-        if (payload.TryGetProperty("feature_count", out var count) && count.GetInt32() != coefficients.Length)
+        PayloadArrays.RequireStatement(payload, "task", task.ToName());
+        if (!payload.TryGetProperty("feature_count", out var count) || count.ValueKind != JsonValueKind.Number
+            || !count.TryGetInt32(out var features) || features != coefficients.Length)
         {
             throw new FormatException(
-                $"Linear model payload: feature_count {count.GetInt32()} but {coefficients.Length} coefficients.");
+                $"Linear model payload: feature_count {(payload.TryGetProperty("feature_count", out var c) ? c.GetRawText() : "missing")} but {coefficients.Length} coefficients.");
         }
 
         double? alpha = payload.TryGetProperty("alpha", out var a) ? a.GetDouble() : null;

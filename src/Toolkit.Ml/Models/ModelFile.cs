@@ -289,14 +289,21 @@ public static partial class ModelFile
 
     private static Model ReadBody(JsonElement root)
     {
-        var algorithmName = root.GetProperty("algorithm").GetString()!;
+        // The header names the format; the body restates it, and a resealed body that disagrees is not ours.
+        if (!root.TryGetProperty("format_version", out var formatVersion) || formatVersion.ValueKind != JsonValueKind.Number
+            || !formatVersion.TryGetInt32(out var declaredFormat) || declaredFormat != Model.FormatVersion)
+        {
+            throw new FormatException($"its 'format_version' must be {Model.FormatVersion}, the version its header names");
+        }
+
+        var algorithmName = RequiredText(root, "algorithm");
         if (!AlgorithmCatalog.Default.TryGet(algorithmName, out var algorithm))
         {
             throw new ModelFileException(
                 $"The model was trained with algorithm '{algorithmName}', which this mlops does not know; known: {string.Join(", ", AlgorithmCatalog.Default.Names)}.");
         }
 
-        var task = ModelTaskNames.Parse(root.GetProperty("task").GetString()!);
+        var task = ModelTaskNames.Parse(RequiredText(root, "task"));
         string[]? classes = root.TryGetProperty("classes", out var cs) ? [.. cs.EnumerateArray().Select(e => e.GetString()!)] : null;
         var hp = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in root.GetProperty("hyperparameters").EnumerateObject())
@@ -309,9 +316,9 @@ public static partial class ModelFile
         {
             Rows = t.GetProperty("rows").GetInt64(),
             Seed = t.GetProperty("seed").GetInt32(),
-            DataDigest = t.GetProperty("data_digest").GetString()!,
+            DataDigest = DataDigestText(t),
             FeatureCount = t.GetProperty("feature_count").GetInt32(),
-            ToolkitVersion = t.GetProperty("toolkit_version").GetString()!,
+            ToolkitVersion = RequiredText(t, "toolkit_version"),
         };
         var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var p in root.GetProperty("metrics").EnumerateObject())
@@ -329,6 +336,26 @@ public static partial class ModelFile
         }
 
         var predictor = algorithm.Read(root.GetProperty("predictor"), task);
-        return new Model(algorithmName, task, root.GetProperty("label").GetString()!, classes, hp, features, predictor, training, metrics);
+        var label = RequiredText(root, "label");
+        if (signature.Contains(label, StringComparer.Ordinal))
+        {
+            throw new FormatException($"its label '{label}' is also one of its input columns");
+        }
+
+        return new Model(algorithmName, task, label, classes, hp, features, predictor, training, metrics);
+    }
+
+    /// <summary>A string field that must be present and non-empty (a null or a number there is not a model this toolkit wrote).</summary>
+    private static string RequiredText(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
+            ? text
+            : throw new FormatException($"its '{name}' must be a non-empty string");
+
+    private static string DataDigestText(JsonElement training)
+    {
+        var digest = RequiredText(training, "data_digest");
+        return digest.StartsWith("sha256:", StringComparison.Ordinal) && digest.Length == 71 && digest.AsSpan(7).ContainsAnyExcept("0123456789abcdef") is false
+            ? digest
+            : throw new FormatException("its training 'data_digest' must be sha256: and 64 lowercase hex digits");
     }
 }

@@ -27,6 +27,21 @@ public static class PayloadArrays
         writer.WriteBase64String(name, AsLittleEndianBytes(values));
     }
 
+    /// <summary>
+    /// Checks that <paramref name="parent"/> states <paramref name="expected"/> as the string <paramref name="name"/>:
+    /// a payload restates facts its reader already knows, and a restatement that disagrees (or is missing) means
+    /// the body is not one this toolkit wrote.
+    /// </summary>
+    public static void RequireStatement(JsonElement parent, string name, string expected)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String
+            || !string.Equals(value.GetString(), expected, StringComparison.Ordinal))
+        {
+            var found = parent.TryGetProperty(name, out var v) ? v.GetRawText() : "nothing";
+            throw new FormatException($"its '{name}' must be \"{expected}\", not {(found.Length > 40 ? found[..40] + "..." : found)}");
+        }
+    }
+
     public static double[] ReadDoubles(JsonElement parent, string name) => FromBytes<double>(Bytes(parent, name), name);
 
     public static float[] ReadFloats(JsonElement parent, string name) => FromBytes<float>(Bytes(parent, name), name);

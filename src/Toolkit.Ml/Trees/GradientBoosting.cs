@@ -157,6 +157,8 @@ public sealed class GradientBoostingPredictor : IPredictor
 
     internal static GradientBoostingPredictor Read(JsonElement payload, ModelTask task)
     {
+        PayloadArrays.RequireStatement(payload, "algorithm", GradientBoostingAlgorithm.AlgorithmName);
+        PayloadArrays.RequireStatement(payload, "task", task.ToName());
         var ensemble = TreeEnsemble.Read(payload);
         var importance = PayloadArrays.ReadDoubles(payload, "importance");
         return new GradientBoostingPredictor(task, ensemble, payload.GetProperty("base_score").GetDouble(), importance);

@@ -155,6 +155,8 @@ public sealed class RandomForestPredictor : IPredictor
 
     internal static RandomForestPredictor Read(JsonElement payload, ModelTask task)
     {
+        PayloadArrays.RequireStatement(payload, "algorithm", RandomForestAlgorithm.AlgorithmName);
+        PayloadArrays.RequireStatement(payload, "task", task.ToName());
         var ensemble = TreeEnsemble.Read(payload);
         if (ensemble.TreeCount == 0)
         {

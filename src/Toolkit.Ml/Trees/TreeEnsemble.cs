@@ -438,7 +438,8 @@ internal sealed class TreeEnsemble
             throw new FormatException("Tree arrays in the model payload have different lengths.");
         }
 
-        if (payload.TryGetProperty("tree_count", out var declared) && (!declared.TryGetInt32(out var trees) || trees != roots.Length))
+        if (!payload.TryGetProperty("tree_count", out var declared) || declared.ValueKind != JsonValueKind.Number
+            || !declared.TryGetInt32(out var trees) || trees != roots.Length)
         {
             throw new FormatException($"The model payload says tree_count {declared} but holds {roots.Length} tree roots.");
         }

@@ -144,7 +144,7 @@ internal static class ModelCorpus
         }
 
         var root = JsonNode.Parse(body)!.AsObject();
-        foreach (var path in Paths(root).Where(p => !Unread.Contains(p)))
+        foreach (var path in Paths(root))
         {
             foreach (var (kind, replacement) in Replacements)
             {
@@ -159,6 +159,11 @@ internal static class ModelCorpus
                 yield return ($"{tag}/resealed-{path.Replace('.', '-')}-as-{kind}", Seal(Encoding.UTF8.GetBytes(copy.ToJsonString())));
             }
 
+            if (Optional.Contains(path))
+            {
+                continue;
+            }
+
             var removed = JsonNode.Parse(body)!.AsObject();
             var (p, k) = Locate(removed, path);
             p.Remove(k);
@@ -167,14 +172,10 @@ internal static class ModelCorpus
     }
 
     /// <summary>
-    /// Fields the reader does not use (descriptive copies, facts about training): a wrong value there is
-    /// accepted today. Left to the structural validation of a loaded model (ModelValidator, branch modelauth).
+    /// Optional fields, whose removal leaves a valid model: a forest trained without out-of-bag scoring has no
+    /// oob_score (a value of the wrong kind there is still refused, but removal is not a fault).
     /// </summary>
-    private static readonly HashSet<string> Unread =
-    [
-        "format_version", "label", "predictor.task", "predictor.algorithm", "predictor.oob_score", "predictor.tree_count", "predictor.feature_count",
-        "training.data_digest", "training.toolkit_version",
-    ];
+    private static readonly HashSet<string> Optional = ["predictor.oob_score"];
 
     private static readonly (string Kind, Func<JsonNode?> Make)[] Replacements =
     [
