@@ -34,6 +34,7 @@ internal sealed class StepRecorder(Workspace workspace, TimeProvider time)
         RunState state, ResolvedStep resolved, IReadOnlyDictionary<string, string> outputs, ComponentResult values)
     {
         var outputDigests = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var readers = workspace.Artifacts.ReadersOfAll(resolved.InputDigests.Values.SelectMany(d => d));
         foreach (var (name, path) in outputs)
         {
             if (!File.Exists(path))
@@ -41,13 +42,13 @@ internal sealed class StepRecorder(Workspace workspace, TimeProvider time)
                 throw new StepFailedException($"the step did not write its output '{name}'");
             }
 
-            var info = await workspace.Artifacts.ImportAsync(path, CancellationToken.None);
+            var info = await workspace.Artifacts.ImportAsync(path, readers, CancellationToken.None);
             var kind = resolved.Component?.Descriptor.Outputs.FirstOrDefault(o => o.Name == name)?.Kind ?? "file";
             await workspace.Metadata.RecordArtifactAsync(info, kind, null, CancellationToken.None);
             outputDigests[name] = info.Digest;
         }
 
-        var valuesInfo = await workspace.Artifacts.PutBytesAsync(SerializeValues(values), CancellationToken.None);
+        var valuesInfo = await workspace.Artifacts.PutBytesAsync(SerializeValues(values), readers, CancellationToken.None);
         await workspace.Metadata.RecordArtifactAsync(valuesInfo, "values", "application/json", CancellationToken.None);
         var cacheOutputs = new Dictionary<string, string>(outputDigests, StringComparer.Ordinal) { [StepResolver.ValuesOutput] = valuesInfo.Digest };
         if (resolved.Step.Cache)

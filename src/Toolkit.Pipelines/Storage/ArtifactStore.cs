@@ -42,14 +42,21 @@ public sealed class ArtifactStore
     internal Func<string, CancellationToken, Task>? BeforePublish { get; set; }
 
     /// <summary>Copies <paramref name="sourcePath"/> into the store, hashing while copying.</summary>
-    public async Task<ArtifactInfo> ImportAsync(string sourcePath, CancellationToken cancellationToken = default)
+    public Task<ArtifactInfo> ImportAsync(string sourcePath, CancellationToken cancellationToken = default) =>
+        ImportAsync(sourcePath, AllRead, cancellationToken);
+
+    /// <summary>
+    /// Copies <paramref name="sourcePath"/> into the store, readable by no more than the source and
+    /// <paramref name="readersAtMost"/> allow (what a step derived from private inputs writes stays as private).
+    /// </summary>
+    public async Task<ArtifactInfo> ImportAsync(string sourcePath, UnixFileMode readersAtMost, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(sourcePath);
         await using var source = new FileStream(
             sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
         // An artifact never gets more permission than its source: a 0600 file is stored 0400, not world-readable.
-        var readers = OperatingSystem.IsWindows() ? AllRead : File.GetUnixFileMode(source.SafeFileHandle) & AllRead;
+        var readers = OperatingSystem.IsWindows() ? AllRead : File.GetUnixFileMode(source.SafeFileHandle) & readersAtMost & AllRead;
         return await WriteAsync(
             async (temp, hash, ct) =>
             {
@@ -66,14 +73,43 @@ public sealed class ArtifactStore
     }
 
     public Task<ArtifactInfo> PutBytesAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        PutBytesAsync(content, AllRead, cancellationToken);
+
+    /// <summary>Stores <paramref name="content"/> readable by no more than <paramref name="readersAtMost"/> allow.</summary>
+    public Task<ArtifactInfo> PutBytesAsync(ReadOnlyMemory<byte> content, UnixFileMode readersAtMost, CancellationToken cancellationToken) =>
         WriteAsync(
             async (temp, hash, ct) =>
             {
                 hash.AppendData(content.Span);
                 await temp.WriteAsync(content, ct);
             },
-            AllRead,
+            readersAtMost & AllRead,
             cancellationToken);
+
+    /// <summary>
+    /// Who may read all of <paramref name="digests"/>: the read bits every one of their stored files has (the
+    /// owner always). What is computed from them gets no more, so a split of a 0600 dataset is not world-readable.
+    /// </summary>
+    public UnixFileMode ReadersOfAll(IEnumerable<string> digests)
+    {
+        ArgumentNullException.ThrowIfNull(digests);
+        var readers = AllRead;
+        if (OperatingSystem.IsWindows())
+        {
+            return readers;
+        }
+
+        foreach (var digest in digests)
+        {
+            var path = FinalPath(digest);
+            if (File.Exists(path))
+            {
+                readers &= File.GetUnixFileMode(path) | UnixFileMode.UserRead;
+            }
+        }
+
+        return readers;
+    }
 
     public bool Contains(string digest) => File.Exists(FinalPath(digest));
 

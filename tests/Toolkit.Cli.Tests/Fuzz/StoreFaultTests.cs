@@ -126,6 +126,48 @@ public sealed class StoreFaultTests : IDisposable
         File.GetUnixFileMode(dataset).Should().Be(expected);
     }
 
+    [Fact]
+    public async Task DerivedArtifacts_OfAPrivateSource_AreNoMoreReadableThanIt()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // Unix file modes
+        }
+
+        var rows = string.Concat(Enumerable.Range(0, 40).Select(i => $"{i},{i % 2}\n"));
+        await File.WriteAllTextAsync(_folder.File("private.csv"), "a,y\n" + rows);
+        File.SetUnixFileMode(_folder.File("private.csv"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(_folder.File("split.yaml"), """
+            apiVersion: toolkit/v1
+            kind: Pipeline
+            name: split
+            steps:
+              - name: load
+                uses: data/load-csv
+                with:
+                  path: private.csv
+              - name: split
+                uses: data/split
+                inputs: { dataset: load.dataset }
+                with:
+                  test_fraction: 0.25
+                  seed: 1
+
+            """);
+
+        var run = await RunAsync("pipeline", "run", "split.yaml", "--json");
+
+        run.ExitCode.Should().Be(0, run.Error);
+        using var json = System.Text.Json.JsonDocument.Parse(run.Output);
+        var split = json.RootElement.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "split");
+        var outputs = split.GetProperty("outputs").EnumerateObject().Select(o => o.Value.GetProperty("path").GetString()!).ToList();
+        outputs.Should().HaveCountGreaterThanOrEqualTo(2);
+        foreach (var path in outputs)
+        {
+            File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead, "{0} is computed from a 0600 file", path);
+        }
+    }
+
     private Task<CliResult> RunAsync(params string[] args) => CliRunner.RunInAsync(_folder.Path, args);
 
     private bool MountReadOnly()
