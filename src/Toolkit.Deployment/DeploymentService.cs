@@ -100,6 +100,7 @@ internal sealed class DeploymentService(
             RegisteredAt = version.CreatedAt,
             Instance = old is null ? stageInstance : stageInstance + "-candidate",
             Port = old is null ? port : FreePorts.Next(),
+            PredictionLogSampleRate = request.Serving.PredictionLog.SampleRate,
         };
         try
         {

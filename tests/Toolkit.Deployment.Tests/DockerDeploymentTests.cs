@@ -30,6 +30,11 @@ public sealed class DockerDeploymentTests(TrainedModels models) : IClassFixture<
             (await http.GetAsync("v2/health/ready")).IsSuccessStatusCode.Should().BeTrue();
             var metadata = JsonDocument.Parse(await http.GetStringAsync($"v2/models/{project.Name}")).RootElement;
             metadata.GetProperty("name").GetString().Should().Be(project.Name);
+
+            // Live traffic (no check header) goes to the stage's log on the host, where mlops monitor reads it.
+            var rows = ProcessDeploymentTests.WithoutLabel(File.ReadLines(models.HeldOut).Take(201).ToList());
+            using var answer = await http.PostAsync("invocations", new StringContent(rows, System.Text.Encoding.UTF8, "text/csv"));
+            answer.IsSuccessStatusCode.Should().BeTrue(await answer.Content.ReadAsStringAsync());
         }
 
         using var docker = DockerClientOptions.FromEnvironment().CreateClient();
@@ -51,6 +56,11 @@ public sealed class DockerDeploymentTests(TrainedModels models) : IClassFixture<
         var stop = await project.MlopsAsync("deploy", "stop", project.Name, "--stage", "dev");
         stop.ExitCode.Should().Be(0, stop.Error);
         (await project.ContainersAsync()).Should().BeEmpty();
+
+        // Stopping drains the service, which flushes its log: the sampled rows are in the host's file.
+        var log = Path.Combine(project.DeploymentsRoot, $"{project.Name}-dev", "predictions.jsonl");
+        File.Exists(log).Should().BeTrue("the container logs to the mounted stage folder");
+        (await File.ReadAllLinesAsync(log)).Should().NotBeEmpty();
     }
 
     [DockerFact]

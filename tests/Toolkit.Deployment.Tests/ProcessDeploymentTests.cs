@@ -257,7 +257,7 @@ public sealed class ProcessDeploymentTests(TrainedModels models) : IClassFixture
     }
 
     /// <summary>CSV lines without the label column (what a caller of the service sends).</summary>
-    private static string WithoutLabel(IReadOnlyList<string> lines)
+    internal static string WithoutLabel(IReadOnlyList<string> lines)
     {
         var label = lines[0].Split(',').ToList().IndexOf("diabetes");
         return string.Concat(lines.Select(l => string.Join(',', l.Split(',').Where((_, i) => i != label)) + "\n"));

@@ -119,6 +119,6 @@ internal sealed class DeployAccess : IAsyncDisposable
         }
 
         _docker ??= DockerClientOptions.FromEnvironment().CreateClient();
-        return _dockerTarget ??= new DockerTarget(_docker, new ModelServiceImage(_docker, ServerFolder(), Settings.BaseImage, DeploymentsRoot(Settings)));
+        return _dockerTarget ??= new DockerTarget(_docker, new ModelServiceImage(_docker, ServerFolder(), Settings.BaseImage, DeploymentsRoot(Settings)), DeploymentsRoot(Settings));
     }
 }

@@ -8,9 +8,12 @@ namespace Toolkit.Deployment.Targets;
 /// A stage's service as container <c>toolkit-INSTANCE</c> of the version's model-service image, its port 8080
 /// published on 127.0.0.1 at the stage's port.
 /// </summary>
-internal sealed class DockerTarget(IDockerClient docker, ModelServiceImage images) : IServiceTarget
+internal sealed class DockerTarget(IDockerClient docker, ModelServiceImage images, string? logsRoot = null) : IServiceTarget
 {
     public const string InstanceLabel = "toolkit.deployment";
+
+    /// <summary>Where the container writes its prediction log: the host's <c>&lt;deployments&gt;/NAME-STAGE/</c>, mounted.</summary>
+    public const string LogFolder = "/var/log/toolkit";
 
     public DeploymentTarget Kind => DeploymentTarget.Docker;
 
@@ -31,6 +34,7 @@ internal sealed class DockerTarget(IDockerClient docker, ModelServiceImage image
         }
 
         var name = ContainerName(spec.Instance);
+        var log = PredictionLog(spec);
 
         // A container of that name is a leftover (a deploy killed half-way); the stage's record says what runs.
         await docker.Containers.RemoveAsync(name, force: true, cancellationToken);
@@ -48,6 +52,9 @@ internal sealed class DockerTarget(IDockerClient docker, ModelServiceImage image
                     ["toolkit.stage"] = spec.Stage,
                 },
                 Ports = [new PublishedPort(int.Parse(ModelServiceImage.ContainerPort, CultureInfo.InvariantCulture), "127.0.0.1", spec.Port)],
+                Binds = log is null ? [] : [new BindMount(log.Folder, LogFolder, ReadOnly: false)],
+                Command = log?.Arguments ?? [],
+                User = log?.User,
             },
             cancellationToken);
         try
@@ -104,4 +111,52 @@ internal sealed class DockerTarget(IDockerClient docker, ModelServiceImage image
             return null;
         }
     }
+
+    /// <summary>
+    /// The stage's prediction log on the host, as the process target keeps it (<c>&lt;deployments&gt;/NAME-STAGE/predictions.jsonl</c>,
+    /// candidate and final alike), so <c>mlops monitor --log</c> reads a container's traffic too. The container runs as
+    /// the deploying user (on Linux), so the log is the user's file and no folder has to be opened to others.
+    /// </summary>
+    private LogMount? PredictionLog(ServiceSpec spec)
+    {
+        if (logsRoot is null || spec.PredictionLogSampleRate is not > 0)
+        {
+            return null;
+        }
+
+        var folder = Path.GetFullPath(Path.Combine(logsRoot, $"{spec.Model}-{spec.Stage}"));
+        Directory.CreateDirectory(folder);
+        string[] arguments =
+        [
+            "--log", $"{LogFolder}/{ProcessTarget.PredictionLogFileName}",
+            "--log-sample", spec.PredictionLogSampleRate.Value.ToString("R", CultureInfo.InvariantCulture),
+        ];
+        return new LogMount(folder, arguments, HostUser());
+    }
+
+    /// <summary><c>uid:gid</c> of this process on Linux (from /proc), else null (the image's own user).</summary>
+    private static string? HostUser()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        string? uid = null, gid = null;
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("Uid:", StringComparison.Ordinal))
+            {
+                uid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+            }
+            else if (line.StartsWith("Gid:", StringComparison.Ordinal))
+            {
+                gid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+            }
+        }
+
+        return uid is null || gid is null ? null : $"{uid}:{gid}";
+    }
+
+    private sealed record LogMount(string Folder, IReadOnlyList<string> Arguments, string? User);
 }

@@ -27,6 +27,9 @@ internal sealed record ServiceSpec
 
     /// <summary>An image already built for this version (bringing an old deployment back); null: build or reuse by content.</summary>
     public string? Image { get; init; }
+
+    /// <summary>Share of live rows the service logs for monitoring (model.yaml serving.prediction_log.sample_rate); null: the target's default.</summary>
+    public double? PredictionLogSampleRate { get; init; }
 }
 
 /// <summary>A started service: where it answers and what to stop.</summary>
