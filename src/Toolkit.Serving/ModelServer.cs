@@ -68,6 +68,7 @@ public sealed class ModelServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             var started = Stopwatch.GetTimestamp();
+            metrics.Begin();
             try
             {
                 await next(context);

@@ -19,6 +19,7 @@ internal sealed class ServingMetrics
     private readonly ConcurrentDictionary<string, StrongBox> _classes = new(StringComparer.Ordinal);
     private readonly Histogram? _values;
     private readonly PredictionLog? _log;
+    private long _inFlight;
 
     public ServingMetrics(ServedModel served, double[]? valueBuckets, PredictionLog? log = null)
     {
@@ -27,8 +28,12 @@ internal sealed class ServingMetrics
         _values = served.Model.Classes is null ? new Histogram(valueBuckets ?? [0]) : null;
     }
 
+    /// <summary>A request has begun (its headers are read); <see cref="Request"/> ends it.</summary>
+    public void Begin() => Interlocked.Increment(ref _inFlight);
+
     public void Request(string route, int status, double seconds)
     {
+        Interlocked.Decrement(ref _inFlight);
         Interlocked.Increment(ref _requests.GetOrAdd((route, status), _ => new StrongBox()).Value);
         _latency.GetOrAdd(route, _ => new Histogram(LatencyBuckets)).Observe(seconds);
     }
@@ -57,6 +62,8 @@ internal sealed class ServingMetrics
         s.Append("# HELP toolkit_model_info The served model (value 1).\n# TYPE toolkit_model_info gauge\n");
         s.Append(CultureInfo.InvariantCulture, $"toolkit_model_info{{model=\"{Escape(_served.Name)}\",version=\"{_served.Version?.ToString(CultureInfo.InvariantCulture) ?? ""}\",digest=\"{Escape(_served.Digest)}\",algorithm=\"{Escape(_served.Model.Algorithm)}\"}} 1\n");
 
+        s.Append("# HELP toolkit_http_requests_in_flight Requests begun and not yet answered (this scrape included).\n# TYPE toolkit_http_requests_in_flight gauge\n");
+        s.Append(CultureInfo.InvariantCulture, $"toolkit_http_requests_in_flight {Interlocked.Read(ref _inFlight)}\n");
         s.Append("# HELP toolkit_http_requests_total HTTP requests by route and status code.\n# TYPE toolkit_http_requests_total counter\n");
         foreach (var ((route, status), count) in _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
         {

@@ -51,8 +51,10 @@ public sealed class GracefulShutdownTests(ClassifierServer fixture) : IClassFixt
             var content = new HeldContent(body);
             var answer = http.PostAsync(new Uri(url, "/invocations"), content, ct);
 
-            // Headers and half the body are on the wire: the request is in flight when the signal lands.
+            // Headers and half the body are on the wire, and the server has begun the request (the gauge counts
+            // it besides the scrape): it is in flight when the signal lands, not a connection still to be read.
             await content.HalfSent.WaitAsync(ct);
+            await UntilInFlightAsync(url, 2, ct);
             Signal(mlops.Id);
             await stopping.Task.WaitAsync(ct);
             await UntilRefusedAsync(url, ct);
@@ -117,6 +119,23 @@ public sealed class GracefulShutdownTests(ClassifierServer fixture) : IClassFixt
         using var kill = Process.Start("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
         kill.WaitForExit();
         kill.ExitCode.Should().Be(0);
+    }
+
+    /// <summary>Polls /metrics until <c>toolkit_http_requests_in_flight</c> is at least <paramref name="count"/>.</summary>
+    private static async Task UntilInFlightAsync(Uri url, int count, CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        while (true)
+        {
+            var metrics = await http.GetStringAsync(new Uri(url, "/metrics"), ct);
+            var line = metrics.Split('\n').Single(l => l.StartsWith("toolkit_http_requests_in_flight ", StringComparison.Ordinal));
+            if (int.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) >= count)
+            {
+                return;
+            }
+
+            await Task.Delay(20, ct);
+        }
     }
 
     /// <summary>Polls until the server no longer takes connections (it has begun its shutdown).</summary>
