@@ -19,35 +19,20 @@ public sealed class PipelineDockerIntegrationTests(DockerFixture fixture)
     [DockerFact]
     public async Task DiabetesPipeline_InContainers_SameDigestsAndMetricsAsInProcess()
     {
-        var image = await fixture.ComponentsImageAsync();
-        using var work = new TestFolder();
-        var spec = PipelineLoader.LoadFile(Path.Combine(fixture.RepositoryRoot, "pipelines", "diabetes.yaml")).Spec!;
-        // Relative paths in the pipeline (the gate's policy) are relative to the project, given explicitly.
-        var options = new RunOptions { Params = new Dictionary<string, string> { ["rows"] = "2000" }, MaxParallel = 2, ProjectDirectory = fixture.RepositoryRoot };
-        RunResult local;
-        RunResult docker;
-        await using (var workspace = await Workspace.OpenAsync(Path.Combine(work.Path, "local")))
-        {
-            local = await new PipelineRunner(workspace, BuiltInComponents.Create(), new LocalExecutor()).RunAsync(spec, options);
-        }
-
-        await using (var workspace = await Workspace.OpenAsync(Path.Combine(work.Path, "docker")))
-        {
-            docker = await new PipelineRunner(workspace, BuiltInComponents.Create(), Executor(image.Tags[0])).RunAsync(spec, options);
-        }
-
-        local.Status.Should().Be(RunStatus.Succeeded, local.Error);
-        docker.Status.Should().Be(RunStatus.Succeeded, docker.Error);
-        docker.Steps.Select(s => s.Name).Should().Equal(local.Steps.Select(s => s.Name));
-        foreach (var (d, l) in docker.Steps.Zip(local.Steps))
-        {
-            d.Outputs.Should().Equal(l.Outputs, $"step '{d.Name}' writes the same bytes in a container");
-            d.Values.Should().Equal(l.Values, $"step '{d.Name}' reports the same values");
-        }
+        var docker = await InProcessThenInContainersAsync("diabetes.yaml");
 
         docker.Steps.Single(s => s.Name == "select").Outputs["model"].Should().StartWith("sha256:");
         docker.Steps.Single(s => s.Name == "evaluate").Values["auc"].Should().BeGreaterThan(0.75);
-        (await fixture.Client.Containers.ListAsync(DockerFixture.TestLabel + "=pipeline")).Should().BeEmpty("every step's container is removed");
+    }
+
+    /// <summary>The sales reference pipeline (data/split-xy, two trainers on x/y artifacts, compare): the same bytes too.</summary>
+    [DockerFact]
+    public async Task SalesPipeline_InContainers_SameDigestsAndMetricsAsInProcess()
+    {
+        var docker = await InProcessThenInContainersAsync("sales.yaml");
+
+        docker.Steps.Single(s => s.Name == "preprocess").Outputs.Keys.Should().BeEquivalentTo("x_train", "x_test", "y_train", "y_test");
+        docker.Steps.Single(s => s.Name == "compare").Values["models"].Should().Be(2);
     }
 
     [DockerFact]
@@ -110,6 +95,42 @@ public sealed class PipelineDockerIntegrationTests(DockerFixture fixture)
             replanned.Where(p => p.Action != PlannedAction.Cached).Select(p => p.Name).Should().Equal("gate");
             replanned.Single(p => p.Name == "gate").CacheKey.Should().NotBe(Gate(docker).CacheKey);
         }
+    }
+
+    /// <summary>
+    /// Runs pipelines/<paramref name="file"/> (2,000 rows) in-process, then with every step in a container, checks
+    /// both succeed with the same steps, bytes and values and that no container is left; returns the container run.
+    /// </summary>
+    private async Task<RunResult> InProcessThenInContainersAsync(string file)
+    {
+        var image = await fixture.ComponentsImageAsync();
+        using var work = new TestFolder();
+        var spec = PipelineLoader.LoadFile(Path.Combine(fixture.RepositoryRoot, "pipelines", file)).Spec!;
+        // Relative paths in the pipeline (the gate's policy) are relative to the project, given explicitly.
+        var options = new RunOptions { Params = new Dictionary<string, string> { ["rows"] = "2000" }, MaxParallel = 2, ProjectDirectory = fixture.RepositoryRoot };
+        RunResult local;
+        RunResult docker;
+        await using (var workspace = await Workspace.OpenAsync(Path.Combine(work.Path, "local")))
+        {
+            local = await new PipelineRunner(workspace, BuiltInComponents.Create(), new LocalExecutor()).RunAsync(spec, options);
+        }
+
+        await using (var workspace = await Workspace.OpenAsync(Path.Combine(work.Path, "docker")))
+        {
+            docker = await new PipelineRunner(workspace, BuiltInComponents.Create(), Executor(image.Tags[0])).RunAsync(spec, options);
+        }
+
+        local.Status.Should().Be(RunStatus.Succeeded, local.Error);
+        docker.Status.Should().Be(RunStatus.Succeeded, docker.Error);
+        docker.Steps.Select(s => s.Name).Should().Equal(local.Steps.Select(s => s.Name));
+        foreach (var (d, l) in docker.Steps.Zip(local.Steps))
+        {
+            d.Outputs.Should().Equal(l.Outputs, $"step '{d.Name}' writes the same bytes in a container");
+            d.Values.Should().Equal(l.Values, $"step '{d.Name}' reports the same values");
+        }
+
+        (await fixture.Client.Containers.ListAsync(DockerFixture.TestLabel + "=pipeline")).Should().BeEmpty("every step's container is removed");
+        return docker;
     }
 
     private static StepResult Gate(RunResult run) => run.Steps.Single(s => s.Name == "gate");
