@@ -131,31 +131,7 @@ internal sealed class DockerTarget(IDockerClient docker, ModelServiceImage image
             "--log", $"{LogFolder}/{ProcessTarget.PredictionLogFileName}",
             "--log-sample", spec.PredictionLogSampleRate.Value.ToString("R", CultureInfo.InvariantCulture),
         ];
-        return new LogMount(folder, arguments, HostUser());
-    }
-
-    /// <summary><c>uid:gid</c> of this process on Linux (from /proc), else null (the image's own user).</summary>
-    private static string? HostUser()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        string? uid = null, gid = null;
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("Uid:", StringComparison.Ordinal))
-            {
-                uid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
-            }
-            else if (line.StartsWith("Gid:", StringComparison.Ordinal))
-            {
-                gid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
-            }
-        }
-
-        return uid is null || gid is null ? null : $"{uid}:{gid}";
+        return new LogMount(folder, arguments, HostUser.Current());
     }
 
     private sealed record LogMount(string Folder, IReadOnlyList<string> Arguments, string? User);

@@ -121,7 +121,7 @@ public sealed class DockerExecutor : IStepExecutor
             Command = plan.Command,
             Environment = new Dictionary<string, string>(plan.Environment, StringComparer.Ordinal) { [StepProtocol.WorkVariable] = WorkRoot },
             WorkingDirectory = project is null ? WorkRoot : ProjectRoot,
-            User = _options.User ?? CurrentUser(),
+            User = _options.User ?? HostUser.Current(),
             Labels = labels,
             Binds = binds,
             NetworkMode = invocation.Step.Network ? null : "none",
@@ -239,32 +239,6 @@ public sealed class DockerExecutor : IStepExecutor
         environment["HOME"] = "/tmp";
         environment["DOTNET_gcServer"] = "0";
         return new ContainerPlan(image, ["/bin/sh", "-c"], [command], environment, binds);
-    }
-
-    /// <summary>The invoking user as <c>uid:gid</c>, read from /proc (no native calls needed); null off Linux.</summary>
-    internal static string? CurrentUser()
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
-        {
-            return null;
-        }
-
-        string? uid = null, gid = null;
-        foreach (var line in File.ReadLines(status))
-        {
-            // "Uid:\treal\teffective\tsaved\tfs": the effective ID decides file ownership.
-            if (line.StartsWith("Uid:", StringComparison.Ordinal))
-            {
-                uid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];
-            }
-            else if (line.StartsWith("Gid:", StringComparison.Ordinal))
-            {
-                gid = line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2];
-            }
-        }
-
-        return uid is null || gid is null ? null : $"{uid}:{gid}";
     }
 }
 

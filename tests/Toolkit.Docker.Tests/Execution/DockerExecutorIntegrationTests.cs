@@ -66,7 +66,7 @@ public sealed class DockerExecutorIntegrationTests(DockerFixture fixture)
         var result = await Executor(DockerFixture.BaseImage).ExecuteAsync(invocation, CancellationToken.None);
 
         File.ReadAllText(output).Trim().Should().Be("3");
-        log.ToString().Trim().Should().Be($"/in/numbers/0/numbers.txt 42 {DockerExecutor.CurrentUser()} count");
+        log.ToString().Trim().Should().Be($"/in/numbers/0/numbers.txt 42 {Toolkit.Docker.Containers.HostUser.Current()} count");
         result.Result.Values.Should().BeEquivalentTo(new Dictionary<string, double> { ["lines"] = 3, ["ok"] = 1 });
         result.Result.Labels.Should().BeEquivalentTo(new Dictionary<string, string> { ["note"] = "fine" });
     }
