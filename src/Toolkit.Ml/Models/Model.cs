@@ -26,7 +26,7 @@ public sealed record Prediction(double[] Scores, string[]? Classes);
 /// A trained model: the input signature, the fitted feature pipeline and the fitted predictor, with
 /// the algorithm, hyperparameters, training facts and metrics that a model file carries.
 /// </summary>
-public sealed class Model
+public sealed class Model : IScoringModel
 {
     public const int FormatVersion = 1;
 
@@ -51,6 +51,8 @@ public sealed class Model
         Training = training;
         Metrics = metrics;
     }
+
+    public string Flavor => ModelFlavors.Tkm;
 
     public string Algorithm { get; }
 
