@@ -77,3 +77,27 @@ public interface IModelFormat
     /// </summary>
     IScoringModel Read(Stream stream, string sourceName);
 }
+
+/// <summary>What <c>mlops model register --file F --flavor X --data held-out.csv</c> tells an importer.</summary>
+public sealed record ModelImportOptions
+{
+    /// <summary>The label column (<c>--label</c>); null: the importer finds it (from the file's metadata or its input schema).</summary>
+    public string? Label { get; init; }
+
+    /// <summary>The task (<c>--task</c>); null: from the model itself.</summary>
+    public ModelTask? Task { get; init; }
+
+    /// <summary>The labelled held-out CSV the metrics are computed on; its label column fixes the classes.</summary>
+    public required string HeldOutPath { get; init; }
+}
+
+/// <summary>
+/// A flavor whose files trained elsewhere need our metadata before they can be registered (an ML.NET zip
+/// has no label or classes we can rely on): <see cref="Import"/> returns the file to register, the original
+/// model plus the signature and metadata we keep in it. A format without it registers files as they are.
+/// </summary>
+public interface IModelImporter
+{
+    /// <summary>Throws <see cref="ModelFileException"/> (bad model) or <c>DataFormatException</c> (bad held-out file) naming what is wrong.</summary>
+    byte[] Import(ReadOnlyMemory<byte> file, string sourceName, ModelImportOptions options, CancellationToken cancellationToken);
+}
