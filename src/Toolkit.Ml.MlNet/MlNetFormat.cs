@@ -187,9 +187,10 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
         }
 
         var candidates = unused.Count > 0 ? unused : inputs;
-        if (candidates.FirstOrDefault(c => c.Name.Equals("Label", StringComparison.OrdinalIgnoreCase)) is { } named)
+        var named = candidates.FindIndex(c => c.Name.Equals("Label", StringComparison.OrdinalIgnoreCase));
+        if (named >= 0)
         {
-            return named.Name;
+            return candidates[named].Name;
         }
 
         var booleans = candidates.Where(c => c.Type is BooleanDataViewType).ToList();
