@@ -53,9 +53,8 @@ public static class MlNetTrainer
 
         var ml = new MLContext(seed: context.Seed);
         context.Progress?.Report(new TrainingProgress(algorithm.Name, 0, 1));
-        ITransformer transformer;
         // ML.NET's fit cannot be cancelled from outside; the token is checked on each side of it.
-        transformer = algorithm.Estimator(ml, task, parameters, context.Seed).Fit(view);
+        var transformer = algorithm.Estimator(ml, task, parameters, context.Seed).Fit(view);
 
         context.CancellationToken.ThrowIfCancellationRequested();
         context.Progress?.Report(new TrainingProgress(algorithm.Name, 1, 1));
