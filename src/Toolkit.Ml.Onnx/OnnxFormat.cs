@@ -220,7 +220,7 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
 
         var output = ScoreOutputOf(session, task, classes, sourceName);
         var rowByRow = session.InputMetadata.Values.Any(m => m.Dimensions[0] == 1);
-        return new OnnxModelDescription(algorithm, task, label, classes, inputs, output, rowByRow);
+        return new OnnxModelDescription(algorithm, task, label, classes, inputs, output, rowByRow, sourceName);
     }
 
     /// <summary>One signature column per graph input: float → Float32, double → Float64, string → text; each [N] or [N, 1].</summary>

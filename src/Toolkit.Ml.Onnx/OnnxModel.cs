@@ -19,6 +19,7 @@ public sealed class OnnxModel : IScoringModel, IDisposable
     private readonly InputColumn[] _inputs;
     private readonly ScoreOutput _output;
     private readonly bool _rowByRow;
+    private readonly string _sourceName;
 
     internal OnnxModel(InferenceSession session, OnnxModelDescription description, string? digest)
     {
@@ -26,6 +27,7 @@ public sealed class OnnxModel : IScoringModel, IDisposable
         _inputs = description.Inputs;
         _output = description.Output;
         _rowByRow = description.RowByRow;
+        _sourceName = description.SourceName;
         Algorithm = description.Algorithm;
         Task = description.Task;
         Label = description.Label;
@@ -126,7 +128,18 @@ public sealed class OnnxModel : IScoringModel, IDisposable
             inputs.Add(Tensor(_inputs[c], columns[c], start, count));
         }
 
-        using var results = _session.Run(inputs, [_output.Name]);
+        IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results;
+        try
+        {
+            results = _session.Run(inputs, [_output.Name]);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            // The graph loaded but cannot run on these rows (a node's own check): the model's fault, named.
+            throw new ModelFileException($"'{_sourceName}': ONNX Runtime could not score the rows: {e.Message.Split('\n', 2)[0].Trim()}", e);
+        }
+
+        using var owned = results;
         var result = results[0];
         switch (_output.Kind)
         {
@@ -273,4 +286,4 @@ internal sealed record ScoreOutput(string Name, ScoreKind Kind, long? Int64Key =
 
 /// <summary>What a session and the file's metadata say the model is.</summary>
 internal sealed record OnnxModelDescription(
-    string Algorithm, ModelTask Task, string Label, IReadOnlyList<string>? Classes, InputColumn[] Inputs, ScoreOutput Output, bool RowByRow);
+    string Algorithm, ModelTask Task, string Label, IReadOnlyList<string>? Classes, InputColumn[] Inputs, ScoreOutput Output, bool RowByRow, string SourceName);

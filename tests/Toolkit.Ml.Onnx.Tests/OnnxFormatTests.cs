@@ -252,6 +252,46 @@ public sealed class OnnxFormatTests(ITestOutputHelper output) : IDisposable
         predict.Should().Throw<DataFormatException>().WithMessage("*column 'age': the model needs this column*");
     }
 
+    [Fact]
+    public void Read_MutatedExports_EitherScoreOrRefuseWithModelOrDataErrors()
+    {
+        var (model, heldOut) = Train("diabetes", "gradient-boosting");
+        var original = OnnxExporter.Export(model);
+        var random = new Random(16);
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var bytes = (byte[])original.Clone();
+            for (var flips = random.Next(1, 4); flips > 0; flips--)
+            {
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            }
+
+            string outcome;
+            try
+            {
+                using var onnx = (OnnxModel)OnnxFormat.Instance.Read(new MemoryStream(bytes), "mutated.onnx");
+                onnx.Predict(heldOut).Scores.Should().OnlyContain(s => double.IsFinite(s));
+                outcome = "scored";
+            }
+            catch (ModelFileException e)
+            {
+                e.Message.Should().StartWith("'mutated.onnx'").And.NotContain("\n");
+                outcome = "model refused";
+            }
+            catch (DataFormatException e)
+            {
+                e.Message.Should().NotContain("\n");
+                outcome = "data refused";
+            }
+
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+
+        output.WriteLine(string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}")));
+        outcomes.Should().ContainKey("model refused");
+    }
+
     private static void AssertSameClasses(Model model, IScoringModel onnx)
     {
         if (model.Classes is null)
