@@ -4,6 +4,7 @@ using Toolkit.Deployment.Records;
 using Toolkit.Deployment.Targets;
 using Toolkit.Gates;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 
 namespace Toolkit.Deployment;
@@ -241,7 +242,7 @@ internal sealed class DeploymentService(
         string? digest;
         try
         {
-            digest = ModelFile.Load(path).Digest;
+            digest = ModelLoader.Load(path).Digest;
         }
         catch (ModelFileException ex)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 
 namespace Toolkit.Registry.Mlflow;
 
@@ -110,7 +111,7 @@ internal sealed class MlflowVersionArtifacts
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            actual = ModelFile.Read(stream, $"{mv.Name} v{mv.Version} from MLflow").Digest!;
+            actual = ModelLoader.Read(stream, $"{mv.Name} v{mv.Version} from MLflow").Digest!;
         }
         catch (ModelFileException ex)
         {

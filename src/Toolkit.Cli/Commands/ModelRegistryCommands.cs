@@ -3,6 +3,7 @@ using System.Globalization;
 using Toolkit.Gates;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 using Toolkit.Registry.Promotion;
 
@@ -56,7 +57,7 @@ internal static class ModelRegistryCommands
             // Bad arguments are refused before the registry is opened (and created): nothing is written for them.
             if (parse.GetValue(run) is null)
             {
-                _ = ModelFile.Load(context.InputFile(parse.GetValue(file) ?? throw new UsageException("give --run (a pipeline run) or --file (a model file)."), "--file"));
+                _ = ModelLoader.Load(context.InputFile(parse.GetValue(file) ?? throw new UsageException("give --run (a pipeline run) or --file (a model file)."), "--file"));
             }
 
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
@@ -458,9 +459,9 @@ internal static class ModelRegistryCommands
     /// </summary>
     private static SmokeSample TakeSmokeSample(string modelPath, string heldOutPath, int rows, CancellationToken ct)
     {
-        var model = ModelFile.Load(modelPath);
+        var model = ModelLoader.Load(modelPath);
         var heldOut = ModelInputs.Read(model, heldOutPath, withLabel: false, ct);
-        var seed = int.Parse(model.Digest.AsSpan("sha256:".Length, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        var seed = int.Parse(model.Digest!.AsSpan("sha256:".Length, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         try
         {
             return SmokeSample.Take(model, heldOut, rows, seed);
@@ -477,7 +478,7 @@ internal static class ModelRegistryCommands
     /// </summary>
     private static string ReferenceProfileOf(string modelPath, string trainPath, string? heldOutPath, int sampleSize, CancellationToken ct)
     {
-        var model = ModelFile.Load(modelPath);
+        var model = ModelLoader.Load(modelPath);
         var training = ModelInputs.Read(model, trainPath, withLabel: false, ct);
         var heldOut = heldOutPath is null ? null : ModelInputs.Read(model, heldOutPath, withLabel: false, ct);
         return Toolkit.Monitoring.Profiles.ProfileJson.Serialize(Toolkit.Monitoring.Live.VersionProfiles.Build(model, training, heldOut, sampleSize, ct));

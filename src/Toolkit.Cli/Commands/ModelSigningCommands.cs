@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 using Toolkit.Registry.Signing;
 
@@ -87,7 +87,7 @@ internal static class ModelSigningCommands
             string? written = null;
             if (file is not null)
             {
-                digest = ModelFile.Load(context.PathOf(file)).Digest!;
+                digest = ModelLoader.Load(context.PathOf(file)).Digest!;
                 signature = ModelSignatures.Sign(key, FileModelName, 0, digest, now);
                 written = context.PathOf(file) + ".sig";
                 await WriteSignatureFileAsync(written, digest, signature, ct);
@@ -135,7 +135,7 @@ internal static class ModelSigningCommands
             bool valid;
             if (file is not null)
             {
-                digest = ModelFile.Load(context.PathOf(file)).Digest!;
+                digest = ModelLoader.Load(context.PathOf(file)).Digest!;
                 signature = await ReadSignatureFileAsync(context.PathOf(file) + ".sig", ct);
                 valid = signature is not null && key.Verifies(signature, FileModelName, 0, digest);
             }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Toolkit.Gates;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 using Toolkit.Serving;
 
@@ -193,11 +194,11 @@ internal static class ServeCommand
         return new ServedModel { Model = loaded, Name = name!, Version = record.Version };
     }
 
-    private static Model Load(string path)
+    private static IScoringModel Load(string path)
     {
         try
         {
-            return ModelFile.Load(path);
+            return ModelLoader.Load(path);
         }
         catch (ModelFileException ex)
         {

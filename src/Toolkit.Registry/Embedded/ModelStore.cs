@@ -1,3 +1,4 @@
+using Toolkit.Models;
 using Toolkit.Storage;
 using Toolkit.Ml.Models;
 
@@ -88,7 +89,7 @@ internal sealed class ModelStore
         }
 
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        Model stored;
+        IScoringModel stored;
         try
         {
             stored = Parse(bytes, path);
@@ -108,10 +109,10 @@ internal sealed class ModelStore
         return bytes;
     }
 
-    private static Model Parse(byte[] bytes, string sourceName)
+    private static IScoringModel Parse(byte[] bytes, string sourceName)
     {
         using var stream = new MemoryStream(bytes, writable: false);
-        return ModelFile.Read(stream, sourceName);
+        return ModelLoader.Read(stream, sourceName);
     }
 
     private static bool IsIntact(string path, string digest)
@@ -124,7 +125,7 @@ internal sealed class ModelStore
         try
         {
             using var stream = File.OpenRead(path);
-            return ModelFile.Read(stream, path).Digest == digest;
+            return ModelLoader.Read(stream, path).Digest == digest;
         }
         catch (Exception ex) when (ex is ModelFileException or IOException)
         {
