@@ -21,6 +21,27 @@ public sealed class MlflowFlavorTests
     }
 
     [Fact]
+    public async Task RegisterAsync_OnnxFile_UploadsModelDotOnnxTagsOnnxAndDownloadsItByteForByte()
+    {
+        // A real ONNX graph: our exporter's output for the fixture's trained model (with the toolkit.* metadata).
+        await using var f = new MlflowFixture();
+        var onnx = Path.Combine(f.Directory, "model.onnx");
+        await File.WriteAllBytesAsync(onnx, Toolkit.Ml.Onnx.OnnxExporter.Export(ModelFile.Load(f.ModelFile(2))));
+
+        var result = await f.Registry.RegisterAsync(new RegisterRequest { Model = "housing", ModelFile = onnx });
+        var destination = Path.Combine(f.Directory, "out", ModelFileNames.Of(result.Version));
+        await f.Registry.DownloadModelAsync("housing", 1, destination);
+
+        result.Version.Flavor.Should().Be(ModelFlavors.Onnx);
+        f.Server.VersionTags("housing", 1)[MlflowRegistry.FlavorTag].Should().Be(ModelFlavors.Onnx);
+        var folder = $"toolkit/models/housing/{result.Version.Digest["sha256:".Length..]}";
+        f.Server.Artifacts.Should().ContainKey($"{folder}/model.onnx").And.NotContainKey($"{folder}/model.tkm");
+        destination.Should().EndWith("housing-v1.onnx");
+        (await File.ReadAllBytesAsync(destination)).Should().Equal(await File.ReadAllBytesAsync(onnx));
+        (await f.Registry.ListVersionsAsync("housing")).Single().Flavor.Should().Be(ModelFlavors.Onnx);
+    }
+
+    [Fact]
     public async Task GetVersionAsync_VersionWithoutFlavorTag_IsTkmAndDownloads()
     {
         // A version registered before flavors: model.tkm and a digest tag, no toolkit.flavor.
