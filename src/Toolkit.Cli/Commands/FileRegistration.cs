@@ -97,7 +97,7 @@ internal sealed class FileRegistration : IDisposable
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            var model = known.Read(stream, path);
+            var model = known.Read(stream, file);
             if (label is not null && model.Label != label)
             {
                 throw new UsageException($"--label {label} contradicts '{file}': the model predicts '{model.Label}'");
