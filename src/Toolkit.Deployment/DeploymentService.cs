@@ -4,6 +4,7 @@ using Toolkit.Deployment.Records;
 using Toolkit.Deployment.Targets;
 using Toolkit.Gates;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 
 namespace Toolkit.Deployment;
@@ -236,12 +237,12 @@ internal sealed class DeploymentService(
     /// <summary>The version's model file under the stage's folder, its digest checked against the registry's record.</summary>
     private async Task<string> DownloadAsync(ModelVersion version, string instance, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(deploymentsRoot, instance, string.Create(CultureInfo.InvariantCulture, $"{version.Model}-v{version.Version}.tkm"));
+        var path = Path.Combine(deploymentsRoot, instance, ModelFileNames.Of(version));
         await registry.DownloadModelAsync(version.Model, version.Version, path, cancellationToken);
         string? digest;
         try
         {
-            digest = ModelFile.Load(path).Digest;
+            digest = ModelLoader.Load(path).Digest;
         }
         catch (ModelFileException ex)
         {

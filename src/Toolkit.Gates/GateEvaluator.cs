@@ -3,6 +3,7 @@ using Toolkit.Ml.Data;
 using Toolkit.Ml.Metrics;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
+using Toolkit.Models;
 
 namespace Toolkit.Gates;
 
@@ -157,13 +158,13 @@ public static class GateEvaluator
 
     private static IEnumerable<GateCheck> ModelChecks(ModelGate gate, EvaluatedModel candidate, string? candidatePath, ChampionInfo? champion)
     {
-        Model? model = null;
+        IScoringModel? model = null;
         string? loadError = null;
         if (candidatePath is not null)
         {
             try
             {
-                model = ModelFile.Load(candidatePath);
+                model = ModelLoader.Load(candidatePath);
             }
             catch (Exception ex) when (ex is ModelFileException or IOException or UnauthorizedAccessException)
             {
@@ -205,7 +206,7 @@ public static class GateEvaluator
         }
     }
 
-    private static GateCheck Signature(SignatureRule rule, string? candidatePath, Model? candidate, string? loadError, ChampionInfo? champion)
+    private static GateCheck Signature(SignatureRule rule, string? candidatePath, IScoringModel? candidate, string? loadError, ChampionInfo? champion)
     {
         var check = new GateCheck
         {
@@ -246,7 +247,7 @@ public static class GateEvaluator
         {
             try
             {
-                var prod = ModelFile.Load(champion.ModelPath);
+                var prod = ModelLoader.Load(champion.ModelPath);
                 (championTask, championSignature) = (prod.Task, prod.Signature);
             }
             catch (Exception ex) when (ex is ModelFileException or IOException or UnauthorizedAccessException)
@@ -267,10 +268,10 @@ public static class GateEvaluator
     /// What callers of the champion would break on: an input dropped or changed in kind, a new input they
     /// do not send, a category the champion accepted that the candidate no longer knows.
     /// </summary>
-    internal static List<string> SignatureProblems(Model champion, Model candidate, SignatureRule rule) =>
+    internal static List<string> SignatureProblems(IScoringModel champion, IScoringModel candidate, SignatureRule rule) =>
         SignatureProblems(champion.Task, champion.Signature, candidate, rule);
 
-    internal static List<string> SignatureProblems(ModelTask championTask, Schema old, Model candidate, SignatureRule rule)
+    internal static List<string> SignatureProblems(ModelTask championTask, Schema old, IScoringModel candidate, SignatureRule rule)
     {
         var problems = new List<string>();
         if (championTask != candidate.Task)

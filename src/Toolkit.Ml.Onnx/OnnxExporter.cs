@@ -64,18 +64,18 @@ public static class OnnxExporter
         }
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["toolkit.algorithm"] = model.Algorithm,
-            ["toolkit.task"] = model.Task.ToName(),
-            ["toolkit.label"] = model.Label,
+            [OnnxMetadata.Algorithm] = model.Algorithm,
+            [OnnxMetadata.Task] = model.Task.ToName(),
+            [OnnxMetadata.Label] = model.Label,
         };
         if (model.Digest is { } digest)
         {
-            metadata["toolkit.model_digest"] = digest;
+            metadata[OnnxMetadata.ModelDigest] = digest;
         }
 
         if (model.Classes is { } classes)
         {
-            metadata["toolkit.classes"] = string.Join(",", classes);
+            metadata[OnnxMetadata.Classes] = string.Join(",", classes);
         }
 
         var doc = model.Task == ModelTask.BinaryClassification

@@ -12,6 +12,8 @@ public static class ModelLoader
     [
         // One line per flavor.
         TkmFormat.Instance,
+        Toolkit.Ml.MlNet.MlNetFormat.Instance,
+        Toolkit.Ml.Onnx.OnnxFormat.Instance,
     ]);
 
     /// <summary>Opens a model file of any flavor (recognised from its first bytes).</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 
 namespace Toolkit.Registry.Mlflow;
 
@@ -105,12 +106,12 @@ internal sealed class MlflowVersionArtifacts
     {
         var expected = mv.Tag(MlflowRegistry.DigestTag)
             ?? throw new RegistryException($"Version {mv.Version} of '{mv.Name}' has no {MlflowRegistry.DigestTag} tag; it was not registered by toolkit.");
-        var bytes = await _client.Artifacts.DownloadAsync($"{FolderOf(mv)}/{MlflowRegistry.ModelFileName}", cancellationToken);
+        var bytes = await _client.Artifacts.DownloadAsync($"{FolderOf(mv)}/{MlflowRegistry.ModelFileNameOf(MlflowRegistry.FlavorOf(mv))}", cancellationToken);
         string actual;
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            actual = ModelFile.Read(stream, $"{mv.Name} v{mv.Version} from MLflow").Digest!;
+            actual = ModelLoader.Read(stream, $"{mv.Name} v{mv.Version} from MLflow").Digest!;
         }
         catch (ModelFileException ex)
         {

@@ -5,7 +5,7 @@ namespace Toolkit.Serving;
 /// <summary>The model a server answers for: loaded once, with the name and version clients address it by.</summary>
 public sealed record ServedModel
 {
-    public required Model Model { get; init; }
+    public required IScoringModel Model { get; init; }
 
     public required string Name { get; init; }
 

@@ -260,6 +260,34 @@ public sealed class GateEvaluatorTests : IDisposable
         return report.Checks.Single(c => c.Name == "model:signature");
     }
 
+    /// <summary>The candidate as an ONNX file (our exporter's output of the ridge model), against a .tkm champion.</summary>
+    private GateReport OnnxCandidate(Toolkit.Ml.Data.DataTable champion, Toolkit.Ml.Data.DataTable candidate)
+    {
+        var prod = TestData.SaveModel(champion, _dir, "prod");
+        var next = TestData.SaveModel(candidate, _dir, "next");
+        var onnx = Path.Combine(_dir, "next.onnx");
+        File.WriteAllBytes(onnx, Toolkit.Ml.Onnx.OnnxExporter.Export(Toolkit.Ml.Models.ModelFile.Load(next.Path)));
+        var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(onnx)));
+        return GateEvaluator.Evaluate(
+            TestData.Policy("model: { signature: compatible }", "regression"),
+            new GateInputs
+            {
+                Evaluation = TestData.Evaluation("regression", TestData.Evaluated(digest, ("rmse", 1))),
+                CandidateModelPath = onnx,
+                Champion = new ChampionInfo { Version = 1, Digest = prod.Digest, ModelPath = prod.Path },
+            });
+    }
+
+    [Fact]
+    public void ModelChecks_OnnxCandidate_DigestAndSignatureJudgedOnTheOnnxFile()
+    {
+        var same = OnnxCandidate(TestData.Table(1), TestData.Table(2));
+        var dropped = OnnxCandidate(TestData.Table(1), TestData.Table(1, withB: false));
+
+        same.Checks.Select(c => (c.Name, c.Status)).Should().Equal(("model:digest", CheckStatus.Passed), ("model:signature", CheckStatus.Passed));
+        dropped.Checks.Single(c => c.Name == "model:signature").Should().BeEquivalentTo(new { Status = CheckStatus.Failed, Note = "input 'b' was dropped" });
+    }
+
     [Fact]
     public void Signature_SameInputsOtherData_IsCompatible()
     {

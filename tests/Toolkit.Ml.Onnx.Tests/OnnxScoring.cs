@@ -32,6 +32,14 @@ internal static class OnnxScoring
         OrtEnv.CreateInstanceWithOptions(ref options);
     }
 
+    /// <summary>
+    /// Runs the static constructor: ONNX Runtime's environment is made once per process, so a test that
+    /// creates a session another way (OnnxFormat) must call this first or the logger above is never installed.
+    /// </summary>
+    public static void EnsureEnvironment()
+    {
+    }
+
     /// <summary>A session for the file; fails if ONNX Runtime logs a warning or error while loading it.</summary>
     public static InferenceSession Load(byte[] onnx)
     {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Toolkit.Ml.Models;
 using Toolkit.Ml.Onnx;
+using Toolkit.Models;
 
 namespace Toolkit.Cli.Commands;
 
@@ -34,7 +34,11 @@ internal static class ExportCommand
                 throw new UsageException("give exactly one of --file or --model (with --model-version).");
             }
 
-            var loaded = name is null ? ModelFile.Load(context.PathOf(path!)) : await ModelInputs.LoadRegisteredAsync(context, name, parse.GetValue(version), ct);
+            var source = name is null ? context.PathOf(path!) : string.Create(CultureInfo.InvariantCulture, $"{name} v{parse.GetValue(version)}");
+            var loaded = ModelInputs.RequireTkm(
+                name is null ? ModelLoader.Load(source) : await ModelInputs.LoadRegisteredAsync(context, name, parse.GetValue(version), ct),
+                source,
+                "mlops model export");
             var destination = context.PathOf(parse.GetValue(output)!);
             byte[] bytes;
             try

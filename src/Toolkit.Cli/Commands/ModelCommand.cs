@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
+using Toolkit.Models;
 
 namespace Toolkit.Cli.Commands;
 
@@ -28,7 +29,8 @@ internal static class ModelCommand
         var command = new Command("inspect", "Prints a model file's signature, metadata and digest (and checks the digest).") { file, json };
         command.SetAction(async (parse, ct) =>
         {
-            var model = ModelFile.Load(context.PathOf(parse.GetValue(file)!));
+            var path = context.PathOf(parse.GetValue(file)!);
+            var model = ModelInputs.RequireTkm(ModelLoader.Load(path), path, "mlops model inspect");
             var signature = model.Signature.Columns.Select(c => new
             {
                 name = c.Name,

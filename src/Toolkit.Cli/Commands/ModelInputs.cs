@@ -2,6 +2,7 @@ using System.Globalization;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Csv;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 
 namespace Toolkit.Cli.Commands;
@@ -13,16 +14,16 @@ namespace Toolkit.Cli.Commands;
 internal static class ModelInputs
 {
     /// <summary><c>--model FILE</c>, or with <c>--model-version N</c> the registered version of model <paramref name="model"/>.</summary>
-    public static async Task<Model> LoadAsync(CliContext context, string model, int? version, CancellationToken cancellationToken) =>
+    public static async Task<IScoringModel> LoadAsync(CliContext context, string model, int? version, CancellationToken cancellationToken) =>
         version is null
-            ? ModelFile.Load(context.InputFile(model, "--model"))
+            ? ModelLoader.Load(context.InputFile(model, "--model"))
             : await LoadRegisteredAsync(context, model, version, cancellationToken);
 
     /// <summary>
     /// The one way a command fetches a registered version: the backend refuses a file that is not the
     /// version's recorded digest (not only its own header's), and the loaded model's digest is checked again.
     /// </summary>
-    public static async Task<Model> LoadRegisteredAsync(CliContext context, string name, int? version, CancellationToken cancellationToken)
+    public static async Task<IScoringModel> LoadRegisteredAsync(CliContext context, string name, int? version, CancellationToken cancellationToken)
     {
         if (version is not { } number)
         {
@@ -39,11 +40,11 @@ internal static class ModelInputs
             ?? throw (await registry.GetModelAsync(name, cancellationToken) is null
                 ? await RegistryAccess.UnknownModelAsync(registry, name, cancellationToken)
                 : new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no version {number}.")));
-        var temp = Path.Combine(Path.GetTempPath(), $"mlops-model-{Environment.ProcessId}-{Guid.NewGuid():N}.tkm");
+        var temp = Path.Combine(Path.GetTempPath(), ModelFileNames.Of($"mlops-model-{Environment.ProcessId}-{Guid.NewGuid():N}", record.Flavor));
         try
         {
             await registry.DownloadModelAsync(name, number, temp, cancellationToken);
-            var model = ModelFile.Load(temp);
+            var model = ModelLoader.Load(temp);
             return RegisteredDigests.Matches(await File.ReadAllBytesAsync(temp, cancellationToken), model.Digest!, record.Digest)
                 ? model
                 : throw new RegistryException(string.Create(CultureInfo.InvariantCulture,
@@ -55,7 +56,14 @@ internal static class ModelInputs
         }
     }
 
-    public static DataTable Read(Model model, string path, bool withLabel, CancellationToken cancellationToken)
+    /// <summary>
+    /// For what reads a <c>.tkm</c>'s own internals (export, inspect): a model of another flavor is a usage error
+    /// naming the flavor, not a crash on a member it does not have.
+    /// </summary>
+    public static Model RequireTkm(IScoringModel model, string source, string command) =>
+        model as Model ?? throw new UsageException($"{source} is a {model.Flavor} model; '{command}' reads only {ModelFlavors.Tkm} models");
+
+    public static DataTable Read(IScoringModel model, string path, bool withLabel, CancellationToken cancellationToken)
     {
         // The signature fixes the types, so "12" in a categorical column stays text and a stray word in
         // a numeric column is an error with its line, not a silent change of type.

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 using Toolkit.Registry.Signing;
 
@@ -87,7 +87,7 @@ internal static class ModelSigningCommands
             string? written = null;
             if (file is not null)
             {
-                digest = ModelFile.Load(context.PathOf(file)).Digest!;
+                digest = ModelLoader.Load(context.PathOf(file)).Digest!;
                 signature = ModelSignatures.Sign(key, FileModelName, 0, digest, now);
                 written = context.PathOf(file) + ".sig";
                 await WriteSignatureFileAsync(written, digest, signature, ct);
@@ -135,7 +135,7 @@ internal static class ModelSigningCommands
             bool valid;
             if (file is not null)
             {
-                digest = ModelFile.Load(context.PathOf(file)).Digest!;
+                digest = ModelLoader.Load(context.PathOf(file)).Digest!;
                 signature = await ReadSignatureFileAsync(context.PathOf(file) + ".sig", ct);
                 valid = signature is not null && key.Verifies(signature, FileModelName, 0, digest);
             }
@@ -263,7 +263,7 @@ internal static class ModelSigningCommands
     /// <summary>Downloads the version's file through the backend, which refuses it unless it is the recorded digest.</summary>
     private static async Task CheckStoredFileAsync(IModelRegistry registry, ModelVersion version, CancellationToken ct)
     {
-        var temp = Path.Combine(Path.GetTempPath(), $"toolkit-verify-{Environment.ProcessId}-{Guid.NewGuid():N}.tkm");
+        var temp = Path.Combine(Path.GetTempPath(), ModelFileNames.Of($"toolkit-verify-{Environment.ProcessId}-{Guid.NewGuid():N}", version.Flavor));
         try
         {
             await registry.DownloadModelAsync(version.Model, version.Version, temp, ct);

@@ -4,6 +4,7 @@ using System.Text;
 using Toolkit.Gates;
 using Toolkit.Ml.Metrics;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Monitoring.Drift;
 using Toolkit.Monitoring.Live;
 using Toolkit.Monitoring.Profiles;
@@ -115,13 +116,13 @@ internal static class MonitorCommand
     }
 
     /// <summary>The version's model file, checked against the registry's digest (a changed file is refused wherever it is loaded).</summary>
-    private static async Task<Model> LoadVersionAsync(Toolkit.Pipelines.Project.ProjectSettings settings, IModelRegistry registry, ModelVersion version, CancellationToken ct)
+    private static async Task<IScoringModel> LoadVersionAsync(Toolkit.Pipelines.Project.ProjectSettings settings, IModelRegistry registry, ModelVersion version, CancellationToken ct)
     {
         var folder = Path.Combine(settings.Store, "monitoring");
         Directory.CreateDirectory(folder);
-        var local = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{version.Model}-v{version.Version}.tkm"));
+        var local = Path.Combine(folder, ModelFileNames.Of(version));
         await registry.DownloadModelAsync(version.Model, version.Version, local, ct);
-        var loaded = ModelFile.Load(local);
+        var loaded = ModelLoader.Load(local);
         return loaded.Digest == version.Digest
             ? loaded
             : throw new UsageException($"{version.Model} v{version.Version}: the downloaded file's digest {loaded.Digest} is not the registry's {version.Digest}; refusing it");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Toolkit.Gates;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Registry;
 using Toolkit.Serving;
 
@@ -182,7 +183,7 @@ internal static class ServeCommand
 
         var folder = Path.Combine(settings.Store, "serving");
         Directory.CreateDirectory(folder);
-        var local = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{name}-v{record.Version}.tkm"));
+        var local = Path.Combine(folder, ModelFileNames.Of(record));
         await registry.DownloadModelAsync(name!, record.Version, local, ct);
         var loaded = Load(local);
         if (loaded.Digest != record.Digest)
@@ -193,11 +194,11 @@ internal static class ServeCommand
         return new ServedModel { Model = loaded, Name = name!, Version = record.Version };
     }
 
-    private static Model Load(string path)
+    private static IScoringModel Load(string path)
     {
         try
         {
-            return ModelFile.Load(path);
+            return ModelLoader.Load(path);
         }
         catch (ModelFileException ex)
         {

@@ -3,6 +3,7 @@ using Toolkit.Ml.Data.Csv;
 using Toolkit.Ml.Metrics;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
+using Toolkit.Models;
 using Toolkit.Pipelines.Components;
 
 namespace Toolkit.Components.Evaluate;
@@ -53,7 +54,7 @@ internal sealed class EvaluateComponent : IComponent
         var paths = context.Inputs.TryGetValue("models", out var p) && p.Count > 0
             ? p
             : throw new ComponentArgumentException($"{Descriptor.Name}: input 'models' needs at least one model.");
-        var models = paths.Select(ModelFile.Load).ToList();
+        var models = paths.Select(ModelLoader.Load).ToList();
         if (models.FirstOrDefault(m => m.Task != _task) is { } wrong)
         {
             throw new ComponentArgumentException($"{Descriptor.Name}: model '{wrong.Algorithm}' ({wrong.Digest}) is a {wrong.Task.ToName()} model.");

@@ -1,6 +1,6 @@
 using Toolkit.Gates;
 using Toolkit.Ml.Metrics;
-using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Pipelines.Components;
 
 namespace Toolkit.Components.Evaluate;
@@ -52,7 +52,7 @@ internal sealed class SelectBestComponent : IComponent
         }
 
         // The report names each model by digest: make sure the files are the ones it evaluated.
-        var model = ModelFile.Load(models[best]);
+        var model = ModelLoader.Load(models[best]);
         if (model.Digest != report.Models[best].Digest)
         {
             throw new ComponentArgumentException($"{Descriptor.Name}: model {best} is {model.Digest}, but the report evaluated {report.Models[best].Digest}.");

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Toolkit.Gates;
-using Toolkit.Ml.Models;
+using Toolkit.Models;
 using Toolkit.Pipelines.Components;
 using Toolkit.Registry;
 
@@ -114,7 +114,7 @@ internal sealed class GateCheckComponent : IComponent, IExternalInputs, IHostInp
 
             if (champion?.ModelPath is { } modelPath)
             {
-                var model = ModelFile.Load(modelPath);
+                var model = ModelLoader.Load(modelPath);
                 champion = champion with { ModelPath = null, Task = model.Task, Signature = model.Signature };
             }
 

@@ -14,7 +14,7 @@ public sealed record Evaluation(ModelTask Task, long Rows, IReadOnlyDictionary<s
 
 public static class ModelEvaluator
 {
-    public static Evaluation Evaluate(Model model, DataTable data)
+    public static Evaluation Evaluate(IScoringModel model, DataTable data)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);

@@ -47,7 +47,7 @@ public sealed record SmokeSample
     /// inputs give the same sample) and kept in their original order, with the model's predictions for them.
     /// The predictions are made on the rows as read back from their CSV text, as a service reads them.
     /// </summary>
-    public static SmokeSample Take(Model model, DataTable heldOut, int rows, int seed)
+    public static SmokeSample Take(IScoringModel model, DataTable heldOut, int rows, int seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(heldOut);

@@ -15,7 +15,7 @@ internal static class LiveData
     /// Live rows from a CSV: every input of the model's signature must be there (in the signature's types);
     /// other columns (a label, an id) are left out. The model scores the rows.
     /// </summary>
-    public static LiveRows ReadCsv(string path, Model model, CancellationToken cancellationToken = default)
+    public static LiveRows ReadCsv(string path, IScoringModel model, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!File.Exists(path))
@@ -52,7 +52,7 @@ internal static class LiveData
     /// <c>request_id</c> when the labels file and the rows both have one, else by row order (then the counts must agree).
     /// Returns the labels and the scores of the rows they belong to.
     /// </summary>
-    public static (double[] Labels, double[] Scores, string JoinedBy) Join(string labelsPath, Model model, LiveRows rows, CancellationToken cancellationToken = default)
+    public static (double[] Labels, double[] Scores, string JoinedBy) Join(string labelsPath, IScoringModel model, LiveRows rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(rows);

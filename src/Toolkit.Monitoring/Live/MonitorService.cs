@@ -105,7 +105,7 @@ internal sealed record MonitorRequest
 
     public required string Stage { get; init; }
 
-    public required Model Model { get; init; }
+    public required IScoringModel Model { get; init; }
 
     public required ReferenceProfile Profile { get; init; }
 

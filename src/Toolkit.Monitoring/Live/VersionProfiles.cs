@@ -10,7 +10,7 @@ namespace Toolkit.Monitoring.Live;
 /// </summary>
 internal static class VersionProfiles
 {
-    public static ReferenceProfile Build(Model model, DataTable training, DataTable? heldOut, int sampleSize, CancellationToken cancellationToken = default)
+    public static ReferenceProfile Build(IScoringModel model, DataTable training, DataTable? heldOut, int sampleSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);

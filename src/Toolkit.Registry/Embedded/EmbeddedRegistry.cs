@@ -32,6 +32,10 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     private const string HasProfileColumn =
         "EXISTS (SELECT 1 FROM reference_profiles p WHERE p.model = versions.model AND p.version = versions.version)";
 
+    // A version registered before flavors has no row: it is a .tkm.
+    private const string FlavorColumn =
+        "COALESCE((SELECT f.flavor FROM version_flavors f WHERE f.model = versions.model AND f.version = versions.version), 'tkm')";
+
     private readonly SqliteDatabase _database;
     private readonly ModelStore _store;
     private readonly TimeProvider _time;
@@ -71,7 +75,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         var digest = registration.Digest;
 
         // The file goes in first: a row must never exist without its file, while a file without a row is harmless.
-        await _store.StoreAsync(registration.Content, digest, cancellationToken);
+        await _store.StoreAsync(registration.Content, digest, registration.Flavor, cancellationToken);
 
         return await _database.WriteAsync(
             async tx =>
@@ -112,6 +116,13 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                     ("$gate", version.GatePassed is { } g ? (g ? 1 : 0) : null),
                     ("$commit", version.GitCommit),
                     ("$branch", version.GitBranch));
+                await ExecuteAsync(
+                    tx,
+                    "INSERT INTO version_flavors (model, version, flavor) VALUES ($model, $version, $flavor)",
+                    cancellationToken,
+                    ("$model", version.Model),
+                    ("$version", version.Version),
+                    ("$flavor", version.Flavor));
                 await ExecuteAsync(
                     tx,
                     "INSERT INTO model_cards (model, version, markdown) VALUES ($model, $version, $markdown)",
@@ -342,15 +353,21 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     public async Task DownloadModelAsync(string model, int version, string destinationPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destinationPath);
-        var digest = await _database.ReadAsync(
+        var (digest, flavor) = await _database.ReadAsync(
             async tx =>
             {
                 await EnsureVersionAsync(tx, model, version, cancellationToken);
-                return (string)(await ScalarAsync(
-                    tx, "SELECT digest FROM versions WHERE model = $model AND version = $version", cancellationToken, ("$model", model), ("$version", version)))!;
+                var row = await QueryAsync(
+                    tx,
+                    $"SELECT digest, {FlavorColumn} FROM versions WHERE model = $model AND version = $version",
+                    r => (Digest: r.GetString(0), Flavor: r.GetString(1)),
+                    cancellationToken,
+                    ("$model", model),
+                    ("$version", version));
+                return row[0];
             },
             cancellationToken);
-        var bytes = await _store.ReadStoredAsync(model, version, digest, cancellationToken);
+        var bytes = await _store.ReadStoredAsync(model, version, digest, flavor, cancellationToken);
 
         var full = Path.GetFullPath(destinationPath);
         var folder = Path.GetDirectoryName(full)!;
@@ -422,7 +439,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     /// <summary>Where the model file of <paramref name="digest"/> lives in the store.</summary>
-    internal string StoredPathOf(string digest) => _store.PathOf(digest);
+    internal string StoredPathOf(string digest, string flavor = ModelFlavors.Tkm) => _store.PathOf(digest, flavor);
 
     private static string Holder(int? version) => version is { } v ? "version " + v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "held by no version";
 
@@ -487,7 +504,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         var rows = await QueryAsync(
             tx,
-            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {SignatureColumns}, {HasProfileColumn} FROM versions WHERE {where} ORDER BY model, version",
+            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {SignatureColumns}, {HasProfileColumn}, {FlavorColumn} FROM versions WHERE {where} ORDER BY model, version",
             r => new ModelVersion
             {
                 Model = r.GetString(0),
@@ -506,6 +523,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                 SmokeRows = r.IsDBNull(13) ? 0 : r.GetInt32(13),
                 Signature = r.IsDBNull(14) ? null : new VersionSignature(r.GetString(14), r.GetString(15), ParseTime(r.GetString(16))),
                 HasProfile = !r.IsDBNull(17) && r.GetInt64(17) != 0,
+                Flavor = r.GetString(18),
             },
             cancellationToken,
             args);

@@ -13,7 +13,7 @@ namespace Toolkit.Registry.ModelCards;
 /// </summary>
 public static class ModelCard
 {
-    public static string Render(ModelVersion version, Model model, string? gateReportMarkdown)
+    public static string Render(ModelVersion version, IScoringModel model, string? gateReportMarkdown)
     {
         ArgumentNullException.ThrowIfNull(version);
         ArgumentNullException.ThrowIfNull(model);
@@ -25,6 +25,7 @@ public static class ModelCard
         Row(md, "Model", version.Model);
         Row(md, "Version", Int(version.Version));
         Row(md, "Digest", Code(version.Digest));
+        Row(md, "Flavor", model.Flavor);
         Row(md, "Task", model.Task.ToName());
         Row(md, "Algorithm", model.Algorithm);
         Row(md, "Label", model.Label);
@@ -72,10 +73,11 @@ public static class ModelCard
         Line(md, "|---|---|");
         Row(md, "Run", version.RunId ?? "unknown");
         Row(md, "Pipeline", version.Pipeline ?? "unknown");
-        Row(md, "Data digest", Code(version.DataDigest ?? model.Training.DataDigest));
-        Row(md, "Training rows", model.Training.Rows.ToString(CultureInfo.InvariantCulture));
-        Row(md, "Seed", Int(model.Training.Seed));
-        Row(md, "Toolkit version", model.Training.ToolkitVersion);
+        var training = model.Training;
+        Row(md, "Data digest", (version.DataDigest ?? training?.DataDigest) is { } data ? Code(data) : "unknown");
+        Row(md, "Training rows", training?.Rows.ToString(CultureInfo.InvariantCulture) ?? "unknown");
+        Row(md, "Seed", training is null ? "unknown" : Int(training.Seed));
+        Row(md, "Toolkit version", training?.ToolkitVersion ?? "unknown");
         Row(md, "Git commit", version.GitCommit is { } commit ? Code(commit) : "unknown");
         Row(md, "Git branch", version.GitBranch ?? "unknown");
         if (version.Parameters.Count > 0)

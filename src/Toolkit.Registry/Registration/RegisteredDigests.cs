@@ -9,7 +9,7 @@ namespace Toolkit.Registry;
 /// </summary>
 public static class RegisteredDigests
 {
-    /// <summary>True when <paramref name="file"/> (already verified by <c>ModelFile.Read</c> as <paramref name="fileDigest"/>) is <paramref name="registered"/>.</summary>
+    /// <summary>True when <paramref name="file"/> (already verified by <c>ModelLoader.Read</c> as <paramref name="fileDigest"/>) is <paramref name="registered"/>.</summary>
     public static bool Matches(ReadOnlySpan<byte> file, string fileDigest, string registered) =>
         fileDigest == registered || LegacyDigest(file) == registered;
 

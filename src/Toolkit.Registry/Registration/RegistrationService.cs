@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Toolkit.Ml.Models;
+using Toolkit.Models;
 
 namespace Toolkit.Registry;
 
@@ -47,11 +48,11 @@ public static class RegistrationService
         }
 
         // Verified once in memory, and these same bytes are what the backend stores: the file cannot change in between.
-        Model model;
+        IScoringModel model;
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
-            model = ModelFile.Read(stream, request.ModelFile);
+            model = ModelLoader.Read(stream, request.ModelFile);
         }
         catch (ModelFileException ex)
         {
@@ -85,7 +86,7 @@ public static class RegistrationService
     }
 
     /// <summary>A sample must be of this model's inputs and answers, or every deployment's smoke test would fail.</summary>
-    private static string SmokeSampleJson(SmokeSample sample, Model model, string name)
+    private static string SmokeSampleJson(SmokeSample sample, IScoringModel model, string name)
     {
         var inputs = model.Signature.Columns.Select(c => c.Name).ToList();
         if (!sample.Columns.SequenceEqual(inputs, StringComparer.Ordinal))

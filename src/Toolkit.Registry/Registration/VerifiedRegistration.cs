@@ -1,5 +1,5 @@
 using Toolkit.Registry.ModelCards;
-using TrainedModel = Toolkit.Ml.Models.Model;
+using Toolkit.Ml.Models;
 
 namespace Toolkit.Registry;
 
@@ -13,15 +13,16 @@ public sealed class VerifiedRegistration
     private readonly byte[] _content;
     private readonly string? _card;
 
-    internal VerifiedRegistration(RegisterRequest request, byte[] content, TrainedModel model, string actor, string? smokeSampleJson = null, string? profileJson = null)
+    internal VerifiedRegistration(RegisterRequest request, byte[] content, IScoringModel model, string actor, string? smokeSampleJson = null, string? profileJson = null)
     {
         _content = content;
         _card = request.ModelCard;
         Model = request.Model;
         Trained = model;
         Digest = model.Digest!;
+        Flavor = model.Flavor;
         Actor = actor;
-        DataDigest = request.DataDigest ?? model.Training.DataDigest;
+        DataDigest = request.DataDigest ?? model.Training?.DataDigest;
         RunId = request.RunId;
         Pipeline = request.Pipeline;
         Parameters = new SortedDictionary<string, string>(request.Parameters.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
@@ -41,17 +42,20 @@ public sealed class VerifiedRegistration
     /// <summary>The model file's digest (SHA-256 of the file): the version's identity.</summary>
     public string Digest { get; }
 
+    /// <summary>The model file's flavor (<see cref="ModelFlavors"/>).</summary>
+    public string Flavor { get; }
+
     /// <summary>The verified bytes of the model file: these and no others are stored.</summary>
     public ReadOnlyMemory<byte> Content => _content;
 
     /// <summary>The model the file holds (for the card).</summary>
-    public TrainedModel Trained { get; }
+    public IScoringModel Trained { get; }
 
     /// <summary>Who registers; <see cref="Actors.Unknown"/> when nobody was named.</summary>
     public string Actor { get; }
 
-    /// <summary>The training data's digest: as given, else the one the model file records.</summary>
-    public string DataDigest { get; }
+    /// <summary>The training data's digest: as given, else the one the model file records (null when neither says).</summary>
+    public string? DataDigest { get; }
 
     public string? RunId { get; }
 
@@ -90,6 +94,7 @@ public sealed class VerifiedRegistration
         Model = Model,
         Version = number,
         Digest = Digest,
+        Flavor = Flavor,
         CreatedAt = createdAt,
         CreatedBy = Actor,
         RunId = RunId,

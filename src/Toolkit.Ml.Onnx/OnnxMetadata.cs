@@ -1,0 +1,18 @@
+namespace Toolkit.Ml.Onnx;
+
+/// <summary>The ModelProto metadata_props keys the toolkit writes and reads.</summary>
+public static class OnnxMetadata
+{
+    public const string Algorithm = "toolkit.algorithm";
+
+    /// <summary>"binary-classification" or "regression" (<see cref="Toolkit.Ml.Training.ModelTaskNames"/>).</summary>
+    public const string Task = "toolkit.task";
+
+    public const string Label = "toolkit.label";
+
+    /// <summary>The two classes, comma-separated; index 1 is the positive class.</summary>
+    public const string Classes = "toolkit.classes";
+
+    /// <summary>The digest of the .tkm file an export was made from.</summary>
+    public const string ModelDigest = "toolkit.model_digest";
+}
