@@ -41,8 +41,7 @@ public static class MlNetTrainer
         var y = LabelEncoding.Encode(label, task, classes);
 
         context.CancellationToken.ThrowIfCancellationRequested();
-        var pipeline = request.Features ?? FeaturePipeline.Fit(
-            table, algorithm.TreeBased ? FeaturePipelineOptions.ForTrees : FeaturePipelineOptions.ForLinearModels);
+        var pipeline = request.Features ?? FeaturePipeline.Fit(table, algorithm.Features);
         var x = pipeline.Transform(table);
         context.Progress?.Report(new TrainingProgress("features", 1, 1));
 

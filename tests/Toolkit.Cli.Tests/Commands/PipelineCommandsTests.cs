@@ -92,7 +92,7 @@ public sealed class PipelineCommandsTests : IDisposable
         var runId = root.GetProperty("run_id").GetString()!;
         var steps = root.GetProperty("steps").EnumerateArray().ToList();
         steps.Select(s => s.GetProperty("name").GetString()).Should().Equal(
-            "ingest", "validate", "split", "features", "train-forest", "train-boosting", "train-logistic", "evaluate", "select", "gate");
+            "ingest", "validate", "split", "features", "train-forest", "train-boosting", "train-logistic", "train-mlnet", "evaluate", "select", "gate");
         steps.Should().OnlyContain(s => s.GetProperty("cached").GetBoolean() == false && s.GetProperty("status").GetString() == "succeeded");
         var evaluate = steps.Single(s => s.GetProperty("name").GetString() == "evaluate");
         evaluate.GetProperty("values").GetProperty("auc").GetDouble().Should().BeGreaterThan(0.75);
