@@ -9,7 +9,12 @@ set -euo pipefail
 tag="${1:-toolkit/base:bookworm}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="$root/artifacts/base"
+# What debootstrap adds to minbase. .NET with InvariantGlobalization needs only libc, libstdc++, libgcc,
+# zlib and (for HTTPS) libssl + ca-certificates; LightGBM's native library (train/mlnet-lightgbm) needs libgomp1.
+packages="ca-certificates,libssl3,zlib1g,libstdc++6,libgomp1"
 rootfs_tar="$cache/bookworm-rootfs.tar"
+# The kept rootfs (its package list beside it) and an existing image are reused only for the same packages.
+rootfs_packages="$cache/bookworm-rootfs.packages"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 dotnet_root="${DOTNET_ROOT:-$(dirname "$(readlink -f "$(command -v dotnet)")")}"
 
@@ -20,28 +25,29 @@ aspnet_version="$(ls "$dotnet_root/shared/Microsoft.AspNetCore.App" | sort -V | 
 # docker import stamps a new image ID each time, which would invalidate every image built on it:
 # keep an existing base with the same runtime unless FORCE=1.
 if [[ "${FORCE:-0}" != 1 ]] && existing="$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$tag" 2>/dev/null)" \
-   && grep -qx "DOTNET_VERSION=$runtime_version" <<<"$existing" && grep -qx "ASPNET_VERSION=$aspnet_version" <<<"$existing"; then
+   && grep -qx "DOTNET_VERSION=$runtime_version" <<<"$existing" && grep -qx "ASPNET_VERSION=$aspnet_version" <<<"$existing" \
+   && grep -qx "BASE_PACKAGES=$packages" <<<"$existing"; then
   echo "$tag exists with .NET $runtime_version (FORCE=1 to remake it)"
   exit 0
 fi
 
 mkdir -p "$cache"
-if [[ ! -s "$rootfs_tar" ]]; then
+if [[ ! -s "$rootfs_tar" || "$(cat "$rootfs_packages" 2>/dev/null)" != "$packages" ]]; then
   # debootstrap refuses anyone but root: say so in one line rather than let it fail half-way.
   if [[ "$(id -u)" != 0 ]]; then
     echo "make-base.sh: debootstrap needs root: run sudo bash docker/base/make-base.sh (or ./build.sh --target=Images.Base as root)" >&2
     exit 1
   fi
   work="$(mktemp -d)"
-  # minbase = essential + apt; .NET with InvariantGlobalization needs only libc, libstdc++, libgcc,
-  # zlib and (for HTTPS) libssl + ca-certificates.
-  debootstrap --variant=minbase --include=ca-certificates,libssl3,zlib1g,libstdc++6 bookworm "$work/rootfs" "$mirror"
+  # minbase = essential + apt, plus $packages.
+  debootstrap --variant=minbase --include="$packages" bookworm "$work/rootfs" "$mirror"
   # Trim what a runtime image never uses: apt lists and caches, docs, man pages, locales.
   rm -rf "$work"/rootfs/var/lib/apt/lists/* "$work"/rootfs/var/cache/apt/* \
          "$work"/rootfs/usr/share/doc/* "$work"/rootfs/usr/share/man/* "$work"/rootfs/usr/share/locale/* \
          "$work"/rootfs/usr/share/info/*
   tar --numeric-owner -C "$work/rootfs" -cf "$rootfs_tar.tmp" .
   mv "$rootfs_tar.tmp" "$rootfs_tar"
+  printf '%s\n' "$packages" > "$rootfs_packages"
   rm -rf "$work"
 fi
 
@@ -67,6 +73,7 @@ tar --numeric-owner -C "$combined" -c . | docker import \
   --change 'ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=true' \
   --change "ENV DOTNET_VERSION=$runtime_version" \
   --change "ENV ASPNET_VERSION=$aspnet_version" \
+  --change "ENV BASE_PACKAGES=$packages" \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'CMD ["/bin/bash"]' \
   - "$tag"

@@ -23,6 +23,7 @@ public static class BuiltInComponents
         new SplitXyComponent(),
         new FitFeaturesComponent(),
         .. AlgorithmCatalog.Default.Names.Select(n => new TrainComponent(AlgorithmCatalog.Default.Get(n))),
+        .. Toolkit.Ml.MlNet.MlNetAlgorithm.All.Select(a => new MlNetTrainComponent(a)),
         new EvaluateComponent(ModelTask.BinaryClassification),
         new EvaluateComponent(ModelTask.Regression),
         new SelectBestComponent(),

@@ -237,7 +237,7 @@ internal sealed class DeploymentService(
     /// <summary>The version's model file under the stage's folder, its digest checked against the registry's record.</summary>
     private async Task<string> DownloadAsync(ModelVersion version, string instance, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(deploymentsRoot, instance, string.Create(CultureInfo.InvariantCulture, $"{version.Model}-v{version.Version}.tkm"));
+        var path = Path.Combine(deploymentsRoot, instance, ModelFileNames.Of(version));
         await registry.DownloadModelAsync(version.Model, version.Version, path, cancellationToken);
         string? digest;
         try

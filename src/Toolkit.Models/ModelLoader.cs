@@ -12,6 +12,7 @@ public static class ModelLoader
     [
         // One line per flavor.
         TkmFormat.Instance,
+        Toolkit.Ml.MlNet.MlNetFormat.Instance,
         Toolkit.Ml.Onnx.OnnxFormat.Instance,
     ]);
 

@@ -51,6 +51,10 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
 
     /// <summary>The version's signature as one tag, so key, value and time change together: <c>key_id signature signed_at</c>.</summary>
     public const string SignatureTag = "toolkit.signature";
+    /// <summary>The version's model flavor; absent on versions registered before flavors (they are tkm).</summary>
+    public const string FlavorTag = "toolkit.flavor";
+
+    /// <summary>The model artifact of a tkm version (every version registered before flavors).</summary>
     public const string ModelFileName = "model.tkm";
 
     /// <summary>MLflow's registry tag value limit (MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH).</summary>
@@ -116,8 +120,8 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
         }
 
         var folder = MlflowVersionArtifacts.FolderOf(name, digest);
-        await _artifacts.UploadAsync(folder, ModelFileName, registration.Content, cancellationToken);
-        var tags = new List<MlflowTag> { new(DigestTag, digest) };
+        await _artifacts.UploadAsync(folder, ModelFileNameOf(registration.Flavor), registration.Content, cancellationToken);
+        var tags = new List<MlflowTag> { new(DigestTag, digest), new(FlavorTag, registration.Flavor) };
         AddTag(tags, RunIdTag, registration.RunId);
         AddTag(tags, PipelineTag, registration.Pipeline);
         AddTag(tags, DataDigestTag, registration.DataDigest);
@@ -507,6 +511,7 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             Model = mv.Name,
             Version = mv.VersionNumber,
             Digest = mv.Tag(DigestTag) ?? string.Empty,
+            Flavor = FlavorOf(mv),
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(mv.CreationTimestamp ?? 0),
             RunId = mv.Tag(RunIdTag),
             Pipeline = mv.Tag(PipelineTag),
@@ -525,6 +530,12 @@ public sealed class MlflowRegistry : IModelRegistry, IRunTracker
             Aliases = [.. held.OrderBy(StageRank).ThenBy(a => a, StringComparer.Ordinal)],
         };
     }
+
+    /// <summary>The version's flavor from its tag; a version without one was registered before flavors, as a tkm.</summary>
+    internal static string FlavorOf(MlflowModelVersion mv) => mv.Tag(FlavorTag) ?? ModelFlavors.Tkm;
+
+    /// <summary>The model artifact's name: <c>model</c> with the flavor's extension (<c>model.tkm</c> for tkm, as before).</summary>
+    internal static string ModelFileNameOf(string flavor) => ModelFileNames.Of("model", flavor);
 
     private async Task<IReadOnlyList<MlflowAlias>> AliasesAsync(string name, CancellationToken cancellationToken) =>
         (await TryGetModelAsync(name, cancellationToken))?.Aliases ?? [];

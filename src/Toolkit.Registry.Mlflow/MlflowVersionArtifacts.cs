@@ -106,7 +106,7 @@ internal sealed class MlflowVersionArtifacts
     {
         var expected = mv.Tag(MlflowRegistry.DigestTag)
             ?? throw new RegistryException($"Version {mv.Version} of '{mv.Name}' has no {MlflowRegistry.DigestTag} tag; it was not registered by toolkit.");
-        var bytes = await _client.Artifacts.DownloadAsync($"{FolderOf(mv)}/{MlflowRegistry.ModelFileName}", cancellationToken);
+        var bytes = await _client.Artifacts.DownloadAsync($"{FolderOf(mv)}/{MlflowRegistry.ModelFileNameOf(MlflowRegistry.FlavorOf(mv))}", cancellationToken);
         string actual;
         try
         {

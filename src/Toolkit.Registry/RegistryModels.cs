@@ -25,7 +25,7 @@ public sealed record RegisterRequest
     /// <summary>The registered model's name (e.g. <c>diabetes</c>): lowercase letters, digits, dashes.</summary>
     public required string Model { get; init; }
 
-    /// <summary>Path of the model file (.tkm) to register; its SHA-256 digest identifies the version.</summary>
+    /// <summary>Path of the model file (any flavor ModelLoader reads) to register; its SHA-256 digest identifies the version.</summary>
     public required string ModelFile { get; init; }
 
     public string? RunId { get; init; }
@@ -74,6 +74,9 @@ public sealed record ModelVersion
 
     /// <summary>SHA-256 of the model file (<c>sha256:…</c>).</summary>
     public required string Digest { get; init; }
+
+    /// <summary>The model file's flavor (<see cref="Toolkit.Ml.Models.ModelFlavors"/>); versions from before flavors are tkm.</summary>
+    public string Flavor { get; init; } = Toolkit.Ml.Models.ModelFlavors.Tkm;
 
     public required DateTimeOffset CreatedAt { get; init; }
 

@@ -23,7 +23,8 @@ public sealed class BuiltInComponentsTests : IDisposable
         var names = BuiltInComponents.Create().Descriptors.Select(d => d.Name).ToList();
 
         names.Should().Contain(["data/synthesize", "data/load-csv", "data/validate", "data/split", "features/fit", "evaluate/classification", "evaluate/regression", "select/best"]);
-        names.Where(n => n.StartsWith("train/", StringComparison.Ordinal)).Should().BeEquivalentTo(AlgorithmCatalog.Default.Names.Select(n => "train/" + n));
+        names.Where(n => n.StartsWith("train/", StringComparison.Ordinal)).Should().BeEquivalentTo(
+            AlgorithmCatalog.Default.Names.Concat(Toolkit.Ml.MlNet.MlNetAlgorithm.All.Select(a => a.Name)).Select(n => "train/" + n));
     }
 
     [Fact]

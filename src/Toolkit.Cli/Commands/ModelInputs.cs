@@ -40,7 +40,7 @@ internal static class ModelInputs
             ?? throw (await registry.GetModelAsync(name, cancellationToken) is null
                 ? await RegistryAccess.UnknownModelAsync(registry, name, cancellationToken)
                 : new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no version {number}.")));
-        var temp = Path.Combine(Path.GetTempPath(), $"mlops-model-{Environment.ProcessId}-{Guid.NewGuid():N}.tkm");
+        var temp = Path.Combine(Path.GetTempPath(), ModelFileNames.Of($"mlops-model-{Environment.ProcessId}-{Guid.NewGuid():N}", record.Flavor));
         try
         {
             await registry.DownloadModelAsync(name, number, temp, cancellationToken);

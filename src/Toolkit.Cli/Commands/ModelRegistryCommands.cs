@@ -152,7 +152,7 @@ internal static class ModelRegistryCommands
 
             if (parse.GetValue(json))
             {
-                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, created = result.Created, gate_passed = v.GatePassed, smoke_rows = v.SmokeRows, profile = v.HasProfile }, ct);
+                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, created = result.Created, gate_passed = v.GatePassed, smoke_rows = v.SmokeRows, profile = v.HasProfile, flavor = v.Flavor }, ct);
             }
             else
             {
@@ -282,10 +282,17 @@ internal static class ModelRegistryCommands
             var models = await registry.ListModelsAsync(ct);
             if (parse.GetValue(json))
             {
+                // A model's flavor is its latest version's (a model may change flavor from one version to the next).
+                var flavors = new Dictionary<string, string?>(StringComparer.Ordinal);
+                foreach (var m in models)
+                {
+                    flavors[m.Name] = m.LatestVersion > 0 ? (await registry.GetVersionAsync(m.Name, m.LatestVersion, ct))?.Flavor : null;
+                }
+
                 await JsonOutput.WriteAsync(context.Output, new
                 {
                     backend = registry.Backend,
-                    models = models.Select(m => new { name = m.Name, latest_version = m.LatestVersion, created_at = m.CreatedAt, stages = m.Aliases }),
+                    models = models.Select(m => new { name = m.Name, latest_version = m.LatestVersion, created_at = m.CreatedAt, stages = m.Aliases, flavor = flavors[m.Name] }),
                 }, ct);
                 return ExitCodes.Ok;
             }
@@ -420,7 +427,7 @@ internal static class ModelRegistryCommands
                 ?? throw new RegistryException(string.Create(CultureInfo.InvariantCulture, $"model '{name}' has no card for version {number}."));
             if (parse.GetValue(json))
             {
-                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, markdown = card, smoke_rows = v.SmokeRows }, ct);
+                await JsonOutput.WriteAsync(context.Output, new { model = v.Model, version = v.Version, digest = v.Digest, markdown = card, smoke_rows = v.SmokeRows, flavor = v.Flavor }, ct);
             }
             else
             {
@@ -436,6 +443,7 @@ internal static class ModelRegistryCommands
     {
         version = v.Version,
         digest = v.Digest,
+        flavor = v.Flavor,
         stages = v.Aliases,
         gate_passed = v.GatePassed,
         metrics = v.Metrics,

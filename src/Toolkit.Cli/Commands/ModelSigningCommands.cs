@@ -263,7 +263,7 @@ internal static class ModelSigningCommands
     /// <summary>Downloads the version's file through the backend, which refuses it unless it is the recorded digest.</summary>
     private static async Task CheckStoredFileAsync(IModelRegistry registry, ModelVersion version, CancellationToken ct)
     {
-        var temp = Path.Combine(Path.GetTempPath(), $"toolkit-verify-{Environment.ProcessId}-{Guid.NewGuid():N}.tkm");
+        var temp = Path.Combine(Path.GetTempPath(), ModelFileNames.Of($"toolkit-verify-{Environment.ProcessId}-{Guid.NewGuid():N}", version.Flavor));
         try
         {
             await registry.DownloadModelAsync(version.Model, version.Version, temp, ct);

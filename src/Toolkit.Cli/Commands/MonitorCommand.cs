@@ -120,7 +120,7 @@ internal static class MonitorCommand
     {
         var folder = Path.Combine(settings.Store, "monitoring");
         Directory.CreateDirectory(folder);
-        var local = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{version.Model}-v{version.Version}.tkm"));
+        var local = Path.Combine(folder, ModelFileNames.Of(version));
         await registry.DownloadModelAsync(version.Model, version.Version, local, ct);
         var loaded = ModelLoader.Load(local);
         return loaded.Digest == version.Digest

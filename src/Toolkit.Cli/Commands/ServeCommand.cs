@@ -183,7 +183,7 @@ internal static class ServeCommand
 
         var folder = Path.Combine(settings.Store, "serving");
         Directory.CreateDirectory(folder);
-        var local = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{name}-v{record.Version}.tkm"));
+        var local = Path.Combine(folder, ModelFileNames.Of(record));
         await registry.DownloadModelAsync(name!, record.Version, local, ct);
         var loaded = Load(local);
         if (loaded.Digest != record.Digest)

@@ -65,7 +65,7 @@ public static class GateRunner
         }
 
         Directory.CreateDirectory(scratchDirectory);
-        var path = Path.Combine(scratchDirectory, $"champion-{model}-v{prod.Version}.tkm");
+        var path = Path.Combine(scratchDirectory, "champion-" + ModelFileNames.Of(prod));
         await registry.DownloadModelAsync(model, prod.Version, path, cancellationToken);
         return new ChampionInfo { Version = prod.Version, Digest = prod.Digest, Metrics = prod.Metrics, ModelPath = path };
     }

@@ -78,7 +78,7 @@ internal sealed class TrainComponent : IComponent
         return Task.FromResult(new ComponentResult { Values = model.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary() });
     }
 
-    private static ComponentParameter ToComponentParameter(ParameterInfo p) => new(
+    internal static ComponentParameter ToComponentParameter(ParameterInfo p) => new(
         p.Name,
         p.Kind switch
         {
@@ -96,7 +96,7 @@ internal sealed class TrainComponent : IComponent
     };
 
     /// <summary>Training progress into the step log, at most a line per tenth of the work.</summary>
-    private sealed class Progress(TextWriter log) : IProgress<TrainingProgress>
+    internal sealed class Progress(TextWriter log) : IProgress<TrainingProgress>
     {
         private int _lastTenth = -1;
 

@@ -12,8 +12,8 @@ internal sealed record ModelImage(string Reference, string Id, bool Built);
 
 /// <summary>
 /// Builds <c>toolkit/model-NAME:vN-HASH</c>: FROM the project's base image (toolkit.yaml <c>images.base</c>), the published
-/// mlops in /app and the version's model file in /model, entry point <c>mlops serve --file /model/NAME.tkm --host 0.0.0.0
-/// --port 8080</c>. The tag is made from the content (model digest, the published mlops's files, the base), so the same
+/// mlops in /app and the version's model file in /model (keeping its flavor's extension), entry point <c>mlops serve --file
+/// /model/NAME.EXT --host 0.0.0.0 --port 8080</c>. The tag is made from the content (model digest, the published mlops's files, the base), so the same
 /// version with the same mlops gives the same tag and a second deploy builds nothing.
 /// </summary>
 internal sealed class ModelServiceImage(IDockerClient docker, string serverFolder, string baseImage, string workFolder)
@@ -62,8 +62,10 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
             progress?.Report($"building image {reference} FROM {baseImage} ...");
             CopyFolder(serverFolder, Path.Combine(context, "app"));
             Directory.CreateDirectory(Path.Combine(context, "model"));
-            File.Copy(modelFile, Path.Combine(context, "model", spec.Model + ".tkm"));
-            await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), Dockerfile(spec.Model), cancellationToken);
+            // The downloaded file is named by its flavor (ModelFileNames); serve recognises the flavor from its bytes either way.
+            var extension = Path.GetExtension(modelFile) is { Length: > 0 } ext ? ext : ".tkm";
+            File.Copy(modelFile, Path.Combine(context, "model", spec.Model + extension));
+            await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), Dockerfile(spec.Model, extension), cancellationToken);
             var result = await docker.Images.BuildAsync(
                 new ImageBuildRequest
                 {
@@ -112,7 +114,7 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
         return labels;
     }
 
-    internal static string Dockerfile(string model) =>
+    internal static string Dockerfile(string model, string extension = ".tkm") =>
         $$"""
         # A model service made by mlops deploy: the published mlops and one model file.
         ARG BASE_IMAGE={{BaseImages.Local}}
@@ -126,7 +128,7 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
         WORKDIR /tmp
         USER 65534:65534
         EXPOSE {{ContainerPort}}
-        ENTRYPOINT ["dotnet", "/app/mlops.dll", "serve", "--file", "/model/{{model}}.tkm", "--host", "0.0.0.0", "--port", "{{ContainerPort}}"]
+        ENTRYPOINT ["dotnet", "/app/mlops.dll", "serve", "--file", "/model/{{model}}{{extension}}", "--host", "0.0.0.0", "--port", "{{ContainerPort}}"]
 
         """;
 

@@ -32,6 +32,10 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     private const string HasProfileColumn =
         "EXISTS (SELECT 1 FROM reference_profiles p WHERE p.model = versions.model AND p.version = versions.version)";
 
+    // A version registered before flavors has no row: it is a .tkm.
+    private const string FlavorColumn =
+        "COALESCE((SELECT f.flavor FROM version_flavors f WHERE f.model = versions.model AND f.version = versions.version), 'tkm')";
+
     private readonly SqliteDatabase _database;
     private readonly ModelStore _store;
     private readonly TimeProvider _time;
@@ -112,6 +116,13 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                     ("$gate", version.GatePassed is { } g ? (g ? 1 : 0) : null),
                     ("$commit", version.GitCommit),
                     ("$branch", version.GitBranch));
+                await ExecuteAsync(
+                    tx,
+                    "INSERT INTO version_flavors (model, version, flavor) VALUES ($model, $version, $flavor)",
+                    cancellationToken,
+                    ("$model", version.Model),
+                    ("$version", version.Version),
+                    ("$flavor", version.Flavor));
                 await ExecuteAsync(
                     tx,
                     "INSERT INTO model_cards (model, version, markdown) VALUES ($model, $version, $markdown)",
@@ -487,7 +498,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     {
         var rows = await QueryAsync(
             tx,
-            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {SignatureColumns}, {HasProfileColumn} FROM versions WHERE {where} ORDER BY model, version",
+            $"SELECT {VersionColumns}, {SmokeRowsColumn}, {SignatureColumns}, {HasProfileColumn}, {FlavorColumn} FROM versions WHERE {where} ORDER BY model, version",
             r => new ModelVersion
             {
                 Model = r.GetString(0),
@@ -506,6 +517,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
                 SmokeRows = r.IsDBNull(13) ? 0 : r.GetInt32(13),
                 Signature = r.IsDBNull(14) ? null : new VersionSignature(r.GetString(14), r.GetString(15), ParseTime(r.GetString(16))),
                 HasProfile = !r.IsDBNull(17) && r.GetInt64(17) != 0,
+                Flavor = r.GetString(18),
             },
             cancellationToken,
             args);

@@ -136,6 +136,18 @@ internal static class RegistrySchema
             FOREIGN KEY (model, version) REFERENCES versions (model, version)
         );
         """,
+
+        // 6: the version's model flavor (tkm, mlnet, onnx). A version without a row was registered before
+        // flavors and is a .tkm, so old rows need no rewrite (and IF NOT EXISTS, as for 5).
+        """
+        CREATE TABLE IF NOT EXISTS version_flavors (
+            model TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            flavor TEXT NOT NULL,
+            PRIMARY KEY (model, version),
+            FOREIGN KEY (model, version) REFERENCES versions (model, version)
+        );
+        """,
     ];
 
     internal static Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken) =>

@@ -25,6 +25,7 @@ public static class ModelCard
         Row(md, "Model", version.Model);
         Row(md, "Version", Int(version.Version));
         Row(md, "Digest", Code(version.Digest));
+        Row(md, "Flavor", model.Flavor);
         Row(md, "Task", model.Task.ToName());
         Row(md, "Algorithm", model.Algorithm);
         Row(md, "Label", model.Label);

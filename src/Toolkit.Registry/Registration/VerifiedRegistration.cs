@@ -20,6 +20,7 @@ public sealed class VerifiedRegistration
         Model = request.Model;
         Trained = model;
         Digest = model.Digest!;
+        Flavor = model.Flavor;
         Actor = actor;
         DataDigest = request.DataDigest ?? model.Training?.DataDigest;
         RunId = request.RunId;
@@ -40,6 +41,9 @@ public sealed class VerifiedRegistration
 
     /// <summary>The model file's digest (SHA-256 of the file): the version's identity.</summary>
     public string Digest { get; }
+
+    /// <summary>The model file's flavor (<see cref="ModelFlavors"/>).</summary>
+    public string Flavor { get; }
 
     /// <summary>The verified bytes of the model file: these and no others are stored.</summary>
     public ReadOnlyMemory<byte> Content => _content;
@@ -90,6 +94,7 @@ public sealed class VerifiedRegistration
         Model = Model,
         Version = number,
         Digest = Digest,
+        Flavor = Flavor,
         CreatedAt = createdAt,
         CreatedBy = Actor,
         RunId = RunId,

@@ -155,7 +155,7 @@ public sealed class EmbeddedRegistryTests : IDisposable
         await using var registry = await OpenAsync();
 
         (await registry.Invoking(r => r.RegisterAsync(Request("diabetes", text))).Should().ThrowAsync<RegistryException>())
-            .Which.Message.Should().Contain("not a Toolkit model file");
+            .Which.Message.Should().Contain("is not a model file this toolkit reads");
         (await registry.Invoking(r => r.RegisterAsync(Request("diabetes", Path.Combine(_folder.Path, "absent.tkm")))).Should().ThrowAsync<RegistryException>())
             .Which.Message.Should().Contain("absent.tkm");
     }

@@ -39,6 +39,7 @@ public sealed class ModelCardTests
             "| Model | diabetes |",
             "| Version | 3 |",
             $"| Digest | `sha256:{new string('a', 64)}` |",
+            "| Flavor | tkm |",
             "| Task | regression |",
             "| Algorithm | ridge |",
             "| Label | y |",

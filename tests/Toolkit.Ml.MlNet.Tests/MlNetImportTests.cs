@@ -1,0 +1,407 @@
+using System.IO.Compression;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Toolkit.Ml.Data;
+using Toolkit.Ml.Data.Csv;
+using Toolkit.Ml.Data.Synthetic;
+using Toolkit.Ml.Models;
+using Toolkit.Ml.Training;
+
+namespace Toolkit.Ml.MlNet.Tests;
+
+/// <summary>Models a team trained with plain ML.NET, adopted with <see cref="MlNetFormat.Import"/>.</summary>
+public sealed class MlNetImportTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mlnet-import-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Import_ExternalLightGbmFromEnumerable_FindsLabelAndScoresLikeMlNet()
+    {
+        var (ml, model, zip) = TrainExternalDiabetes(extraColumn: false);
+        var heldOut = SyntheticData.Generate("diabetes", 500, 7);
+        var heldOutPath = WriteCsv(heldOut, "heldout.csv");
+
+        var imported = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        var read = (MlNetModel)MlNetFormat.Instance.Read(new MemoryStream(imported), "imported.zip");
+
+        read.Label.Should().Be("diabetes");
+        read.Task.Should().Be(ModelTask.BinaryClassification);
+        read.Classes.Should().Equal("0", "1");
+        read.Algorithm.Should().Be(MlNetFormat.ImportedAlgorithm);
+        read.Features.Should().BeNull();
+        read.Metrics.Should().BeEmpty();
+        read.Signature.Columns.Select(c => (c.Name, c.Type)).Should().Equal(
+            ("age", ColumnType.Float32), ("bmi", ColumnType.Float32), ("glucose", ColumnType.Float32),
+            ("hba1c", ColumnType.Float32), ("smoking", ColumnType.Categorical));
+
+        var table = CsvReader.Read(heldOutPath, new CsvReadOptions
+        {
+            Label = "diabetes",
+            ColumnTypes = read.Signature.Columns.ToDictionary(c => c.Name, c => c.Type),
+        });
+        var scores = read.Predict(table).Scores;
+        var engine = ml.Model.CreatePredictionEngine<Patient, ProbabilityRow>(model);
+        var patients = Patient.From(table).ToList();
+        for (var i = 0; i < patients.Count; i++)
+        {
+            scores[i].Should().Be(engine.Predict(patients[i]).Probability, "row {0}", i);
+        }
+
+        scores.Distinct().Should().HaveCountGreaterThan(50);
+        read.EncodeLabel(table).Should().Equal(patients.Select(p => p.diabetes ? 1.0 : 0.0));
+    }
+
+    [Fact]
+    public void Import_SameFileTwice_SameBytesWithToolkitJsonAdded()
+    {
+        var (_, _, zip) = TrainExternalDiabetes(extraColumn: false);
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 300, 7), "heldout.csv");
+        var options = new ModelImportOptions { HeldOutPath = heldOutPath };
+
+        var first = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, options, CancellationToken.None);
+        var second = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, options, CancellationToken.None);
+        var again = MlNetFormat.Instance.Import(first, "first.zip", options, CancellationToken.None);
+
+        second.Should().Equal(first);
+        again.Should().Equal(first, "a file that already carries toolkit.json is registered as it is");
+        using var archive = new ZipArchive(new MemoryStream(first));
+        archive.Entries.Select(e => e.FullName).Should().Contain("toolkit.json");
+        archive.Entries.Select(e => e.LastWriteTime).Distinct().Should().ContainSingle();
+        using var original = ZipFile.OpenRead(zip);
+        archive.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal).Should()
+            .Equal(original.Entries.Select(e => e.FullName).Append("toolkit.json").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Import_UnusedExtraColumn_LabelIsTheBooleanOne()
+    {
+        var (_, _, zip) = TrainExternalDiabetes(extraColumn: true);
+        var heldOut = SyntheticData.Generate("diabetes", 300, 7);
+        var heldOutPath = WriteCsv(heldOut.With(CategoricalColumn.FromValues("patient_id", [.. Enumerable.Range(0, 300).Select(i => "p" + i)])), "heldout.csv");
+
+        var imported = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        var read = MlNetFormat.Instance.ReadModel(imported, "imported.zip");
+
+        read.Label.Should().Be("diabetes");
+        read.Signature.Contains("patient_id").Should().BeTrue("an input the model was saved with stays in its signature");
+    }
+
+    [Fact]
+    public void Import_ExternalFastTreeRegressionFromTextLoader_RegressionScoringLikeMlNet()
+    {
+        var housing = SyntheticData.Generate("housing", 2000, 1);
+        var trainPath = WriteCsv(housing, "housing.csv");
+        var ml = new MLContext(seed: 1);
+        int Index(string name) => housing.Columns.ToList().FindIndex(c => c.Name == name);
+
+        // Our CSV writes a missing value as an empty field; ML.NET reads it as NaN only when asked.
+        var loader = ml.Data.CreateTextLoader(new TextLoader.Options
+        {
+            Columns =
+            [
+                new TextLoader.Column("rooms", DataKind.Single, Index("rooms")),
+                new TextLoader.Column("crime_rate", DataKind.Single, Index("crime_rate")),
+                new TextLoader.Column("school_rating", DataKind.Single, Index("school_rating")),
+                new TextLoader.Column("price", DataKind.Single, Index("price")),
+            ],
+            Separators = [','],
+            HasHeader = true,
+            MissingRealsAsNaNs = true,
+        });
+        var data = loader.Load(trainPath);
+        var model = ml.Transforms.Concatenate("Features", "rooms", "crime_rate", "school_rating")
+            .Append(ml.Regression.Trainers.FastTree(labelColumnName: "price", numberOfTrees: 30))
+            .Fit(data);
+        var zip = Path.Combine(_dir, "housing-model.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        var heldOut = SyntheticData.Generate("housing", 300, 7);
+        var heldOutPath = WriteCsv(heldOut, "heldout.csv");
+
+        var read = MlNetFormat.Instance.ReadModel(
+            MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None),
+            "imported.zip");
+
+        read.Task.Should().Be(ModelTask.Regression);
+        read.Label.Should().Be("price");
+        read.Classes.Should().BeNull();
+        var expected = model.Transform(loader.Load(heldOutPath)).GetColumn<float>("Score").Select(v => (double)v).ToArray();
+        read.Predict(heldOut).Scores.Should().Equal(expected);
+    }
+
+    [Fact]
+    public void Import_TwoUnusedNumericInputs_AsksForLabelAndTakesIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 200).Select(i => new TwoTargets { x = i % 17, y = i % 17 * 2f, other = i }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.Concatenate("Features", "x")
+            .Append(ml.Regression.Trainers.Sdca(labelColumnName: "y"))
+            .Fit(data);
+        var zip = Path.Combine(_dir, "two.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        var heldOutPath = Path.Combine(_dir, "two.csv");
+        File.WriteAllLines(heldOutPath, ["x,y,other", "1,2,5", "3,6,7"]);
+
+        var ambiguous = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        var named = MlNetFormat.Instance.ReadModel(
+            MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath, Label = "y" }, CancellationToken.None),
+            "two.zip");
+
+        ambiguous.Should().Throw<ModelFileException>().Which.Message.Should()
+            .Contain("cannot tell which input column is the label").And.Contain("y, other").And.Contain("--label");
+        named.Label.Should().Be("y");
+        named.Signature.Columns.Select(c => c.Name).Should().Equal("x", "other");
+    }
+
+    [Fact]
+    public void Import_DeclaredTaskDisagrees_RefusedNamingBoth()
+    {
+        var (_, _, zip) = TrainExternalDiabetes(extraColumn: false);
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 100, 7), "heldout.csv");
+
+        var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip,
+            new ModelImportOptions { HeldOutPath = heldOutPath, Task = ModelTask.Regression }, CancellationToken.None);
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("declared regression").And.Contain("binary-classification");
+    }
+
+    [Fact]
+    public void Import_VectorInputColumn_RefusedNamingIt()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 200).Select(i => new VectorRow { Features = [i % 5, i % 3, 1], Label = i % 5 > 1 }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.BinaryClassification.Trainers.SdcaLogisticRegression().Fit(data);
+        var zip = Path.Combine(_dir, "vector.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        var heldOutPath = Path.Combine(_dir, "vector.csv");
+        File.WriteAllLines(heldOutPath, ["Label", "true"]);
+
+        var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should()
+            .Contain("input column 'Features'").And.Contain("scalar Single, Double, Int32, Boolean or Text");
+    }
+
+    [Fact]
+    public void Read_ExternalZipWithoutToolkitJson_RefusedAskingForImport()
+    {
+        var (_, _, zip) = TrainExternalDiabetes(extraColumn: false);
+
+        var act = () => new ModelFormats([TkmFormat.Instance, MlNetFormat.Instance]).Load(zip);
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should()
+            .Contain("without toolkit.json").And.Contain("--flavor mlnet").And.Contain(zip);
+    }
+
+    [Fact]
+    public void Load_TrainedZipThroughModelFormats_IsTheMlNetFlavor()
+    {
+        var model = MlNetTrainerTests.Train("mlnet-lightgbm", SyntheticData.Generate("diabetes", 500, 1), "diabetes",
+            parameters: new Dictionary<string, string> { ["rounds"] = "10" });
+        var path = Path.Combine(_dir, "model.zip");
+        model.Save(path);
+
+        var loaded = new ModelFormats([TkmFormat.Instance, MlNetFormat.Instance]).Load(path);
+
+        loaded.Should().BeOfType<MlNetModel>();
+        loaded.Flavor.Should().Be("mlnet");
+        loaded.Digest.Should().Be(model.Digest);
+    }
+
+    [Fact]
+    public void Read_TruncatedZip_RefusedAsDamaged()
+    {
+        var model = MlNetTrainerTests.Train("mlnet-sdca", SyntheticData.Generate("diabetes", 300, 1), "diabetes");
+        var truncated = model.FileBytes.AsSpan(0, model.FileBytes.Length / 2).ToArray();
+
+        var act = () => MlNetFormat.Instance.Read(new MemoryStream(truncated), "cut.zip");
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'cut.zip' is not a readable zip (truncated or damaged");
+    }
+
+    [Fact]
+    public void Read_ZipBomb_RefusedBeforeUnpackingAll()
+    {
+        var bomb = Zip(("Model.key", new byte[10]), ("big.bin", new byte[8 * 1024 * 1024]));
+        var format = new MlNetFormat(new ZipLimits(100, 1024 * 1024));
+
+        var act = () => format.Read(new MemoryStream(bomb), "bomb.zip");
+
+        bomb.Length.Should().BeLessThan(100 * 1024, "the entry compresses to almost nothing");
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'bomb.zip' unpacks to more than 1 MiB");
+    }
+
+    [Fact]
+    public void Read_TooManyEntries_Refused()
+    {
+        var many = Zip([.. Enumerable.Range(0, 101).Select(i => ($"e{i}", new byte[1]))]);
+        var format = new MlNetFormat(new ZipLimits(100, 1024 * 1024));
+
+        var act = () => format.Read(new MemoryStream(many), "many.zip");
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("101 zip entries, more than the 100");
+    }
+
+    [Fact]
+    public void ReadAndImport_ZipThatIsNoMlNetModel_Refused()
+    {
+        var other = Zip(("readme.txt", "hello"u8.ToArray()));
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 10, 7), "heldout.csv");
+
+        var read = () => MlNetFormat.Instance.Read(new MemoryStream(other), "other.zip");
+        var import = () => MlNetFormat.Instance.Import(other, "other.zip", new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+
+        read.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'other.zip' is a zip but not an ML.NET model");
+        import.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'other.zip' is a zip but not an ML.NET model");
+    }
+
+    [Fact]
+    public void Read_ToolkitJsonWithGarbageMlNetEntries_RefusedNamingMlNet()
+    {
+        var model = MlNetTrainerTests.Train("mlnet-sdca", SyntheticData.Generate("diabetes", 300, 1), "diabetes");
+        using var archive = new ZipArchive(new MemoryStream(model.FileBytes));
+        var json = ReadEntry(archive, "toolkit.json");
+        var broken = Zip(("toolkit.json", json), ("Model.key", "not a key"u8.ToArray()), ("TransformerChain/Model.key", [1, 2, 3]));
+
+        var act = () => MlNetFormat.Instance.Read(new MemoryStream(broken), "broken.zip");
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'broken.zip' is not an ML.NET model ML.NET can load");
+    }
+
+    [Fact]
+    public void Read_ToolkitJsonLabelInSignature_Refused()
+    {
+        var model = MlNetTrainerTests.Train("mlnet-sdca", SyntheticData.Generate("diabetes", 300, 1), "diabetes");
+        using var archive = new ZipArchive(new MemoryStream(model.FileBytes));
+        var entries = archive.Entries.Select(e => (e.FullName, ReadEntry(archive, e.FullName))).ToList();
+        var json = System.Text.Encoding.UTF8.GetString(entries.Single(e => e.FullName == "toolkit.json").Item2)
+            .Replace("\"label\": \"diabetes\"", "\"label\": \"glucose\"", StringComparison.Ordinal);
+        var edited = Zip([.. entries.Select(e => e.FullName == "toolkit.json" ? (e.FullName, System.Text.Encoding.UTF8.GetBytes(json)) : e)]);
+
+        var act = () => MlNetFormat.Instance.Read(new MemoryStream(edited), "edited.zip");
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'edited.zip'").And.Contain("label 'glucose' is also one of its signature's columns");
+    }
+
+    private (MLContext Ml, ITransformer Model, string Zip) TrainExternalDiabetes(bool extraColumn)
+    {
+        var ml = new MLContext(seed: 3);
+        var train = SyntheticData.Generate("diabetes", 2000, 2);
+        var patients = Patient.From(train).ToList();
+        IDataView data = extraColumn
+            ? ml.Data.LoadFromEnumerable(patients.Select((p, i) => new PatientWithId(p, "p" + i)))
+            : ml.Data.LoadFromEnumerable(patients);
+        var model = ml.Transforms.Categorical.OneHotEncoding("smoking_onehot", "smoking")
+            .Append(ml.Transforms.Concatenate("Features", "age", "bmi", "glucose", "hba1c", "smoking_onehot"))
+            .Append(ml.BinaryClassification.Trainers.LightGbm(labelColumnName: "diabetes", numberOfIterations: 40))
+            .Fit(data);
+        var zip = Path.Combine(_dir, extraColumn ? "team-model-id.zip" : "team-model.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        return (ml, model, zip);
+    }
+
+    private string WriteCsv(DataTable table, string name)
+    {
+        var path = Path.Combine(_dir, name);
+        CsvWriter.Write(table, path);
+        return path;
+    }
+
+    private static byte[] Zip(params (string Name, byte[] Bytes)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, bytes) in entries)
+            {
+                using var s = zip.CreateEntry(name, CompressionLevel.Optimal).Open();
+                s.Write(bytes);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static byte[] ReadEntry(ZipArchive archive, string name)
+    {
+        using var s = archive.GetEntry(name)!.Open();
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+
+#pragma warning disable IDE1006, SA1300 // ML.NET maps property names to column names: these are the CSV's.
+    internal class Patient
+    {
+        public float age { get; set; }
+
+        public float bmi { get; set; }
+
+        public float glucose { get; set; }
+
+        public float hba1c { get; set; }
+
+        public string smoking { get; set; } = "";
+
+        public bool diabetes { get; set; }
+
+        public static IEnumerable<Patient> From(DataTable t)
+        {
+            var smoking = (CategoricalColumn)t["smoking"];
+            for (var i = 0; i < t.RowCount; i++)
+            {
+                yield return new Patient
+                {
+                    age = (float)t["age"].GetDouble(i),
+                    bmi = (float)t["bmi"].GetDouble(i),
+                    glucose = (float)t["glucose"].GetDouble(i),
+                    hba1c = (float)t["hba1c"].GetDouble(i),
+                    smoking = smoking[i] ?? "",
+                    diabetes = t["diabetes"].GetDouble(i) == 1,
+                };
+            }
+        }
+    }
+
+    internal sealed class PatientWithId : Patient
+    {
+        public PatientWithId(Patient p, string id)
+        {
+            age = p.age;
+            bmi = p.bmi;
+            glucose = p.glucose;
+            hba1c = p.hba1c;
+            smoking = p.smoking;
+            diabetes = p.diabetes;
+            patient_id = id;
+        }
+
+        public string patient_id { get; set; }
+    }
+
+    internal sealed class TwoTargets
+    {
+        public float x { get; set; }
+
+        public float y { get; set; }
+
+        public float other { get; set; }
+    }
+#pragma warning restore IDE1006, SA1300
+
+    internal sealed class VectorRow
+    {
+        [VectorType(3)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
+    internal sealed class ProbabilityRow
+    {
+        public float Probability { get; set; }
+    }
+}
