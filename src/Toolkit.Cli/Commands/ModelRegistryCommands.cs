@@ -39,10 +39,20 @@ internal static class ModelRegistryCommands
         {
             Description = "With --file: held-out rows (CSV) to take the version's smoke sample from (serving.smoke_rows of them). A run's sample comes from its test split.",
         };
+        var flavor = new Option<string?>("--flavor")
+        {
+            Description = $"With --file: the file's flavor ({string.Join(", ", ModelLoader.Formats.All.Select(f => f.Flavor))}); default: recognised from its bytes, and a contradicting one is refused.",
+        };
+        var data = new Option<string?>("--data")
+        {
+            Description = "With --file: labelled held-out rows (CSV); the version's metrics are computed on them and the model's gates applied (needed for a model trained elsewhere).",
+        };
+        var label = new Option<string?>("--label") { Description = "With --file and --data: the label column of a model trained elsewhere (default: from the model)." };
+        var task = new Option<string?>("--task") { Description = "With --file and --data: binary-classification or regression (default: from the model)." };
         var json = Json();
         var command = new Command("register", "Registers a pipeline run's model as a new version (the same file again gives the same version).")
         {
-            model, run, file, actor, card, smokeData, json,
+            model, run, file, actor, card, smokeData, flavor, data, label, task, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,10 +65,29 @@ internal static class ModelRegistryCommands
             var smokeRows = (policy.Serving ?? new ServingPolicy()).SmokeRows;
 
             // Bad arguments are refused before the registry is opened (and created): nothing is written for them.
+            FileRegistration? given = null;
             if (parse.GetValue(run) is null)
             {
-                _ = ModelLoader.Load(context.InputFile(parse.GetValue(file) ?? throw new UsageException("give --run (a pipeline run) or --file (a model file)."), "--file"));
+                var heldOut = parse.GetValue(data) is { } d ? context.InputFile(d, "--data") : null;
+                given = FileRegistration.Prepare(
+                    context.InputFile(parse.GetValue(file) ?? throw new UsageException("give --run (a pipeline run) or --file (a model file)."), "--file"),
+                    parse.GetValue(flavor),
+                    heldOut,
+                    parse.GetValue(label),
+                    parse.GetValue(task),
+                    Path.Combine(settings.Store, "tmp", "register"),
+                    ct);
+                if (heldOut is not null)
+                {
+                    given.Evaluate(heldOut, ct);
+                }
             }
+            else if (parse.GetValue(flavor) is not null || parse.GetValue(data) is not null || parse.GetValue(label) is not null || parse.GetValue(task) is not null)
+            {
+                throw new UsageException("--flavor, --data, --label and --task go with --file; a run's model is evaluated and gated by the run.");
+            }
+
+            using var registration = given;
 
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             RegisterRequest request;
@@ -121,17 +150,62 @@ internal static class ModelRegistryCommands
                     await context.Error.WriteLineAsync($"mlops: warning: run {runId} has no training rows (no data/split step, no trainer with a 'train' dataset); '{name}' is registered without a reference profile, so 'mlops monitor' cannot watch it");
                 }
             }
-            else if (parse.GetValue(file) is { } given && context.PathOf(given) is var path)
+            else if (registration is not null)
             {
+                var path = registration.Path;
                 var (commit, branch) = ProjectContext.Git(settings.Root);
                 request = new RegisterRequest { Model = name, ModelFile = path, GitCommit = commit, GitBranch = branch };
-                if (parse.GetValue(smokeData) is { } smokeGiven && context.PathOf(smokeGiven) is var smokePath)
+                if (registration.OriginalDigest is { } original)
+                {
+                    // The file a team's own tools know, before our metadata went into it.
+                    request = request with { Parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["imported_from"] = original } };
+                }
+
+                if (registration.Evaluation is { } evaluation)
+                {
+                    // Judged as 'mlops gate check' judges a run: this policy, the champion in prod, the candidate file.
+                    var scratch = Path.Combine(settings.Store, "tmp", "register");
+                    Directory.CreateDirectory(scratch);
+                    var reportPath = Path.Combine(scratch, "evaluation-" + Guid.NewGuid().ToString("N") + ".json");
+                    GateReport gate;
+                    try
+                    {
+                        registration.Report(policy.PrimaryMetric).Save(reportPath);
+                        gate = await RunGate.CheckAsync(settings, new Toolkit.Components.Gate.GateCheckRequest
+                        {
+                            PolicyPath = policyPath,
+                            EvaluationReportPath = reportPath,
+                            CandidateModelPath = path,
+                        }, registry, ct);
+                    }
+                    finally
+                    {
+                        File.Delete(reportPath);
+                    }
+
+                    if (!gate.Passed)
+                    {
+                        await context.Error.WriteLineAsync(
+                            $"mlops: error: '{name}' not registered: {parse.GetValue(file)} fails its policy ({Path.GetRelativePath(settings.Root, policyPath)}) on {parse.GetValue(data)}: {RunGate.FailedChecks(gate)}");
+                        return ExitCodes.GateFailed;
+                    }
+
+                    request = request with
+                    {
+                        Metrics = evaluation.Metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal),
+                        GatePassed = true,
+                        GateReport = gate.ToJson(),
+                    };
+                }
+
+                var smokeGiven = parse.GetValue(smokeData) ?? parse.GetValue(data);
+                if (smokeGiven is not null && context.PathOf(smokeGiven) is var smokePath)
                 {
                     if (smokeRows > 0)
                     {
                         request = request with { SmokeSample = TakeSmokeSample(path, smokePath, smokeRows, ct) };
                     }
-                    else
+                    else if (parse.GetValue(smokeData) is not null)
                     {
                         await context.Error.WriteLineAsync(
                             $"mlops: note: serving.smoke_rows is 0 in {Path.GetRelativePath(settings.Root, policyPath)}: no smoke sample is stored, --smoke-data is not read");

@@ -75,7 +75,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
         var digest = registration.Digest;
 
         // The file goes in first: a row must never exist without its file, while a file without a row is harmless.
-        await _store.StoreAsync(registration.Content, digest, cancellationToken);
+        await _store.StoreAsync(registration.Content, digest, registration.Flavor, cancellationToken);
 
         return await _database.WriteAsync(
             async tx =>
@@ -353,15 +353,21 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     public async Task DownloadModelAsync(string model, int version, string destinationPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destinationPath);
-        var digest = await _database.ReadAsync(
+        var (digest, flavor) = await _database.ReadAsync(
             async tx =>
             {
                 await EnsureVersionAsync(tx, model, version, cancellationToken);
-                return (string)(await ScalarAsync(
-                    tx, "SELECT digest FROM versions WHERE model = $model AND version = $version", cancellationToken, ("$model", model), ("$version", version)))!;
+                var row = await QueryAsync(
+                    tx,
+                    $"SELECT digest, {FlavorColumn} FROM versions WHERE model = $model AND version = $version",
+                    r => (Digest: r.GetString(0), Flavor: r.GetString(1)),
+                    cancellationToken,
+                    ("$model", model),
+                    ("$version", version));
+                return row[0];
             },
             cancellationToken);
-        var bytes = await _store.ReadStoredAsync(model, version, digest, cancellationToken);
+        var bytes = await _store.ReadStoredAsync(model, version, digest, flavor, cancellationToken);
 
         var full = Path.GetFullPath(destinationPath);
         var folder = Path.GetDirectoryName(full)!;
@@ -433,7 +439,7 @@ public sealed class EmbeddedRegistry : IModelRegistry, IAtomicAliasMove
     public ValueTask DisposeAsync() => _database.DisposeAsync();
 
     /// <summary>Where the model file of <paramref name="digest"/> lives in the store.</summary>
-    internal string StoredPathOf(string digest) => _store.PathOf(digest);
+    internal string StoredPathOf(string digest, string flavor = ModelFlavors.Tkm) => _store.PathOf(digest, flavor);
 
     private static string Holder(int? version) => version is { } v ? "version " + v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "held by no version";
 

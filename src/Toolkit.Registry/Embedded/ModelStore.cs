@@ -5,7 +5,7 @@ using Toolkit.Ml.Models;
 namespace Toolkit.Registry.Embedded;
 
 /// <summary>
-/// Model files stored by content: <c>&lt;root&gt;/models/sha256/&lt;2 hex&gt;/&lt;hex&gt;.tkm</c>. A file is written
+/// Model files stored by content: <c>&lt;root&gt;/models/sha256/&lt;2 hex&gt;/&lt;hex&gt;&lt;ext&gt;</c> (the flavor's extension, .tkm for ours). A file is written
 /// to a temporary name in its final folder and renamed, so a reader (or a crash) never sees half a file,
 /// and it is made read-only once in place. A file without a version row is harmless (a registration
 /// that died before its commit); a row is only ever committed after its file is in place.
@@ -21,7 +21,7 @@ internal sealed class ModelStore
         _root = Path.Combine(registryRoot, "models", "sha256");
     }
 
-    internal string PathOf(string digest)
+    internal string PathOf(string digest, string flavor = ModelFlavors.Tkm)
     {
         if (!digest.StartsWith(DigestPrefix, StringComparison.Ordinal) || digest.Length != DigestPrefix.Length + 64)
         {
@@ -29,16 +29,16 @@ internal sealed class ModelStore
         }
 
         var hex = digest[DigestPrefix.Length..];
-        return Path.Combine(_root, hex[..2], hex + ".tkm");
+        return Path.Combine(_root, hex[..2], ModelFileNames.Of(hex, flavor));
     }
 
     /// <summary>Removes temp files whose writer died (see <see cref="AbandonedTemps"/>); returns how many.</summary>
     internal int SweepAbandonedTemps() => AbandonedTemps.Sweep(_root, recursive: true, TimeSpan.FromHours(1));
 
     /// <summary>Puts the verified bytes under their digest unless an intact copy is already there.</summary>
-    internal async Task<string> StoreAsync(ReadOnlyMemory<byte> bytes, string digest, CancellationToken cancellationToken)
+    internal async Task<string> StoreAsync(ReadOnlyMemory<byte> bytes, string digest, string flavor, CancellationToken cancellationToken)
     {
-        var target = PathOf(digest);
+        var target = PathOf(digest, flavor);
         if (IsIntact(target, digest))
         {
             return target;
@@ -79,9 +79,9 @@ internal sealed class ModelStore
     }
 
     /// <summary>Reads a stored file and checks it is still what was registered under <paramref name="digest"/>.</summary>
-    internal async Task<byte[]> ReadStoredAsync(string model, int version, string digest, CancellationToken cancellationToken)
+    internal async Task<byte[]> ReadStoredAsync(string model, int version, string digest, string flavor, CancellationToken cancellationToken)
     {
-        var path = PathOf(digest);
+        var path = PathOf(digest, flavor);
         if (!File.Exists(path))
         {
             throw new RegistryException(

@@ -42,6 +42,27 @@ public sealed class EmbeddedFlavorTests : IDisposable
     }
 
     [Fact]
+    public async Task RegisterAsync_OnnxFile_RecordsOnnxStoresItUnderItsExtensionAndDownloadsItByteForByte()
+    {
+        // A real ONNX graph: our exporter's output for a trained ridge model (with the toolkit.* metadata).
+        var onnx = Path.Combine(_folder.Path, "model.onnx");
+        await File.WriteAllBytesAsync(onnx, Toolkit.Ml.Onnx.OnnxExporter.Export(RegistryTestFolder.Train(4)));
+        await using var registry = await OpenAsync();
+
+        var result = await registry.RegisterAsync(new RegisterRequest { Model = "housing", ModelFile = onnx });
+        var destination = Path.Combine(_folder.Path, "out", ModelFileNames.Of(result.Version));
+        await registry.DownloadModelAsync("housing", 1, destination);
+
+        result.Version.Flavor.Should().Be(ModelFlavors.Onnx);
+        (await RawFlavorAsync("housing", 1)).Should().Be(ModelFlavors.Onnx);
+        registry.StoredPathOf(result.Version.Digest, ModelFlavors.Onnx).Should().EndWith(".onnx");
+        File.Exists(registry.StoredPathOf(result.Version.Digest, ModelFlavors.Onnx)).Should().BeTrue();
+        destination.Should().EndWith("housing-v1.onnx");
+        (await File.ReadAllBytesAsync(destination)).Should().Equal(await File.ReadAllBytesAsync(onnx));
+        (await registry.GetModelCardAsync("housing", 1)).Should().Contain("| Flavor | onnx |").And.Contain("| Training rows | unknown |");
+    }
+
+    [Fact]
     public async Task OpenAsync_SchemaVersionFiveDatabase_OldVersionsReadAsTkmAndNewOnesRecordTheirs()
     {
         // A registry written before flavors: migrations 1-5, one version row.
