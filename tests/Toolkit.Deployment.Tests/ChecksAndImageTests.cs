@@ -73,6 +73,15 @@ public sealed class ChecksAndImageTests : IDisposable
         ModelServiceImage.Dockerfile("diabetes").Should().Contain("\"--file\", \"/model/diabetes.tkm\", \"--host\", \"0.0.0.0\"");
     }
 
+    [Fact]
+    public void Dockerfile_OnnxModel_ServesTheFileUnderItsOwnExtension()
+    {
+        var dockerfile = ModelServiceImage.Dockerfile("diabetes", ".onnx");
+
+        dockerfile.Should().Contain("\"--file\", \"/model/diabetes.onnx\"");
+        dockerfile.Should().NotContain(".tkm");
+    }
+
     private static ServiceSpec Spec(string digest) => new()
     {
         Model = "diabetes",

@@ -108,7 +108,7 @@ public sealed class DeployProject : IAsyncDisposable
             Model = Name,
             ModelFile = file,
             GatePassed = true,
-            SmokeSample = SmokeSample.Take(ModelFile.Load(sampleOf), CsvReader.Read(_models.HeldOut), 20, seed: 5),
+            SmokeSample = SmokeSample.Take(Toolkit.Models.ModelLoader.Load(sampleOf), CsvReader.Read(_models.HeldOut), 20, seed: 5),
         });
         return result.Version.Version;
     }

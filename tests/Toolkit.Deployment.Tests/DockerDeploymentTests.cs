@@ -64,6 +64,28 @@ public sealed class DockerDeploymentTests(TrainedModels models) : IClassFixture<
     }
 
     [DockerFact]
+    public async Task Deploy_DockerOnnxVersion_ImageServesTheOnnxFileAndPassesItsSmokeTest()
+    {
+        await using var project = await DeployProject.CreateAsync(models);
+        var onnx = Path.Combine(project.Root, "m1.onnx");
+        (await project.MlopsAsync("model", "export", "--file", models.ModelFile(1), "--format", "onnx", "-o", onnx)).ExitCode.Should().Be(0);
+        var version = await project.RegisterWithSampleOfAsync(onnx, onnx);
+        await project.PromoteAsync(version);
+
+        var json = await project.DeployJsonAsync("--target", "docker");
+
+        json.GetProperty("smoke").GetProperty("passed").GetBoolean().Should().BeTrue();
+        json.GetProperty("smoke").GetProperty("rows").GetInt32().Should().Be(20);
+        var downloaded = Path.Combine(project.DeploymentsRoot, $"{project.Name}-dev", $"{project.Name}-v{version}.onnx");
+        File.ReadAllBytes(downloaded).Should().Equal(File.ReadAllBytes(onnx), "the image is built from the version's .onnx file");
+        using var http = new HttpClient { BaseAddress = project.DevUrl };
+        var rows = ProcessDeploymentTests.WithoutLabel(File.ReadLines(models.HeldOut).Take(6).ToList());
+        using var answer = await http.PostAsync("invocations", new StringContent(rows, System.Text.Encoding.UTF8, "text/csv"));
+        answer.IsSuccessStatusCode.Should().BeTrue(await answer.Content.ReadAsStringAsync());
+        JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("probabilities").GetArrayLength().Should().Be(5);
+    }
+
+    [DockerFact]
     public async Task Deploy_DockerAnotherVersionThenMissedSlo_ReplacesThenKeepsTheOldContainerAndExits3()
     {
         await using var project = await DeployProject.CreateAsync(models);

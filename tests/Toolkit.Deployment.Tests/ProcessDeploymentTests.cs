@@ -56,6 +56,30 @@ public sealed class ProcessDeploymentTests(TrainedModels models) : IClassFixture
     }
 
     [Fact]
+    public async Task Deploy_OnnxVersion_ServesItsOnnxFileAndPassesItsSmokeTest()
+    {
+        await using var project = await DeployProject.CreateAsync(models);
+        var onnx = Path.Combine(project.Root, "m1.onnx");
+        (await project.MlopsAsync("model", "export", "--file", models.ModelFile(1), "--format", "onnx", "-o", onnx)).ExitCode.Should().Be(0);
+        var version = await project.RegisterWithSampleOfAsync(onnx, onnx);
+        await project.PromoteAsync(version);
+
+        var json = await project.DeployJsonAsync("--target", "process");
+
+        json.GetProperty("version").GetInt32().Should().Be(version);
+        json.GetProperty("smoke").GetProperty("passed").GetBoolean().Should().BeTrue();
+        json.GetProperty("smoke").GetProperty("rows").GetInt32().Should().Be(20);
+        // The process serves the registered version, fetched under its flavor's extension.
+        var served = Path.Combine(project.Root, ".toolkit", "serving", string.Create(CultureInfo.InvariantCulture, $"{project.Name}-v{version}.onnx"));
+        File.ReadAllBytes(served).Should().Equal(File.ReadAllBytes(onnx), "the served file keeps the ONNX file's extension and bytes");
+        var rows = WithoutLabel(File.ReadLines(models.HeldOut).Take(11).ToList());
+        using var http = new HttpClient { BaseAddress = project.DevUrl };
+        using var answer = await http.PostAsync("invocations", new StringContent(rows, Encoding.UTF8, "text/csv"));
+        answer.IsSuccessStatusCode.Should().BeTrue(await answer.Content.ReadAsStringAsync());
+        JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("probabilities").GetArrayLength().Should().Be(10);
+    }
+
+    [Fact]
     public async Task Deploy_AnotherVersion_ReplacesTheOldOneAndLeavesNothingBehind()
     {
         await using var project = await DeployProject.CreateAsync(models);
