@@ -150,9 +150,7 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
         }
 
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal))
+        foreach (var file in ShippedFiles(folder))
         {
             hash.AppendData(Encoding.UTF8.GetBytes(file + "\n"));
             using var stream = File.OpenRead(Path.Combine(folder, file));
@@ -162,13 +160,27 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    /// <summary>
+    /// The server folder's files the image gets (relative, '/'-separated, in a fixed order). A build that named no
+    /// runtime (a dev build, not <c>-r linux-x64</c>) carries every platform's native files under runtimes/ (ONNX
+    /// Runtime alone adds Windows, macOS, Android and iOS builds): only the ones a linux-x64 container can load ship.
+    /// </summary>
+    internal static IEnumerable<string> ShippedFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
+            .Where(f => !f.StartsWith("runtimes/", StringComparison.Ordinal) || LinuxX64Runtimes.Contains(f.Split('/')[1]))
+            .Order(StringComparer.Ordinal);
+
+    // The RID fallback chain .NET resolves runtimes/ assets along for linux-x64.
+    private static readonly string[] LinuxX64Runtimes = ["linux-x64", "linux", "unix-x64", "unix", "any"];
+
     private static void CopyFolder(string from, string to)
     {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        foreach (var file in ShippedFiles(from))
         {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            var target = Path.Combine(to, file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
+            File.Copy(Path.Combine(from, file), target);
         }
     }
 
