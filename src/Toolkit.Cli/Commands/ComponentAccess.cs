@@ -15,8 +15,12 @@ internal static class ComponentAccess
     /// <summary>The folder of a components image's team projects, next to mlops.dll.</summary>
     public static string ImageTeamFolder => Path.Combine(AppContext.BaseDirectory, "team");
 
-    public static async Task<ComponentCatalog> CatalogAsync(ProjectSettings settings, CliContext context, CancellationToken cancellationToken) =>
-        TeamComponents.Merge(RegistryAccess.Components(settings), await TeamProjectsAsync(settings, context, cancellationToken));
+    public static Task<ComponentCatalog> CatalogAsync(ProjectSettings settings, CliContext context, CancellationToken cancellationToken) =>
+        CatalogAsync(RegistryAccess.Components(settings), settings, context, cancellationToken);
+
+    /// <summary>The given built-ins (e.g. without a registry, as <c>component run</c> has them) and the team projects.</summary>
+    public static async Task<ComponentCatalog> CatalogAsync(ComponentCatalog builtIns, ProjectSettings settings, CliContext context, CancellationToken cancellationToken) =>
+        TeamComponents.Merge(builtIns, await TeamProjectsAsync(settings, context, cancellationToken));
 
     public static async Task<IReadOnlyList<TeamProject>> TeamProjectsAsync(ProjectSettings settings, CliContext context, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Toolkit.Components;
 using Toolkit.Components.Team;
 using Toolkit.Pipelines.Components;
 using Toolkit.Pipelines.Execution;
@@ -26,7 +27,7 @@ internal static class ComponentCommand
         var command = new Command("list", "Describes every component: inputs, outputs, parameters and values.") { json };
         command.SetAction(async (parse, ct) =>
         {
-            var descriptors = (await ComponentAccess.CatalogAsync(ProjectContext.Settings(context), context, ct)).Descriptors;
+            var descriptors = (await ComponentAccess.CatalogAsync(BuiltInComponents.Create(), ProjectContext.Settings(context), context, ct)).Descriptors;
             if (parse.GetValue(json))
             {
                 await JsonOutput.WriteAsync(context.Output, new
@@ -90,8 +91,13 @@ internal static class ComponentCommand
         var command = new Command("run", "Runs one component with the given inputs, parameters and outputs.") { name, input, param, output, values };
         command.SetAction(async (parse, ct) =>
         {
-            var catalog = await ComponentAccess.CatalogAsync(ProjectContext.Settings(context), context, ct);
             var componentName = parse.GetValue(name)!;
+
+            // A built-in step needs no team project: in an image without them nothing is loaded (or built).
+            var builtIns = BuiltInComponents.Create();
+            var catalog = builtIns.TryGet(componentName, out _)
+                ? builtIns
+                : await ComponentAccess.CatalogAsync(builtIns, ProjectContext.Settings(context), context, ct);
             if (!catalog.TryGet(componentName, out var component))
             {
                 throw new UsageException($"unknown component '{componentName}'; see 'mlops component list'.");
