@@ -195,6 +195,26 @@ public sealed class ClinicalFeaturesTests
     }
 
     [Fact]
+    public void FitTransform_SdkContractCheck_RoundTripsAndIsRowWise_OnUnseenRows()
+    {
+        var train = Patients(400, 12);
+        var unseen = Table([17, 99, float.NaN], [12, 70, float.NaN], [40, 400, float.NaN], [3, 15, float.NaN]);
+
+        var rows = TransformTest.FitTransform(Transform, train, unseen, new Dictionary<string, string> { ["obesity_classes"] = "true" });
+
+        Enumerable.Range(0, 3).Select(i => Text(rows, ClinicalFeatures.BmiCategory, i)).Should().Equal("underweight", "obese_3", "unknown");
+        Enumerable.Range(0, 3).Select(i => Text(rows, ClinicalFeatures.AgeBand, i)).Should().Equal("under_35", "65_plus", "unknown");
+    }
+
+    [Fact]
+    public void Fit_ParameterNotABoolean_RefusedByTheDeclaredParameter()
+    {
+        var act = () => TransformTest.Fit(Transform, Patients(50, 13), new Dictionary<string, string> { ["obesity_classes"] = "maybe" });
+
+        act.Should().Throw<ArgumentException>().Which.Message.Should().Contain("obesity_classes").And.Contain("true or false");
+    }
+
+    [Fact]
     public void Transform_KeepsTheRawColumns()
     {
         var patients = Patients(20, 11);

@@ -1,4 +1,5 @@
 using System.Text;
+using Toolkit.Sdk;
 
 namespace Toolkit.Ml.Features;
 
@@ -85,38 +86,7 @@ public static class TransformPlan
         return result;
     }
 
-    private static IReadOnlyDictionary<string, string> Resolve(TeamTransform source, Dictionary<string, string> given)
-    {
-        var declared = source.Transform.Parameters;
-        var unknown = given.Keys.Where(k => declared.All(d => d.Name != k)).Order(StringComparer.Ordinal).ToArray();
-        if (unknown.Length > 0)
-        {
-            var known = declared.Count == 0 ? "it declares none" : "it declares " + string.Join(", ", declared.Select(d => d.Name));
-            throw new ArgumentException($"transform {source.Name} has no parameter {string.Join(", ", unknown.Select(u => $"'{u}'"))}; {known}.");
-        }
-
-        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var p in declared)
-        {
-            if (given.TryGetValue(p.Name, out var value))
-            {
-                if (p.Problem(value) is { } problem)
-                {
-                    throw new ArgumentException($"transform {source.Name}: {problem}.");
-                }
-
-                result[p.Name] = value;
-            }
-            else if (p.Default is { } fallback)
-            {
-                result[p.Name] = fallback;
-            }
-            else if (p.Required)
-            {
-                throw new ArgumentException($"transform {source.Name} needs parameter '{p.Name}' ({p.Description}); set transform_params: {source.Name}.{p.Name}=...");
-            }
-        }
-
-        return result;
-    }
+    /// <summary>Declared defaults overlaid with the given values, each checked as a component's parameter is (the SDK's one check).</summary>
+    private static IReadOnlyDictionary<string, string> Resolve(TeamTransform source, Dictionary<string, string> given) =>
+        ParameterCheck.Resolve($"transform {source.Name}", source.Transform.Parameters, open: false, given);
 }
