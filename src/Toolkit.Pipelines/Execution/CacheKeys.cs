@@ -23,6 +23,12 @@ internal static class CacheKeys
         {
             w.WriteStartObject();
             w.WriteString("component", descriptor?.Reference ?? "run");
+            if (descriptor?.SourceDigest is { } source)
+            {
+                // A team component's code: its version alone does not change when the code does.
+                w.WriteString("source", source);
+            }
+
             if (command is not null)
             {
                 w.WriteString("command", command);

@@ -62,6 +62,9 @@ public sealed partial record ProjectSettings
     /// <summary><c>argo:</c>: how <c>mlops pipeline compile --target argo</c> and <c>submit</c> fill in the cluster's side.</summary>
     public ArgoSettings Argo { get; init; } = new();
 
+    /// <summary><c>components:</c>: the team's C# projects whose components and feature transforms the pipelines use.</summary>
+    public IReadOnlyList<TeamProjectReference> Components { get; init; } = [];
+
     /// <summary>
     /// Whether <paramref name="image"/> reads as an image reference: <c>[registry[:port]/]name[:tag][@sha256:digest]</c>,
     /// lowercase name components as Docker requires.
@@ -116,7 +119,7 @@ public sealed partial record ProjectSettings
             ? v
             : throw new ProjectSettingsException($"{Where(n)}: '{key}' must be a single value");
 
-        string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry", "images", "argo"];
+        string[] known = ["apiVersion", "kind", "store", "executor", "max_parallel", "registry", "images", "argo", "components"];
         foreach (var (k, v) in map.Children)
         {
             var key = KeyOf(k, Where);
@@ -167,6 +170,9 @@ public sealed partial record ProjectSettings
                 case "argo":
                     settings = settings with { Argo = ReadArgo(v, Where, ScalarOf) };
                     break;
+                case "components":
+                    settings = settings with { Components = ReadComponents(root, v, Where, ScalarOf) };
+                    break;
                 default:
                     throw new ProjectSettingsException($"{Where(k)}: unknown setting '{key}'{DidYouMean.Suffix(key, known)}; valid settings: {string.Join(", ", known)}");
             }
@@ -179,6 +185,34 @@ public sealed partial record ProjectSettings
         key is YamlScalarNode { Value: { } name }
             ? name
             : throw new ProjectSettingsException($"{where(key)}: setting names are plain words, not {YamlText.Describe(key)}");
+
+    private static List<TeamProjectReference> ReadComponents(string root, YamlNode node, Func<YamlNode, string> where, Func<YamlNode, string, string> scalarOf)
+    {
+        if (node is not YamlSequenceNode list)
+        {
+            throw new ProjectSettingsException($"{where(node)}: 'components' must be a list of C# project files (e.g. [pipelines/diabetes/features/Diabetes.Features.csproj])");
+        }
+
+        var result = new List<TeamProjectReference>();
+        foreach (var item in list.Children)
+        {
+            var text = scalarOf(item, "components").Trim();
+            if (!text.EndsWith(".csproj", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ProjectSettingsException($"{where(item)}: components entry '{text}' is not a C# project file (*.csproj)");
+            }
+
+            var full = Path.GetFullPath(Path.Combine(root, text));
+            if (result.Any(r => string.Equals(r.Path, full, StringComparison.Ordinal)))
+            {
+                throw new ProjectSettingsException($"{where(item)}: components entry '{text}' is listed twice");
+            }
+
+            result.Add(new TeamProjectReference(full, text, where(item)));
+        }
+
+        return result;
+    }
 
     private static ProjectSettings ReadRegistry(ProjectSettings settings, YamlNode node, Func<YamlNode, string> where, Func<YamlNode, string, string> scalarOf)
     {
@@ -373,6 +407,9 @@ public sealed record ArgoSettings
 
     public string MemoizeMaxAge { get; init; } = "720h";
 }
+
+/// <summary>One <c>components:</c> entry: the project file (absolute), as written, and where (<c>toolkit.yaml:LINE:COL</c>).</summary>
+public sealed record TeamProjectReference(string Path, string Text, string Where);
 
 /// <summary>An <c>artifactRepositoryRef</c>: a ConfigMap in the workflow's namespace and its key (null: the ConfigMap's default).</summary>
 public sealed record ArgoArtifactRepository(string? ConfigMap, string? Key);

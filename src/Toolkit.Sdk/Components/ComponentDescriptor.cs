@@ -132,5 +132,14 @@ public sealed record ComponentDescriptor
     /// <summary>Accepts parameters beyond <see cref="Parameters"/> (passed through to an algorithm).</summary>
     public bool OpenParameters { get; init; }
 
+    /// <summary>
+    /// Team components only, set by the toolkit when it loads the project: the digest of the project's
+    /// source, part of every step's cache key, so editing the code reruns exactly the steps that use it.
+    /// </summary>
+    public string? SourceDigest { get; init; }
+
+    /// <summary>Where the component comes from: null for the toolkit's own, else the team project file (for messages).</summary>
+    public string? Origin { get; init; }
+
     public string Reference => $"{Name}@{Version}";
 }

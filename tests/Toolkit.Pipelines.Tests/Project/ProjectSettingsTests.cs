@@ -80,6 +80,9 @@ public sealed class ProjectSettingsTests : IDisposable
     [InlineData("apiVersion: toolkit/v9\n", "1:13: apiVersion must be toolkit/v1, not 'toolkit/v9'")]
     [InlineData("kind: Pipeline\n", "1:7: kind must be Project in toolkit.yaml, not 'Pipeline'")]
     [InlineData("? [store]\n: x\n", "1:3: a key must be a plain name, not a list")]
+    [InlineData("components: a/B.csproj\n", "1:13: 'components' must be a list of C# project files")]
+    [InlineData("components:\n  - a/B.txt\n", "2:5: components entry 'a/B.txt' is not a C# project file (*.csproj)")]
+    [InlineData("components:\n  - a/B.csproj\n  - ./a/B.csproj\n", "3:5: components entry './a/B.csproj' is listed twice")]
     public void Load_BadSetting_NamesFileLineAndColumn(string yaml, string expected)
     {
         var path = Write(yaml);
@@ -96,5 +99,18 @@ public sealed class ProjectSettingsTests : IDisposable
 
         settings.Executor.Should().Be("local");
         settings.Store.Should().Be(Path.Combine(_temp.Path, ".toolkit"));
+    }
+
+    [Fact]
+    public void Load_Components_ResolvedAgainstTheFileWithTheirLines()
+    {
+        var path = Write("store: .toolkit\ncomponents:\n  - pipelines/x/X.csproj\n  - ../y/Y.csproj\n");
+
+        var components = ProjectSettings.Load(path).Components;
+
+        components.Select(c => c.Path).Should().Equal(
+            Path.Combine(_temp.Path, "pipelines", "x", "X.csproj"), Path.GetFullPath(Path.Combine(_temp.Path, "..", "y", "Y.csproj")));
+        components.Select(c => c.Where).Should().Equal($"{path}:3:5", $"{path}:4:5");
+        components[1].Text.Should().Be("../y/Y.csproj");
     }
 }
