@@ -1,9 +1,12 @@
+using Toolkit.Sdk.Hosting;
+
 namespace Toolkit.Ml.Features;
 
 /// <summary>
-/// The team transforms this process has loaded (the host registers those of the projects under toolkit.yaml's
-/// <c>components:</c>). A pipeline names them when fitting; a model file that records one resolves it here by
-/// name, version, assembly name and assembly digest, and is refused when that exact code is not loaded.
+/// The team transforms this process has loaded: those of the team projects registered in <see cref="TeamAssemblies"/>
+/// (toolkit.yaml's <c>components:</c>), and any registered here directly (a host or test with a transform but no
+/// project). A pipeline names them when fitting; a model file that records one resolves it here by name, version,
+/// assembly name and assembly digest, and is refused when that exact code is not loaded.
 /// </summary>
 public static class TeamTransformCatalog
 {
@@ -18,27 +21,27 @@ public static class TeamTransformCatalog
         {
             // Lazy: concurrent first looks wait for the one load (which may build projects), and a failed load fails every look.
             _ = Volatile.Read(ref _load)?.Value;
+            var fromProjects = TeamAssemblies.Projects
+                .SelectMany(p => p.Transforms.Select(t => new TeamTransform(t, p.AssemblyName, p.AssemblyDigest, p.OutputDirectory)))
+                .ToList();
             lock (Gate)
             {
-                return _all;
+                return [.. fromProjects, .. _all.Where(t => fromProjects.All(p => p.Name != t.Name))];
             }
         }
     }
 
     /// <summary>
-    /// How this process finds its team transforms when first asked (the CLI: the team projects of the project's
-    /// toolkit.yaml), so that a command that never meets a team transform never builds a team project.
+    /// How this process finds its team projects when a transform is first asked for (the CLI: those of the project's
+    /// toolkit.yaml, registered in <see cref="TeamAssemblies"/>), so that a command that never meets a team transform
+    /// never builds a team project.
     /// </summary>
-    public static void UseLoader(Func<IReadOnlyList<TeamTransform>> loader)
+    public static void UseLoader(Action loader)
     {
         ArgumentNullException.ThrowIfNull(loader);
         Volatile.Write(ref _load, new Lazy<bool>(() =>
         {
-            foreach (var t in loader())
-            {
-                Register(t);
-            }
-
+            loader();
             return true;
         }));
     }

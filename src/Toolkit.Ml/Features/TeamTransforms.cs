@@ -2,8 +2,11 @@ using Toolkit.Sdk;
 
 namespace Toolkit.Ml.Features;
 
-/// <summary>A team's feature transform as the host loaded it: the code and the assembly (name, SHA-256 of the dll) it came from.</summary>
-public sealed record TeamTransform(FeatureTransform Transform, string AssemblyName, string AssemblyDigest)
+/// <summary>
+/// A team's feature transform as the host loaded it: the code and the assembly (name, SHA-256 of the dll) it came from,
+/// and the folder of that build (what a model-service image copies so its server loads the same code); null when unknown.
+/// </summary>
+public sealed record TeamTransform(FeatureTransform Transform, string AssemblyName, string AssemblyDigest, string? OutputDirectory = null)
 {
     public string Name => Transform.Name;
 
