@@ -12,7 +12,8 @@ public static class TeamTransformCatalog
 {
     private static readonly Lock Gate = new();
     private static TeamTransform[] _all = [];
-    private static Lazy<bool>? _load;
+    // Per logical call (async flow), not per process: tests run several mlops commands at once, each in its own project.
+    private static readonly AsyncLocal<Lazy<bool>?> Load = new();
 
     /// <summary>Every registered transform; the first look loads the host's team projects (<see cref="UseLoader"/>) when it set a loader.</summary>
     public static IReadOnlyList<TeamTransform> All
@@ -20,7 +21,7 @@ public static class TeamTransformCatalog
         get
         {
             // Lazy: concurrent first looks wait for the one load (which may build projects), and a failed load fails every look.
-            _ = Volatile.Read(ref _load)?.Value;
+            _ = Load.Value?.Value;
             var fromProjects = TeamAssemblies.Projects
                 .SelectMany(p => p.Transforms.Select(t => new TeamTransform(t, p.AssemblyName, p.AssemblyDigest, p.OutputDirectory)))
                 .ToList();
@@ -32,18 +33,18 @@ public static class TeamTransformCatalog
     }
 
     /// <summary>
-    /// How this process finds its team projects when a transform is first asked for (the CLI: those of the project's
+    /// How this call (and what it starts) finds its team projects when a transform is first asked for (the CLI: those of the project's
     /// toolkit.yaml, registered in <see cref="TeamAssemblies"/>), so that a command that never meets a team transform
     /// never builds a team project.
     /// </summary>
     public static void UseLoader(Action loader)
     {
         ArgumentNullException.ThrowIfNull(loader);
-        Volatile.Write(ref _load, new Lazy<bool>(() =>
+        Load.Value = new Lazy<bool>(() =>
         {
             loader();
             return true;
-        }));
+        });
     }
 
     /// <summary>Makes <paramref name="transform"/> known (replacing one of the same name); disposing the result forgets it again.</summary>
