@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Toolkit.Components;
+using Toolkit.Components.Team;
 using Toolkit.Pipelines.Components;
 using Toolkit.Pipelines.Execution;
 
@@ -16,6 +16,7 @@ internal static class ComponentCommand
         var command = new Command("component", "List components, or run one alone (the entry point of container images).");
         command.Subcommands.Add(CreateList(context));
         command.Subcommands.Add(CreateRun(context));
+        command.Subcommands.Add(CreateNew(context));
         return command;
     }
 
@@ -25,7 +26,7 @@ internal static class ComponentCommand
         var command = new Command("list", "Describes every component: inputs, outputs, parameters and values.") { json };
         command.SetAction(async (parse, ct) =>
         {
-            var descriptors = BuiltInComponents.Create().Descriptors;
+            var descriptors = (await ComponentAccess.CatalogAsync(ProjectContext.Settings(context), context, ct)).Descriptors;
             if (parse.GetValue(json))
             {
                 await JsonOutput.WriteAsync(context.Output, new
@@ -47,6 +48,8 @@ internal static class ComponentCommand
                             description = p.Description,
                         }),
                         values = d.Values,
+                        origin = d.Origin,
+                        source_digest = d.SourceDigest,
                     }),
                 }, ct);
                 return ExitCodes.Ok;
@@ -54,7 +57,7 @@ internal static class ComponentCommand
 
             foreach (var d in descriptors)
             {
-                await context.Output.WriteLineAsync($"{d.Name} (v{d.Version}): {d.Description}");
+                await context.Output.WriteLineAsync($"{d.Name} (v{d.Version}{(d.Origin is null ? "" : ", " + d.Origin)}): {d.Description}");
                 foreach (var i in d.Inputs)
                 {
                     await context.Output.WriteLineAsync($"  in   {i.Name,-20} {i.Kind}{(i.Multiple ? " (list)" : "")}{(i.Required ? "" : " (optional)")}");
@@ -87,7 +90,7 @@ internal static class ComponentCommand
         var command = new Command("run", "Runs one component with the given inputs, parameters and outputs.") { name, input, param, output, values };
         command.SetAction(async (parse, ct) =>
         {
-            var catalog = BuiltInComponents.Create();
+            var catalog = await ComponentAccess.CatalogAsync(ProjectContext.Settings(context), context, ct);
             var componentName = parse.GetValue(name)!;
             if (!catalog.TryGet(componentName, out var component))
             {
@@ -172,6 +175,53 @@ internal static class ComponentCommand
                 await StepProtocol.WriteValuesAsync(context.PathOf(valuesPath), result, ct);
             }
 
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateNew(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "The component's name: team/step, lowercase (e.g. churn/log-scale)." };
+        var dir = new Option<string?>("--dir") { Description = "The project's folder (default: ./Team.Step); the test project goes beside it." };
+        var sdk = new Option<string?>("--sdk") { Description = "The Toolkit.Sdk.csproj to reference (default: src/Toolkit.Sdk above the folder, else the Toolkit.Sdk package)." };
+        var command = new Command("new", "Scaffolds a component project with a unit test, ready to list in toolkit.yaml's components:.") { name, dir, sdk };
+        command.SetAction(async (parse, ct) =>
+        {
+            var componentName = parse.GetValue(name)!;
+            if (!Toolkit.Sdk.Hosting.TeamAssemblyLoader.IsValidName(componentName))
+            {
+                throw new UsageException($"'{componentName}' is not a component name: lowercase letters, digits and dashes around one '/' (e.g. churn/log-scale)");
+            }
+
+            var folder = context.PathOf(parse.GetValue(dir) is { } given ? given : ComponentScaffold.ProjectName(componentName));
+            ScaffoldResult result;
+            try
+            {
+                result = ComponentScaffold.Create(componentName, folder, parse.GetValue(sdk) is { } s ? context.PathOf(s) : null);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+
+            foreach (var file in result.Files)
+            {
+                await context.Output.WriteLineAsync("created " + Path.GetRelativePath(context.WorkingDirectory, file).Replace('\\', '/'));
+            }
+
+            var settings = ProjectContext.Settings(context);
+            var entry = Path.GetRelativePath(settings.Root, result.ProjectFile).Replace('\\', '/');
+            await context.Output.WriteLineAsync($"""
+
+                Add it to {(settings.File is null ? "toolkit.yaml" : Path.GetRelativePath(context.WorkingDirectory, settings.File))}:
+
+                  components:
+                    - {entry}
+
+                then use it in a pipeline step (uses: {componentName}) and test it:
+                  dotnet test {Path.GetRelativePath(context.WorkingDirectory, result.TestProjectFile).Replace('\\', '/')}
+                """);
             return ExitCodes.Ok;
         });
         return command;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Toolkit.Argo;
 using Toolkit.Argo.Submit;
-using Toolkit.Components;
 using Toolkit.Docker;
 using Toolkit.Docker.Execution;
 using Toolkit.Ml.Models;
@@ -84,7 +83,7 @@ internal static class PipelineCommand
     private const int MaxListedProblems = 20;
 
     /// <summary>Loads and validates; on problems writes every one as file:line:column: message and throws (exit 2).</summary>
-    internal static PipelineSpec LoadValid(string path, CliContext context, IReadOnlyDictionary<string, string>? overrides = null)
+    internal static async Task<PipelineSpec> LoadValidAsync(string path, CliContext context, IReadOnlyDictionary<string, string>? overrides, CancellationToken cancellationToken)
     {
         // Read from the command's working folder; named as given, so messages show what the user typed.
         var full = context.PathOf(path);
@@ -104,7 +103,9 @@ internal static class PipelineCommand
                 _ = PipelineRunner.ResolveParams(loaded.Spec, overrides); // unknown names and wrong types, in the words --param uses
             }
 
-            problems.AddRange(PipelineValidator.Validate(loaded.Spec, BuiltInComponents.Create(), overrides ?? new Dictionary<string, string>()));
+            // Team components too: their declared parameters are checked with positions like the built-ins'.
+            var catalog = await ComponentAccess.CatalogAsync(ProjectContext.Settings(context), context, cancellationToken);
+            problems.AddRange(PipelineValidator.Validate(loaded.Spec, catalog, overrides ?? new Dictionary<string, string>()));
         }
 
         if (problems.Count == 0)
@@ -132,7 +133,7 @@ internal static class PipelineCommand
         var command = new Command("validate", "Checks a pipeline file: fields, components, parameters, references, cycles. Lists every problem.") { file };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = LoadValid(parse.GetValue(file)!, context);
+            var spec = await LoadValidAsync(parse.GetValue(file)!, context, null, ct);
             await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{spec.File}: pipeline '{spec.Name}' is valid ({spec.Steps.Count} steps, {spec.Params.Count} params)"));
             return ExitCodes.Ok;
@@ -148,7 +149,7 @@ internal static class PipelineCommand
         var command = new Command("graph", "Prints the pipeline's DAG as a Mermaid flowchart or a Graphviz dot graph.") { file, format };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = LoadValid(parse.GetValue(file)!, context);
+            var spec = await LoadValidAsync(parse.GetValue(file)!, context, null, ct);
             var graph = PipelineGraph.Build(spec);
             await context.Output.WriteAsync(parse.GetValue(format) == "dot" ? graph.ToDot(spec) : graph.ToMermaid(spec));
             return ExitCodes.Ok;
@@ -168,12 +169,12 @@ internal static class PipelineCommand
         command.SetAction(async (parse, ct) =>
         {
             var overrides = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param");
-            var spec = LoadValid(parse.GetValue(file)!, context, overrides);
+            var spec = await LoadValidAsync(parse.GetValue(file)!, context, overrides, ct);
             var settings = ProjectContext.Settings(context);
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
             var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
             using var dockerClient = owner;
-            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), stepExecutor);
+            var runner = new PipelineRunner(workspace, await ComponentAccess.CatalogAsync(settings, context, ct), stepExecutor);
             var plan = await runner.PlanAsync(spec, new RunOptions
             {
                 Params = overrides,
@@ -227,7 +228,7 @@ internal static class PipelineCommand
         command.SetAction(async (parse, ct) =>
         {
             var overrides = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param");
-            var spec = LoadValid(parse.GetValue(file)!, context, overrides);
+            var spec = await LoadValidAsync(parse.GetValue(file)!, context, overrides, ct);
             var settings = ProjectContext.Settings(context);
             var (commit, branch) = ProjectContext.Git(settings.Root);
             var options = new RunOptions
@@ -248,7 +249,7 @@ internal static class PipelineCommand
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
             var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
             using var dockerClient = owner;
-            var runner = new PipelineRunner(workspace, RegistryAccess.Components(settings), stepExecutor);
+            var runner = new PipelineRunner(workspace, await ComponentAccess.CatalogAsync(settings, context, ct), stepExecutor);
             var result = await RunProgress.ShowAsync(context, [.. spec.Steps.Select(s => s.Name)],
                 events => runner.RunAsync(spec, options with { Events = events }, ct));
             await TrackAsync(context, settings, spec, options, result);
@@ -287,7 +288,7 @@ internal static class PipelineCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = LoadValid(parse.GetValue(file)!, context);
+            var spec = await LoadValidAsync(parse.GetValue(file)!, context, null, ct);
             var settings = ProjectContext.Settings(context);
             var workflow = await CompileArgoAsync(context, spec, settings, new ArgoCompileOptions
             {
@@ -335,7 +336,7 @@ internal static class PipelineCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = LoadValid(parse.GetValue(file)!, context);
+            var spec = await LoadValidAsync(parse.GetValue(file)!, context, null, ct);
             var settings = ProjectContext.Settings(context);
             var (commit, branch) = ProjectContext.Git(settings.Root);
             var overrides = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param");
@@ -444,10 +445,9 @@ internal static class PipelineCommand
     internal static async Task<ArgoWorkflow> CompileArgoAsync(
         CliContext context, PipelineSpec spec, ProjectSettings settings, ArgoCompileOptions options, CancellationToken cancellationToken)
     {
-        _ = context;
         try
         {
-            return await new ArgoCompiler(RegistryAccess.Components(settings), settings.Argo).CompileAsync(spec, options, cancellationToken);
+            return await new ArgoCompiler(await ComponentAccess.CatalogAsync(settings, context, cancellationToken), settings.Argo).CompileAsync(spec, options, cancellationToken);
         }
         catch (ArgoCompileException ex)
         {

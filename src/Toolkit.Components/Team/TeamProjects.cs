@@ -16,6 +16,10 @@ public static class TeamProjects
     /// <summary>The file in a built project's folder that marks it complete and names its assembly.</summary>
     public const string ManifestFile = "team-project.json";
 
+    // A process loads each build once: commands that read the catalog twice (validate, then run) and
+    // in-process tests get the same types back; an edited source has another digest, so another entry.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TeamProject> Loaded = new(StringComparer.Ordinal);
+
     /// <summary>Every project toolkit.yaml lists, built when its source changed, loaded and registered.</summary>
     public static async Task<IReadOnlyList<TeamProject>> LoadAsync(ProjectSettings settings, TextWriter progress, CancellationToken cancellationToken = default)
     {
@@ -71,6 +75,11 @@ public static class TeamProjects
 
         var digest = SourceDigest.Of(reference.Path);
         var folder = BuildFolder(store, reference.Path, digest);
+        if (Loaded.TryGetValue(folder, out var loaded))
+        {
+            return loaded;
+        }
+
         if (ReadManifest(folder) is not { } manifest)
         {
             manifest = await BuildAsync(reference, digest, folder, progress, cancellationToken);
@@ -78,7 +87,7 @@ public static class TeamProjects
 
         try
         {
-            return TeamAssemblyLoader.Load(Path.Combine(folder, manifest.Assembly), reference.Text, digest);
+            return Loaded.GetOrAdd(folder, TeamAssemblyLoader.Load(Path.Combine(folder, manifest.Assembly), reference.Text, digest));
         }
         catch (TeamProjectException ex)
         {

@@ -1,0 +1,228 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Toolkit.Ml.Data.Csv;
+using Toolkit.Sdk.Hosting;
+
+namespace Toolkit.Cli.Tests.Commands;
+
+/// <summary>
+/// A team project end to end through the command line, with real builds: <c>component new</c> scaffolds it,
+/// toolkit.yaml lists it, <c>pipeline validate</c> checks its parameters, <c>pipeline run</c> runs it in-process
+/// with a cache key that follows its source.
+/// </summary>
+public sealed class TeamComponentsCommandTests : IDisposable
+{
+    private const string Pipeline = """
+        apiVersion: toolkit/v1
+        kind: Pipeline
+        name: team
+        steps:
+          - name: ingest
+            uses: data/synthesize
+            with: { generator: diabetes, rows: 300, seed: 3 }
+          - name: logs
+            uses: churn/log-scale
+            inputs: { dataset: ingest.dataset }
+            with: { column: glucose }
+          - name: split-logs
+            uses: data/split
+            inputs: { dataset: logs.dataset }
+          - name: split-raw
+            uses: data/split
+            inputs: { dataset: ingest.dataset }
+        """;
+
+    // A transform in the same project: found by reflection and registered for model files to resolve.
+    private const string Transform = """
+        using System.Text.Json;
+        using Toolkit.Ml.Data;
+        using Toolkit.Sdk;
+
+        namespace Churn.LogScale;
+
+        /// <summary>Adds age_over_mean: age minus the training mean.</summary>
+        public sealed class AgeOverMean : FeatureTransform
+        {
+            public override string Name => "churn/age-over-mean";
+
+            public override string Version => "1";
+
+            public override IReadOnlyList<string> Inputs => ["age"];
+
+            public override FittedTransform Fit(DataTable train, IReadOnlyDictionary<string, string> parameters)
+            {
+                ArgumentNullException.ThrowIfNull(train);
+                var age = train["age"];
+                return new Fitted(Enumerable.Range(0, age.Length).Where(i => !age.IsMissing(i)).Average(age.GetDouble));
+            }
+
+            public override FittedTransform Read(JsonElement state) => new Fitted(state.GetProperty("mean").GetDouble());
+
+            private sealed class Fitted(double mean) : FittedTransform
+            {
+                public override DataTable Transform(DataTable rows)
+                {
+                    ArgumentNullException.ThrowIfNull(rows);
+                    var age = rows["age"];
+                    return rows.With(new Float64Column("age_over_mean", [.. Enumerable.Range(0, age.Length).Select(i => age.GetDouble(i) - mean)]));
+                }
+
+                public override void Write(Utf8JsonWriter writer)
+                {
+                    ArgumentNullException.ThrowIfNull(writer);
+                    writer.WriteStartObject();
+                    writer.WriteNumber("mean", mean);
+                    writer.WriteEndObject();
+                }
+            }
+        }
+        """;
+
+    private readonly TempFolder _temp = new();
+
+    public void Dispose()
+    {
+        foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories))
+        {
+            File.SetAttributes(file, FileAttributes.Normal);
+        }
+
+        _temp.Dispose();
+    }
+
+    private static string Sdk => Path.Combine(TempFolder.RepositoryRoot, "src", "Toolkit.Sdk", "Toolkit.Sdk.csproj");
+
+    private Task<CliResult> Mlops(params string[] args) => CliRunner.RunInAsync(_temp.Path, args);
+
+    private async Task<string> ScaffoldAsync(string name = "churn/log-scale", string dir = "teams/Churn.LogScale")
+    {
+        var created = await Mlops("component", "new", name, "--dir", dir, "--sdk", Sdk);
+        created.ExitCode.Should().Be(0, created.Error);
+        created.Output.Should().Contain("components:").And.Contain($"- {dir}/");
+        return _temp.File(dir);
+    }
+
+    private static Dictionary<string, (bool Cached, string Dataset)> Steps(CliResult run)
+    {
+        run.ExitCode.Should().Be(0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        return json.RootElement.GetProperty("steps").EnumerateArray().ToDictionary(
+            s => s.GetProperty("name").GetString()!,
+            s => (s.GetProperty("cached").GetBoolean(),
+                  s.GetProperty("outputs").EnumerateObject().First().Value.GetProperty("path").GetString()!));
+    }
+
+    [Fact]
+    public async Task ComponentNew_ListedInToolkitYaml_ValidatesRunsAndRerunsOnlyWhatTheEditTouches()
+    {
+        var project = await ScaffoldAsync();
+        await File.WriteAllTextAsync(Path.Combine(project, "AgeOverMean.cs"), Transform);
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "store: .toolkit\ncomponents:\n  - teams/Churn.LogScale/Churn.LogScale.csproj\n");
+        await File.WriteAllTextAsync(_temp.File("team.yaml"), Pipeline);
+
+        var validate = await Mlops("pipeline", "validate", "team.yaml");
+        validate.ExitCode.Should().Be(0, validate.Error);
+        validate.Error.Should().Contain("building teams/Churn.LogScale/Churn.LogScale.csproj");
+
+        var first = Steps(await Mlops("pipeline", "run", "team.yaml", "--json"));
+        first.Values.Should().OnlyContain(s => !s.Cached);
+        var logs = CsvReader.Read(first["logs"].Dataset);
+        var glucose = logs["glucose"];
+        logs["glucose_log1p"].GetDouble(7).Should().BeApproximately(Math.Log(1 + glucose.GetDouble(7)), 1e-6, "the component reads float32 values");
+
+        // The transform is registered under the digest of the dll the build produced.
+        var built = Directory.GetDirectories(_temp.File(".toolkit/components")).Should().ContainSingle().Subject;
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(built, "Churn.LogScale.dll"))));
+        TeamAssemblies.Resolve("churn/age-over-mean", "Churn.LogScale", digest).Transform.Version.Should().Be("1");
+
+        var again = await Mlops("pipeline", "run", "team.yaml", "--json");
+        Steps(again).Values.Should().OnlyContain(s => s.Cached);
+        again.Error.Should().NotContain("building", "the same source is built once");
+
+        // Any edit reruns the step; its dependents rerun when its output changed (their inputs are digests).
+        var source = Path.Combine(project, "LogScaleComponent.cs");
+        await File.AppendAllTextAsync(source, "// a comment is a change of the source\n");
+        var commented = Steps(await Mlops("pipeline", "run", "team.yaml", "--json"));
+        commented.Where(s => !s.Value.Cached).Select(s => s.Key).Should().BeEquivalentTo(["logs"]);
+
+        await File.WriteAllTextAsync(source, (await File.ReadAllTextAsync(source)).Replace("Math.Log(1 + ", "Math.Log(2 + ", StringComparison.Ordinal));
+        var edited = Steps(await Mlops("pipeline", "run", "team.yaml", "--json"));
+
+        edited.Where(s => !s.Value.Cached).Select(s => s.Key).Should().BeEquivalentTo(["logs", "split-logs"]);
+        CsvReader.Read(edited["logs"].Dataset)["glucose_log1p"].GetDouble(7).Should().BeApproximately(Math.Log(2 + glucose.GetDouble(7)), 1e-6);
+        Directory.GetDirectories(_temp.File(".toolkit/components")).Should().HaveCount(3, "each source digest has its own build");
+        var list = await Mlops("component", "list", "--json");
+        using var components = JsonDocument.Parse(list.Output);
+        components.RootElement.GetProperty("components").EnumerateArray()
+            .Single(c => c.GetProperty("name").GetString() == "churn/log-scale")
+            .GetProperty("origin").GetString().Should().Be("teams/Churn.LogScale/Churn.LogScale.csproj");
+    }
+
+    [Fact]
+    public async Task Validate_TeamParameterMistakes_ReportedWithPositions()
+    {
+        await ScaffoldAsync();
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "components:\n  - teams/Churn.LogScale/Churn.LogScale.csproj\n");
+        await File.WriteAllTextAsync(_temp.File("bad.yaml"), Pipeline.Replace("with: { column: glucose }", "with: { colum: glucose }", StringComparison.Ordinal));
+
+        var result = await Mlops("pipeline", "validate", "bad.yaml");
+
+        result.ExitCode.Should().Be(2);
+        result.Error.Should().Contain("bad.yaml:11:20: component 'churn/log-scale' has no parameter 'colum'; did you mean 'column'?");
+        result.Error.Should().Contain("bad.yaml:8:11: step 'logs' must set parameter 'column' of 'churn/log-scale'");
+    }
+
+    [Fact]
+    public async Task Validate_MissingProject_ExitsTwoNamingToolkitYamlsLine()
+    {
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "store: .toolkit\ncomponents:\n  - teams/Nope/Nope.csproj\n");
+        await File.WriteAllTextAsync(_temp.File("team.yaml"), Pipeline);
+
+        var result = await Mlops("pipeline", "validate", "team.yaml");
+
+        result.ExitCode.Should().Be(2);
+        result.Error.Should().Contain($"{_temp.File("toolkit.yaml")}:3:5: components: project 'teams/Nope/Nope.csproj' does not exist");
+    }
+
+    [Fact]
+    public async Task Run_ProjectDoesNotCompile_ExitsTwoShowingTheCompilerError()
+    {
+        var project = await ScaffoldAsync();
+        await File.AppendAllTextAsync(Path.Combine(project, "LogScaleComponent.cs"), "this is not C#\n");
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "components:\n  - teams/Churn.LogScale/Churn.LogScale.csproj\n");
+        await File.WriteAllTextAsync(_temp.File("team.yaml"), Pipeline);
+
+        var result = await Mlops("pipeline", "run", "team.yaml");
+
+        result.ExitCode.Should().Be(2);
+        result.Error.Should().Contain($"{_temp.File("toolkit.yaml")}:2:5: building 'teams/Churn.LogScale/Churn.LogScale.csproj' failed")
+            .And.Contain("LogScaleComponent.cs(").And.Contain("error CS");
+        Directory.Exists(_temp.File(".toolkit/components")).Should().BeTrue();
+        Directory.GetDirectories(_temp.File(".toolkit/components")).Should().BeEmpty("a failed build leaves nothing to reuse");
+    }
+
+    [Fact]
+    public async Task Validate_TeamComponentNamedLikeABuiltIn_RefusedNamingBothOrigins()
+    {
+        await ScaffoldAsync("data/split", "teams/Data.Split");
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "components:\n  - teams/Data.Split/Data.Split.csproj\n");
+        await File.WriteAllTextAsync(_temp.File("team.yaml"), Pipeline);
+
+        var result = await Mlops("pipeline", "validate", "team.yaml");
+
+        result.ExitCode.Should().Be(2);
+        result.Error.Should().Contain("component 'data/split' is defined twice: in teams/Data.Split/Data.Split.csproj and in the toolkit's built-in components");
+    }
+
+    [Fact]
+    public async Task ComponentNew_BadNameOrOccupiedFolder_ExitsTwo()
+    {
+        (await Mlops("component", "new", "Churn_LogScale")).ExitCode.Should().Be(2);
+        await ScaffoldAsync();
+
+        var again = await Mlops("component", "new", "churn/log-scale", "--dir", "teams/Churn.LogScale", "--sdk", Sdk);
+
+        again.ExitCode.Should().Be(2);
+        again.Error.Should().Contain("already exists and is not empty");
+    }
+}
