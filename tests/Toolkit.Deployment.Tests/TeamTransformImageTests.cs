@@ -41,7 +41,7 @@ public sealed class TeamModel : IAsyncLifetime
                 <ImplicitUsings>enable</ImplicitUsings>
               </PropertyGroup>
               <ItemGroup>
-                <ProjectReference Include="{Path.Combine(root, "src", "Toolkit.Sdk", "Toolkit.Sdk.csproj")}" />
+                <Reference Include="Toolkit.Sdk" HintPath="{Path.Combine(AppContext.BaseDirectory, "Toolkit.Sdk.dll")}" Private="false" />
               </ItemGroup>
             </Project>
             """);

@@ -23,8 +23,9 @@ public sealed class TeamProjectServingTests : IDisposable
         Directory.CreateDirectory(features);
         File.Copy(Path.Combine(source, "ClinicalFeatures.cs"), Path.Combine(features, "ClinicalFeatures.cs"));
 
-        // Outside the repository no Directory.Build.props applies, and the SDK is referenced where it is.
-        var sdk = Path.Combine(RepositoryRoot(), "src", "Toolkit.Sdk", "Toolkit.Sdk.csproj");
+        // Outside the repository no Directory.Build.props applies; the SDK is the built dll this test runs with
+        // (test projects run in parallel: none may build the SDK project in place).
+        var sdk = Path.Combine(AppContext.BaseDirectory, "Toolkit.Sdk.dll");
         File.WriteAllText(Path.Combine(features, "Diabetes.Features.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -34,7 +35,7 @@ public sealed class TeamProjectServingTests : IDisposable
                 <AssemblyName>Diabetes.Features</AssemblyName>
               </PropertyGroup>
               <ItemGroup>
-                <ProjectReference Include="{sdk}" />
+                <Reference Include="Toolkit.Sdk" HintPath="{sdk}" Private="false" />
               </ItemGroup>
             </Project>
             """);
