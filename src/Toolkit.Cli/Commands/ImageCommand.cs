@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Toolkit.Components.Team;
 using Toolkit.Docker;
 using Toolkit.Docker.Images;
 using Toolkit.Docker.Packaging;
@@ -72,6 +73,11 @@ internal static class ImageCommand
                 await context.Error.WriteLineAsync("publishing mlops ...");
                 await image.PublishAsync(context.Error, ct);
             }
+
+            // The repository's team projects go in too, so their components run in containers as in-process.
+            var team = await TeamProjects.LoadAsync(
+                ProjectSettings.Discover(repositoryRoot), context.Error, ct);
+            image.IncludeTeamProjects(team.Select(p => p.OutputDirectory));
 
             var build = await image.BuildAsync(
                 parse.GetValue(repository)!,

@@ -20,6 +20,9 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
     public const string DefaultBaseImage = BaseImages.Local;
     public const string Dockerfile = "docker/components/Dockerfile";
     public const string PublishFolder = "artifacts/publish/mlops";
+
+    /// <summary>Under the published app: the team projects' built output (<c>/app/team/&lt;name&gt;-&lt;digest12&gt;/</c> in the image).</summary>
+    public const string TeamFolder = "team";
     private const string DefaultSource = "https://github.com/toolkit/toolkit";
 
     public string RepositoryRoot { get; } = Path.GetFullPath(repositoryRoot);
@@ -43,6 +46,37 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
         if (exit.Code != 0)
         {
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"dotnet publish failed with exit code {exit.Code}."));
+        }
+    }
+
+    /// <summary>
+    /// Puts each team project's built folder (toolkit.yaml's <c>components:</c>, as built under the store) next to
+    /// the published app, replacing any earlier set, so the image runs team components as the host does.
+    /// </summary>
+    public void IncludeTeamProjects(IEnumerable<string> builtFolders)
+    {
+        ArgumentNullException.ThrowIfNull(builtFolders);
+        var published = Path.Combine(RepositoryRoot, PublishFolder);
+        if (!Directory.Exists(published))
+        {
+            throw new InvalidOperationException($"'{PublishFolder}' is missing: publish the CLI first.");
+        }
+
+        var team = Path.Combine(published, TeamFolder);
+        if (Directory.Exists(team))
+        {
+            Directory.Delete(team, recursive: true);
+        }
+
+        foreach (var folder in builtFolders)
+        {
+            var target = Path.Combine(team, Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)));
+            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            {
+                var copy = Path.Combine(target, Path.GetRelativePath(folder, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
+            }
         }
     }
 

@@ -135,6 +135,11 @@ public sealed class TeamComponentsCommandTests : IDisposable
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(built, "Churn.LogScale.dll"))));
         TeamAssemblies.Resolve("churn/age-over-mean", "Churn.LogScale", digest).Transform.Version.Should().Be("1");
 
+        // Argo: the team step is a container template of the same image running mlops component run.
+        var argo = await Mlops("pipeline", "compile", "team.yaml", "--target", "argo", "--image", "registry.example.com/toolkit/components@sha256:" + new string('a', 64));
+        argo.ExitCode.Should().Be(0, argo.Error);
+        argo.Output.Should().Contain("churn/log-scale").And.Contain("column=glucose");
+
         var again = await Mlops("pipeline", "run", "team.yaml", "--json");
         Steps(again).Values.Should().OnlyContain(s => s.Cached);
         again.Error.Should().NotContain("building", "the same source is built once");
