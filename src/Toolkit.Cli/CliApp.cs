@@ -56,6 +56,7 @@ internal static class CliApp
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string workingDirectory, CancellationToken cancellationToken = default)
     {
         var context = new CliContext(output, error, workingDirectory);
+        TeamTransformHost.Use(context, cancellationToken);
         var root = Build(context);
         var parse = root.Parse(args);
         var verbose = parse.GetValue(VerboseOption);

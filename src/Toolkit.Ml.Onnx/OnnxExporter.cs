@@ -31,6 +31,12 @@ public static class OnnxExporter
     public static byte[] Export(Model model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Features.Transforms.Count > 0)
+        {
+            throw new OnnxExportException(
+                $"the model applies team transforms first ({string.Join(", ", model.Features.Transforms.Select(t => t.Name))}): their C# code has no ONNX form");
+        }
+
         using var pipeline = JsonDocument.Parse(Serialize(model.Features.Write));
         using var predictor = JsonDocument.Parse(Serialize(model.Predictor.Write));
         var graph = new OnnxGraph();

@@ -23,7 +23,8 @@ public sealed class ReadmeTourTests : IDisposable
             }
         }
 
-        File.WriteAllText(_temp.File("toolkit.yaml"), "store: .toolkit\n");
+        TempFolder.CopyDiabetesFeatures(_temp.Path);
+        File.WriteAllText(_temp.File("toolkit.yaml"), "store: .toolkit\n" + TempFolder.DiabetesComponents);
         var commands = TourCommands(File.ReadAllLines(Path.Combine(root, "README.md")));
 
         commands.Should().HaveCountGreaterThanOrEqualTo(5, "the tour shows synth, train, evaluate and a pipeline run");

@@ -6,8 +6,10 @@ namespace Toolkit.Components.Features;
 /// <summary>
 /// <c>features/fit</c>: fits the feature logic (imputation, scaling, one-hot) on the training rows
 /// only; trainers given its output apply it unchanged, and it travels inside the model file.
+/// <c>transforms:</c> names team transforms (projects under toolkit.yaml's <c>components:</c>) fitted first, in order;
+/// their code's digest is part of the step's cache key, so editing it reruns this step and what depends on it.
 /// </summary>
-internal sealed class FitFeaturesComponent : IComponent
+internal sealed class FitFeaturesComponent : IComponent, IExternalInputs
 {
     public ComponentDescriptor Descriptor { get; } = new()
     {
@@ -24,9 +26,37 @@ internal sealed class FitFeaturesComponent : IComponent
             new ComponentParameter("missing_indicators", ParameterType.Boolean, "add a 0/1 column per feature that had missing values") { Default = "false" },
             new ComponentParameter("max_categories", ParameterType.Integer, "one-hot columns per categorical feature (rarer values share one)") { Default = "100", Minimum = 1, Maximum = 100_000 },
             new ComponentParameter("ignore", ParameterType.String, "comma-separated columns to leave out"),
+            TransformsParameter,
+            TransformParamsParameter,
         ],
         Values = ["features"],
     };
+
+    internal static ComponentParameter TransformsParameter { get; } =
+        new("transforms", ParameterType.String, "comma-separated team transforms (toolkit.yaml components:) fitted first, in order");
+
+    internal static ComponentParameter TransformParamsParameter { get; } =
+        new("transform_params", ParameterType.String, "their parameters: TRANSFORM.NAME=VALUE, comma-separated (defaults otherwise)");
+
+    /// <summary>The team transforms' code (name, version, assembly digest) is part of the cache key.</summary>
+    public Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return Task.FromResult(TransformPlan.CacheIdentity(parameters.GetValueOrDefault("transforms")));
+    }
+
+    /// <summary>The step's transforms, or a clear parameter error (unknown names listed, bad parameters).</summary>
+    internal static IReadOnlyList<TransformFit> Transforms(ComponentContext context)
+    {
+        try
+        {
+            return TransformPlan.Parse(ComponentArgs.OptionalText(context, "transforms"), ComponentArgs.OptionalText(context, "transform_params"));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ComponentArgumentException(ex.Message);
+        }
+    }
 
     public Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)
     {
@@ -56,8 +86,14 @@ internal sealed class FitFeaturesComponent : IComponent
             AddMissingIndicators = ComponentArgs.Bool(context, Descriptor, "missing_indicators"),
             MaxCategories = ComponentArgs.Int(context, Descriptor, "max_categories"),
         };
-        var pipeline = FeaturePipeline.Fit(table, options);
+        var transforms = Transforms(context);
+        var pipeline = FeaturePipeline.Fit(table, options, transforms);
         FeaturePipelineFile.Save(pipeline, context.Output("features"));
+        foreach (var t in pipeline.Transforms)
+        {
+            context.Log.WriteLine($"fitted transform {t.Source.Describe()}");
+        }
+
         context.Log.WriteLine($"fitted {pipeline.OutputNames.Count} features from {pipeline.InputSchema.Count} columns on {table.RowCount} rows");
         return Task.FromResult(new ComponentResult { Values = new Dictionary<string, double> { ["features"] = pipeline.OutputNames.Count } });
     }

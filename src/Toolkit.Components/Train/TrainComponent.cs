@@ -1,5 +1,6 @@
 using System.Globalization;
 using Toolkit.Components.Features;
+using Toolkit.Ml.Features;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 using Toolkit.Pipelines.Components;
@@ -10,9 +11,9 @@ namespace Toolkit.Components.Train;
 /// <c>train/&lt;algorithm&gt;</c>: one component per algorithm of the catalog, so a pipeline names the
 /// algorithm in <c>uses:</c> and its hyperparameters in <c>with:</c> (validated before the run).
 /// </summary>
-internal sealed class TrainComponent : IComponent
+internal sealed class TrainComponent : IComponent, IExternalInputs
 {
-    private static readonly string[] OwnParameters = ["label", "seed", "task", "ignore"];
+    private static readonly string[] OwnParameters = ["label", "seed", "task", "ignore", "transforms", "transform_params"];
     private readonly IAlgorithm _algorithm;
 
     public TrainComponent(IAlgorithm algorithm)
@@ -37,6 +38,8 @@ internal sealed class TrainComponent : IComponent
                 new ComponentParameter("seed", ParameterType.Integer, "random seed") { Default = "42" },
                 new ComponentParameter("task", ParameterType.String, "binary-classification or regression (default: from the label)") { Choices = [ModelTaskNames.BinaryClassification, ModelTaskNames.Regression] },
                 new ComponentParameter("ignore", ParameterType.String, "comma-separated columns to leave out"),
+                FitFeaturesComponent.TransformsParameter,
+                FitFeaturesComponent.TransformParamsParameter,
                 .. algorithm.Parameters.Select(ToComponentParameter),
             ],
             OpenValues = true,
@@ -44,6 +47,13 @@ internal sealed class TrainComponent : IComponent
     }
 
     public ComponentDescriptor Descriptor { get; }
+
+    /// <summary>Team transforms fitted by the trainer's own pipeline: their code is part of the cache key (see features/fit).</summary>
+    public Task<string?> ExternalDigestAsync(IReadOnlyDictionary<string, string> parameters, string projectDirectory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return Task.FromResult(TransformPlan.CacheIdentity(parameters.GetValueOrDefault("transforms")));
+    }
 
     public Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)
     {
@@ -64,6 +74,7 @@ internal sealed class TrainComponent : IComponent
             Task = ComponentArgs.OptionalText(context, "task") is { } t ? ModelTaskNames.Parse(t) : null,
             Ignore = ComponentArgs.OptionalText(context, "ignore")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
             Features = features,
+            Transforms = FitFeaturesComponent.Transforms(context),
         };
         var model = ModelTrainer.Train(table, request, new TrainContext
         {

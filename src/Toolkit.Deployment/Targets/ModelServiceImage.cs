@@ -4,6 +4,7 @@ using System.Text;
 using Toolkit.Docker;
 using Toolkit.Docker.Images;
 using Toolkit.Docker.Packaging;
+using Toolkit.Ml.Models;
 
 namespace Toolkit.Deployment.Targets;
 
@@ -13,7 +14,8 @@ internal sealed record ModelImage(string Reference, string Id, bool Built);
 /// <summary>
 /// Builds <c>toolkit/model-NAME:vN-HASH</c>: FROM the project's base image (toolkit.yaml <c>images.base</c>), the published
 /// mlops in /app and the version's model file in /model (keeping its flavor's extension), entry point <c>mlops serve --file
-/// /model/NAME.EXT --host 0.0.0.0 --port 8080</c>. The tag is made from the content (model digest, the published mlops's files, the base), so the same
+/// /model/NAME.EXT --host 0.0.0.0 --port 8080</c>; the built team projects whose transforms the model applies go in /app/team,
+/// where mlops loads them from. The tag is made from the content (model digest, the published mlops's files, the base), so the same
 /// version with the same mlops gives the same tag and a second deploy builds nothing.
 /// </summary>
 internal sealed class ModelServiceImage(IDockerClient docker, string serverFolder, string baseImage, string workFolder)
@@ -61,6 +63,7 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
         {
             progress?.Report($"building image {reference} FROM {baseImage} ...");
             CopyFolder(serverFolder, Path.Combine(context, "app"));
+            CopyTeamProjects(modelFile, Path.Combine(context, "app", TeamFolder));
             Directory.CreateDirectory(Path.Combine(context, "model"));
             // The downloaded file is named by its flavor (ModelFileNames); serve recognises the flavor from its bytes either way.
             var extension = Path.GetExtension(modelFile) is { Length: > 0 } ext ? ext : ".tkm";
@@ -131,6 +134,43 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
         ENTRYPOINT ["dotnet", "/app/mlops.dll", "serve", "--file", "/model/{{model}}{{extension}}", "--host", "0.0.0.0", "--port", "{{ContainerPort}}"]
 
         """;
+
+    /// <summary>Beside mlops.dll, where mlops loads built team projects from (as in the components image): nothing is compiled in a container.</summary>
+    internal const string TeamFolder = "team";
+
+    /// <summary>
+    /// Copies the built team projects the model's transforms come from (resolved while reading it, so exactly the code
+    /// the model records) into <paramref name="destination"/>. The tag needs nothing more than the model digest: the model
+    /// pins each assembly's digest.
+    /// </summary>
+    internal static void CopyTeamProjects(string modelFile, string destination)
+    {
+        if (!IsTkm(modelFile))
+        {
+            return;
+        }
+
+        var folders = ModelFile.Load(modelFile).Features.Transforms
+            .Select(t => t.Source.OutputDirectory ?? throw new DeploymentException(
+                $"the model applies {t.Source.Describe()}, whose build folder is unknown, so it cannot go into the image; deploy from the project whose toolkit.yaml lists it",
+                DeploymentFailureKind.BadInput))
+            .Distinct(StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            var target = Path.Combine(destination, Path.GetFileName(folder));
+            if (!Directory.Exists(target))
+            {
+                CopyFolder(folder, target);
+            }
+        }
+    }
+
+    private static bool IsTkm(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("TKM "u8);
+    }
 
     private string ContentHash(string modelDigest)
     {

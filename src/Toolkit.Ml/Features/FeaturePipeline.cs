@@ -16,21 +16,39 @@ namespace Toolkit.Ml.Features;
 /// feature like a numeric column; then each bucket one-hot. Only numeric and derived columns are
 /// scaled; one-hot, indicator and bucket columns are 0/1. Infinite values count as missing.
 /// A numeric column with no value in training is imputed with 0.
+/// <para>
+/// A pipeline may start with team transforms (<see cref="TeamTransform"/>): each is fitted on the training
+/// rows, in order, and the built-in steps are then fitted on their result. The signature
+/// (<see cref="InputSchema"/>) stays the raw columns; the JSON then has format 2 and records each transform's
+/// name, version, assembly and assembly digest with its fitted state, so that a reader without that exact code
+/// refuses the pipeline. Without team transforms the JSON is format 1, byte for byte as before.
+/// </para>
 /// </remarks>
 public sealed class FeaturePipeline
 {
     private const int FormatVersion = 1;
 
+    /// <summary>The format of a pipeline that starts with team transforms (a reader that predates them refuses it).</summary>
+    private const int TeamFormatVersion = 2;
+
+    private readonly FittedTeamTransform[] _transforms;
     private readonly DerivedFeatureSpec[] _derived;
     private readonly FeatureStep[] _steps;
     private readonly int[] _offsets;
     private readonly string[] _outputNames;
 
     private FeaturePipeline(
-        FeaturePipelineOptions options, Schema inputSchema, DerivedFeatureSpec[] derived, FeatureStep[] steps)
+        FeaturePipelineOptions options,
+        Schema inputSchema,
+        Schema stepSchema,
+        FittedTeamTransform[] transforms,
+        DerivedFeatureSpec[] derived,
+        FeatureStep[] steps)
     {
         Options = options;
         InputSchema = inputSchema;
+        StepSchema = stepSchema;
+        _transforms = transforms;
         _derived = derived;
         _steps = steps;
         _offsets = new int[steps.Length];
@@ -59,6 +77,12 @@ public sealed class FeaturePipeline
     /// <summary>The raw feature columns the pipeline expects (names, types, training categories); no label, no ignored columns.</summary>
     public Schema InputSchema { get; }
 
+    /// <summary>The columns the built-in steps read: the team transforms' result, or <see cref="InputSchema"/> when there are none.</summary>
+    public Schema StepSchema { get; }
+
+    /// <summary>The team transforms applied, in order, before the built-in steps (empty for most pipelines).</summary>
+    public IReadOnlyList<FittedTeamTransform> Transforms => _transforms;
+
     public IReadOnlyList<string> OutputNames => _outputNames;
 
     public int OutputCount => _outputNames.Length;
@@ -67,13 +91,20 @@ public sealed class FeaturePipeline
     internal IReadOnlyList<FeatureStep> Steps => _steps;
 
     /// <summary>Learns imputation, scaling and category statistics from <paramref name="train"/>'s feature columns.</summary>
-    public static FeaturePipeline Fit(DataTable train, FeaturePipelineOptions options)
+    public static FeaturePipeline Fit(DataTable train, FeaturePipelineOptions options) => Fit(train, options, []);
+
+    /// <summary>
+    /// Fits <paramref name="transforms"/> on <paramref name="train"/>'s rows, in order (each sees the features as the
+    /// earlier ones left them, and the label), then the built-in steps on their result.
+    /// </summary>
+    public static FeaturePipeline Fit(DataTable train, FeaturePipelineOptions options, IReadOnlyList<TransformFit> transforms)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(transforms);
         CheckOptions(options);
-        var features = train.Features.ToArray();
-        if (features.Length == 0)
+        var raw = train.Features.ToArray();
+        if (raw.Length == 0)
         {
             throw new ArgumentException("The training table has no feature columns.", nameof(train));
         }
@@ -81,6 +112,29 @@ public sealed class FeaturePipeline
         if (train.RowCount == 0)
         {
             throw new ArgumentException("The training table has no rows.", nameof(train));
+        }
+
+        var fitted = new FittedTeamTransform[transforms.Count];
+        var features = raw;
+        if (transforms.Count > 0)
+        {
+            var current = new DataTable(raw);
+            for (var t = 0; t < transforms.Count; t++)
+            {
+                var fit = transforms[t] ?? throw new ArgumentException("A transform to fit is null.", nameof(transforms));
+                CheckTransformInputs(fit.Source, current);
+                var seen = train.LabelName is { } label ? current.With(train[label]).WithLabel(label) : current;
+                var state = fit.Source.Transform.Fit(seen, fit.Parameters)
+                    ?? throw new InvalidOperationException($"Transform {fit.Source.Describe()} returned no fitted state.");
+                fitted[t] = new FittedTeamTransform(fit.Source, state);
+                current = Apply(fitted[t], current, train.LabelName);
+            }
+
+            features = [.. current.Features];
+            if (features.Length == 0)
+            {
+                throw new ArgumentException("The team transforms left no feature columns.", nameof(transforms));
+            }
         }
 
         var inputs = new StepInputs(train.RowCount);
@@ -126,8 +180,108 @@ public sealed class FeaturePipeline
             c.Type,
             ColumnRole.Feature,
             steps[i] is CategoricalStep cs ? cs.Known : null)));
-        return new FeaturePipeline(options, schema, derived, [.. steps]);
+        var signature = transforms.Count == 0 ? schema : RawSchema(raw, schema);
+        return new FeaturePipeline(options, signature, schema, fitted, derived, [.. steps]);
     }
+
+    /// <summary>
+    /// The raw columns as a signature: a categorical column the steps also read keeps the categories they know;
+    /// one a transform consumed lists its training categories in ordinal order.
+    /// </summary>
+    private static Schema RawSchema(Column[] raw, Schema steps) => new(raw.Select(c => new ColumnSchema(
+        c.Name,
+        c.Type,
+        ColumnRole.Feature,
+        c is not CategoricalColumn categorical
+            ? null
+            : steps.Contains(c.Name) && steps[c.Name].Categories is { } known
+                ? known
+                : [.. PresentCategories(categorical).Order(StringComparer.Ordinal)])));
+
+    private static IEnumerable<string> PresentCategories(CategoricalColumn column)
+    {
+        var used = new bool[column.Categories.Count];
+        foreach (var code in column.Codes)
+        {
+            if (code >= 0)
+            {
+                used[code] = true;
+            }
+        }
+
+        return column.Categories.Where((_, i) => used[i]);
+    }
+
+    private static void CheckTransformInputs(TeamTransform source, DataTable current)
+    {
+        var missing = source.Transform.Inputs.Where(i => !current.Contains(i)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new DataFormatException(
+                null,
+                null,
+                missing[0],
+                null,
+                $"transform {source.Name} reads {string.Join(", ", missing)}, which the training rows' features do not have; features are: {ColumnNames.List(current)}");
+        }
+    }
+
+    /// <summary>One transform on <paramref name="rows"/> (features only, as at serving), its result checked and taken as features.</summary>
+    private static DataTable Apply(FittedTeamTransform transform, DataTable rows, string? label)
+    {
+        var output = transform.Fitted.Transform(rows)
+            ?? throw new InvalidOperationException($"Transform {transform.Source.Describe()} returned no table.");
+        if (output.RowCount != rows.RowCount && output.ColumnCount > 0)
+        {
+            throw new InvalidOperationException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Transform {transform.Source.Describe()} returned {output.RowCount} rows for {rows.RowCount}; a transform works row by row."));
+        }
+
+        if (label is not null && output.Contains(label))
+        {
+            throw new ArgumentException($"Transform {transform.Source.Describe()} makes a column named like the label '{label}'.");
+        }
+
+        return new DataTable(output.Columns);
+    }
+
+    /// <summary>
+    /// The raw signature columns, typed as in training (an all-missing column of the other type is accepted, see
+    /// <see cref="AsCategorical"/>), then each team transform in order: what the built-in steps read.
+    /// </summary>
+    private DataTable ApplyTransforms(DataTable data)
+    {
+        var columns = new Column[InputSchema.Count];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var expected = InputSchema[i];
+            if (!data.Contains(expected.Name))
+            {
+                throw MissingColumn(expected.Name);
+            }
+
+            var column = data[expected.Name];
+            columns[i] = expected.Type == ColumnType.Categorical
+                ? AsCategorical(column)
+                : column is CategoricalColumn ? new Float32Column(expected.Name, AsNumeric(column).Floats!) : column;
+        }
+
+        var table = new DataTable(columns);
+        foreach (var transform in _transforms)
+        {
+            table = Apply(transform, table, null);
+        }
+
+        return table;
+    }
+
+    private DataFormatException MissingColumn(string name) => new(
+        null,
+        null,
+        name,
+        null,
+        $"required feature column is missing; the model expects: {string.Join(", ", InputSchema.Columns.Select(c => c.Name))}");
 
     /// <summary>
     /// Applies the fitted pipeline. Columns are found by name (order and extra columns do not matter);
@@ -137,17 +291,24 @@ public sealed class FeaturePipeline
     public FeatureMatrix Transform(DataTable data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (_transforms.Length > 0)
+        {
+            data = ApplyTransforms(data);
+        }
+
         var inputs = new StepInputs(data.RowCount);
-        foreach (var expected in InputSchema.Columns)
+        foreach (var expected in StepSchema.Columns)
         {
             if (!data.Contains(expected.Name))
             {
-                throw new DataFormatException(
-                    null,
-                    null,
-                    expected.Name,
-                    null,
-                    $"required feature column is missing; the model expects: {string.Join(", ", InputSchema.Columns.Select(c => c.Name))}");
+                throw _transforms.Length == 0
+                    ? MissingColumn(expected.Name)
+                    : new DataFormatException(
+                        null,
+                        null,
+                        expected.Name,
+                        null,
+                        $"the team transforms ({string.Join(", ", _transforms.Select(t => t.Name))}) did not make this column, which they made in training");
             }
 
             var column = data[expected.Name];
@@ -186,10 +347,82 @@ public sealed class FeaturePipeline
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartObject();
-        writer.WriteNumber("format", FormatVersion);
+        writer.WriteNumber("format", _transforms.Length == 0 ? FormatVersion : TeamFormatVersion);
         WriteOptions(writer, Options);
-        writer.WriteStartArray("inputs");
-        foreach (var c in InputSchema.Columns)
+        WriteColumns(writer, "inputs", InputSchema);
+        if (_transforms.Length > 0)
+        {
+            writer.WriteStartArray("transforms");
+            foreach (var t in _transforms)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", t.Name);
+                writer.WriteString("version", t.Version);
+                writer.WriteString("assembly", t.AssemblyName);
+                writer.WriteString("assembly_digest", t.AssemblyDigest);
+                writer.WritePropertyName("state");
+                t.Fitted.Write(writer);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            WriteColumns(writer, "step_inputs", StepSchema);
+        }
+
+        writer.WriteStartArray("steps");
+        foreach (var step in _steps)
+        {
+            step.Write(writer);
+        }
+
+        writer.WriteEndArray();
+        Json.WriteStrings(writer, "outputs", _outputNames);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Reads a pipeline written by <see cref="Write"/>; malformed JSON throws <see cref="FormatException"/>. Team
+    /// transforms resolve from <see cref="TeamTransformCatalog"/>: one not loaded with the recorded version, assembly
+    /// and digest throws <see cref="TransformUnavailableException"/> (a model file reports it as a ModelFileException naming the file).
+    /// </summary>
+    public static FeaturePipeline Read(JsonElement element)
+    {
+        var format = Json.Int(element, "format");
+        if (format != FormatVersion && format != TeamFormatVersion)
+        {
+            throw new FormatException(
+                string.Create(CultureInfo.InvariantCulture, $"Feature pipeline format {format} is not supported (expected {FormatVersion} or {TeamFormatVersion})."));
+        }
+
+        var options = ReadOptions(Json.Property(element, "options"));
+        var inputs = ReadColumns(element, "inputs");
+        FittedTeamTransform[] transforms = format == TeamFormatVersion ? ReadTransforms(element) : [];
+        var stepInputs = format == TeamFormatVersion ? ReadColumns(element, "step_inputs") : inputs;
+        var steps = Json.Array(element, "steps").Select(s => FeatureStep.ReadStep(s, options.UnknownCategory)).ToArray();
+        FeaturePipeline pipeline;
+        try
+        {
+            CheckSources(stepInputs, options.Derived, steps);
+            pipeline = new FeaturePipeline(
+                options, new Schema(inputs), format == TeamFormatVersion ? new Schema(stepInputs) : new Schema(inputs), transforms, [.. options.Derived], steps);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException($"Feature pipeline JSON is inconsistent: {e.Message}", e);
+        }
+
+        if (!pipeline._outputNames.SequenceEqual(Json.Strings(element, "outputs")))
+        {
+            throw new FormatException("Feature pipeline JSON is inconsistent: its output names do not match its steps.");
+        }
+
+        return pipeline;
+    }
+
+    private static void WriteColumns(Utf8JsonWriter writer, string name, Schema schema)
+    {
+        writer.WriteStartArray(name);
+        foreach (var c in schema.Columns)
         {
             writer.WriteStartObject();
             writer.WriteString("name", c.Name);
@@ -203,29 +436,10 @@ public sealed class FeaturePipeline
         }
 
         writer.WriteEndArray();
-        writer.WriteStartArray("steps");
-        foreach (var step in _steps)
-        {
-            step.Write(writer);
-        }
-
-        writer.WriteEndArray();
-        Json.WriteStrings(writer, "outputs", _outputNames);
-        writer.WriteEndObject();
     }
 
-    /// <summary>Reads a pipeline written by <see cref="Write"/>; malformed JSON throws <see cref="FormatException"/>.</summary>
-    public static FeaturePipeline Read(JsonElement element)
-    {
-        var format = Json.Int(element, "format");
-        if (format != FormatVersion)
-        {
-            throw new FormatException(
-                string.Create(CultureInfo.InvariantCulture, $"Feature pipeline format {format} is not supported (expected {FormatVersion})."));
-        }
-
-        var options = ReadOptions(Json.Property(element, "options"));
-        var inputs = Json.Array(element, "inputs").Select(c =>
+    private static ColumnSchema[] ReadColumns(JsonElement element, string name) =>
+        [.. Json.Array(element, name).Select(c =>
         {
             var type = Json.Enum<ColumnType>(c, "type");
             return new ColumnSchema(
@@ -233,25 +447,25 @@ public sealed class FeaturePipeline
                 type,
                 ColumnRole.Feature,
                 type == ColumnType.Categorical ? Json.Strings(c, "categories") : null);
-        }).ToArray();
-        var steps = Json.Array(element, "steps").Select(s => FeatureStep.ReadStep(s, options.UnknownCategory)).ToArray();
-        FeaturePipeline pipeline;
-        try
+        })];
+
+    /// <summary>Each recorded transform, resolved to the loaded code it names and rebuilt from its state.</summary>
+    private static FittedTeamTransform[] ReadTransforms(JsonElement element)
+    {
+        var records = Json.Array(element, "transforms").ToArray();
+        if (records.Length == 0)
         {
-            CheckSources(inputs, options.Derived, steps);
-            pipeline = new FeaturePipeline(options, new Schema(inputs), [.. options.Derived], steps);
-        }
-        catch (ArgumentException e)
-        {
-            throw new FormatException($"Feature pipeline JSON is inconsistent: {e.Message}", e);
+            throw new FormatException($"Feature pipeline JSON of format {TeamFormatVersion} records no transforms.");
         }
 
-        if (!pipeline._outputNames.SequenceEqual(Json.Strings(element, "outputs")))
+        return [.. records.Select(r =>
         {
-            throw new FormatException("Feature pipeline JSON is inconsistent: its output names do not match its steps.");
-        }
-
-        return pipeline;
+            var source = TeamTransformCatalog.Resolve(
+                Json.String(r, "name"), Json.String(r, "version"), Json.String(r, "assembly"), Json.String(r, "assembly_digest"));
+            var fitted = source.Transform.Read(Json.Property(r, "state"))
+                ?? throw new FormatException($"Transform {source.Describe()} read no state.");
+            return new FittedTeamTransform(source, fitted);
+        })];
     }
 
     /// <summary>Checks that every derived operand and step source of a read pipeline refers to a known column.</summary>

@@ -178,6 +178,11 @@ public static partial class ModelFile
             model.Digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
             return model;
         }
+        catch (TransformUnavailableException ex)
+        {
+            // Never scored with other logic: the feature code this model was trained with is not loaded.
+            throw new ModelFileException($"'{sourceName}': {ex.Message}", ex);
+        }
         catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException
             or ArgumentException or OverflowException or IndexOutOfRangeException)
         {

@@ -50,8 +50,14 @@ public static class ModelTrainer
         var y = LabelEncoding.Encode(label, task, classes);
 
         context.CancellationToken.ThrowIfCancellationRequested();
+        if (request.Features is not null && request.Transforms.Count > 0)
+        {
+            throw new InvalidParameterException(
+                "Both a fitted feature pipeline and transforms are given: name the transforms where the pipeline is fitted (features/fit).");
+        }
+
         var pipeline = request.Features ?? FeaturePipeline.Fit(
-            table, algorithm.NeedsScaledInputs ? FeaturePipelineOptions.ForLinearModels : FeaturePipelineOptions.ForTrees);
+            table, algorithm.NeedsScaledInputs ? FeaturePipelineOptions.ForLinearModels : FeaturePipelineOptions.ForTrees, request.Transforms);
         var x = pipeline.Transform(table);
 
         var fit = algorithm.Fit(new TrainingData(x, y, task), parameters, context);

@@ -19,6 +19,9 @@ public sealed record TrainRequest
     /// <summary>A feature pipeline already fitted on the training rows (the <c>features/fit</c> step); null: fit one for the algorithm.</summary>
     public FeaturePipeline? Features { get; init; }
 
+    /// <summary>Team transforms to fit first when the trainer fits its own pipeline (<see cref="Features"/> is null).</summary>
+    public IReadOnlyList<TransformFit> Transforms { get; init; } = [];
+
     /// <summary>Columns that are neither features nor label (ids, timestamps).</summary>
     public IReadOnlyList<string> Ignore { get; init; } = [];
 }

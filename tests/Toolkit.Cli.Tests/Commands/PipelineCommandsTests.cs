@@ -13,7 +13,8 @@ public sealed class PipelineCommandsTests : IDisposable
 
     public PipelineCommandsTests()
     {
-        File.WriteAllText(_temp.File("toolkit.yaml"), "apiVersion: toolkit/v1\nkind: Project\nstore: .state\n");
+        TempFolder.CopyDiabetesFeatures(_temp.Path);
+        File.WriteAllText(_temp.File("toolkit.yaml"), "apiVersion: toolkit/v1\nkind: Project\nstore: .state\n" + TempFolder.DiabetesComponents);
 
         // The pipelines' gate steps read their policy from models/ in the project.
         foreach (var model in new[] { "diabetes", "housing" })
