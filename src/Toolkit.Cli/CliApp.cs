@@ -12,6 +12,7 @@ using Toolkit.Pipelines.Project;
 using Toolkit.Pipelines.Spec;
 using Toolkit.Registry;
 using Toolkit.Registry.Promotion;
+using Toolkit.Sdk.Hosting;
 
 namespace Toolkit.Cli;
 
@@ -56,6 +57,7 @@ internal static class CliApp
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string workingDirectory, CancellationToken cancellationToken = default)
     {
         var context = new CliContext(output, error, workingDirectory);
+        TeamAssemblies.BeginScope();
         TeamTransformHost.Use(context, cancellationToken);
         var root = Build(context);
         var parse = root.Parse(args);

@@ -107,20 +107,23 @@ internal sealed class MlflowVersionArtifacts
         var expected = mv.Tag(MlflowRegistry.DigestTag)
             ?? throw new RegistryException($"Version {mv.Version} of '{mv.Name}' has no {MlflowRegistry.DigestTag} tag; it was not registered by toolkit.");
         var bytes = await _client.Artifacts.DownloadAsync($"{FolderOf(mv)}/{MlflowRegistry.ModelFileNameOf(MlflowRegistry.FlavorOf(mv))}", cancellationToken);
-        string actual;
+        bool registered;
         try
         {
-            using var stream = new MemoryStream(bytes, writable: false);
-            actual = ModelLoader.Read(stream, $"{mv.Name} v{mv.Version} from MLflow").Digest!;
+            registered = RegisteredDigests.IsRegistered(bytes, expected, b =>
+            {
+                using var stream = new MemoryStream(b, writable: false);
+                return ModelLoader.Read(stream, $"{mv.Name} v{mv.Version} from MLflow").Digest!;
+            });
         }
         catch (ModelFileException ex)
         {
             throw new RegistryException($"The model file of '{mv.Name}' version {mv.Version} downloaded from MLflow is damaged: {ex.Message}", ex);
         }
 
-        if (!RegisteredDigests.Matches(bytes, actual, expected))
+        if (!registered)
         {
-            throw new RegistryException($"The model file of '{mv.Name}' version {mv.Version} in MLflow is {actual}, but the version was registered as {expected}; refusing it.");
+            throw new RegistryException($"The model file of '{mv.Name}' version {mv.Version} in MLflow is {RegisteredDigests.FileDigest(bytes)}, but the version was registered as {expected}; refusing it.");
         }
 
         var full = Path.GetFullPath(destinationPath);

@@ -35,11 +35,18 @@ internal sealed class BuildCopy : IDisposable
             foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryRoot, folder), "*", SearchOption.AllDirectories))
             {
                 var relative = Path.GetRelativePath(RepositoryRoot, file);
-                if (!relative.Contains("node_modules", StringComparison.Ordinal))
+                // The team's features project is written below as a copy that builds outside the repository.
+                if (!relative.Contains("node_modules", StringComparison.Ordinal)
+                    && !relative.Replace('\\', '/').StartsWith(Toolkit.Tests.Shared.DiabetesFeaturesProject.Folder + "/", StringComparison.Ordinal))
                 {
                     CopyFile(relative, root);
                 }
             }
+        }
+
+        if (withProject)
+        {
+            Toolkit.Tests.Shared.DiabetesFeaturesProject.CopyTo(RepositoryRoot, root);
         }
 
         return new BuildCopy(root);

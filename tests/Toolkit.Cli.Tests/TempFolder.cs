@@ -33,35 +33,9 @@ internal sealed class TempFolder : IDisposable
     }
 
     /// <summary>toolkit.yaml's lines for the diabetes features project that <see cref="CopyDiabetesFeatures"/> writes.</summary>
-    public const string DiabetesComponents = "components:\n  - pipelines/diabetes/features/Diabetes.Features.csproj\n";
+    public const string DiabetesComponents = Toolkit.Tests.Shared.DiabetesFeaturesProject.ComponentsYaml;
 
-    /// <summary>
-    /// The diabetes team's features project (diabetes.yaml's features step uses its transform) under <paramref name="root"/>,
-    /// referencing the SDK this test runs with as a built dll: outside the repository no Directory.Build.props applies,
-    /// and parallel tests must not build the SDK project in place.
-    /// </summary>
-    public static void CopyDiabetesFeatures(string root)
-    {
-        var target = System.IO.Path.Combine(root, "pipelines", "diabetes", "features");
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.GetFiles(System.IO.Path.Combine(RepositoryRoot, "pipelines", "diabetes", "features"), "*.cs"))
-        {
-            System.IO.File.Copy(file, System.IO.Path.Combine(target, System.IO.Path.GetFileName(file)));
-        }
-
-        System.IO.File.WriteAllText(System.IO.Path.Combine(target, "Diabetes.Features.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <Reference Include="Toolkit.Sdk" HintPath="{System.IO.Path.Combine(AppContext.BaseDirectory, "Toolkit.Sdk.dll")}" Private="false" />
-              </ItemGroup>
-            </Project>
-            """);
-    }
+    public static void CopyDiabetesFeatures(string root) => Toolkit.Tests.Shared.DiabetesFeaturesProject.CopyTo(RepositoryRoot, root);
 
     public void Dispose()
     {

@@ -38,7 +38,8 @@ public sealed class MonitoredProject : IAsyncLifetime
             }
         }
 
-        await System.IO.File.WriteAllTextAsync(File("toolkit.yaml"), "store: .toolkit\n");
+        Toolkit.Tests.Shared.DiabetesFeaturesProject.CopyTo(RepositoryRoot, Folder);
+        await System.IO.File.WriteAllTextAsync(File("toolkit.yaml"), "store: .toolkit\n" + Toolkit.Tests.Shared.DiabetesFeaturesProject.ComponentsYaml);
         var run = await MlopsAsync("pipeline", "run", "pipelines/diabetes.yaml", "--param", "rows=3000", "--json");
         run.Exit.Should().Be(0, run.Error);
         RunId = JsonDocument.Parse(run.Output).RootElement.GetProperty("run_id").GetString()!;
@@ -49,6 +50,7 @@ public sealed class MonitoredProject : IAsyncLifetime
         prod.Exit.Should().Be(0, prod.Error);
         await using var registry = await EmbeddedRegistry.OpenAsync(File(".toolkit/registry"));
         await registry.DownloadModelAsync("diabetes", 1, File("prod.tkm"));
+        Toolkit.Tests.Shared.TeamCode.UseBuilt(File(".toolkit"));
         Model = ModelFile.Load(File("prod.tkm"));
     }
 

@@ -200,7 +200,8 @@ public sealed class TriggerLoadCsvTests : IAsyncLifetime
             }
         }
 
-        await File.WriteAllTextAsync(_project.File("toolkit.yaml"), "store: .toolkit\n");
+        Toolkit.Tests.Shared.DiabetesFeaturesProject.CopyTo(MonitoredProject.RepositoryRoot, _project.File("."));
+        await File.WriteAllTextAsync(_project.File("toolkit.yaml"), "store: .toolkit\n" + Toolkit.Tests.Shared.DiabetesFeaturesProject.ComponentsYaml);
         Directory.CreateDirectory(_project.File("data"));
         await _project.SynthAsync("data/train.csv", 3000, seed: 5);
         var pipeline = (await File.ReadAllTextAsync(_project.File("pipelines/diabetes.yaml"))).Replace(

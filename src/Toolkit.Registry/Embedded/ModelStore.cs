@@ -89,10 +89,10 @@ internal sealed class ModelStore
         }
 
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        IScoringModel stored;
+        bool registered;
         try
         {
-            stored = Parse(bytes, path);
+            registered = RegisteredDigests.IsRegistered(bytes, digest, b => Parse(b, path).Digest!);
         }
         catch (ModelFileException ex)
         {
@@ -100,10 +100,10 @@ internal sealed class ModelStore
                 $"the stored model file of '{model}' version {version} was changed after registration; refusing it ({ex.Message})", ex);
         }
 
-        if (!RegisteredDigests.Matches(bytes, stored.Digest!, digest))
+        if (!registered)
         {
             throw new RegistryException(
-                $"the stored model file of '{model}' version {version} is {stored.Digest}, not the registered {digest}; refusing it");
+                $"the stored model file of '{model}' version {version} is {RegisteredDigests.FileDigest(bytes)}, not the registered {digest}; refusing it");
         }
 
         return bytes;
@@ -124,8 +124,8 @@ internal sealed class ModelStore
 
         try
         {
-            using var stream = File.OpenRead(path);
-            return ModelLoader.Read(stream, path).Digest == digest;
+            // Content-addressed: a file whose bytes hash to the digest is intact, whatever its flavor needs to be scored.
+            return RegisteredDigests.FileDigest(File.ReadAllBytes(path)) == digest;
         }
         catch (Exception ex) when (ex is ModelFileException or IOException)
         {

@@ -11,7 +11,18 @@ public sealed record TeamTransform(FeatureTransform Transform, TeamProject Proje
 public static class TeamAssemblies
 {
     private static readonly Lock Gate = new();
-    private static readonly List<TeamProject> Loaded = [];
+    private static readonly List<TeamProject> Global = [];
+
+    // One mlops invocation is one project; tests run several invocations (each in its own project) in one process.
+    private static readonly AsyncLocal<List<TeamProject>?> Scoped = new();
+
+    private static List<TeamProject> Loaded => Scoped.Value ?? Global;
+
+    /// <summary>
+    /// Gives the calling flow (and everything it starts) its own set of loaded projects, empty at first, so that
+    /// what one invocation loads never resolves another's models. Without a scope, registrations are process-wide.
+    /// </summary>
+    public static void BeginScope() => Scoped.Value = [];
 
     public static IReadOnlyList<TeamProject> Projects
     {
@@ -101,7 +112,8 @@ public static class TeamAssemblies
     {
         lock (Gate)
         {
-            Loaded.Clear();
+            Global.Clear();
+            Scoped.Value = null;
         }
     }
 

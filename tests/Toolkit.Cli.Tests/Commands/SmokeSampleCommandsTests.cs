@@ -111,6 +111,7 @@ public sealed class SmokeSampleCommandsTests : IDisposable
         }
 
         // The registered file served: the smoke test passes.
+        Toolkit.Tests.Shared.TeamCode.UseBuilt(_temp.File(".toolkit"));
         var served = ModelFile.Load(_temp.File("registered.tkm"));
         await using (var server = await ModelServer.StartAsync(new ServedModel { Model = served, Name = name, Version = 1 }, new ServerOptions { Port = 0 }))
         {

@@ -40,7 +40,7 @@ public sealed class PipelineDockerIntegrationTests(DockerFixture fixture)
     {
         var image = await fixture.ComponentsImageAsync();
         using var work = new TestFolder();
-        var spec = PipelineLoader.LoadFile(Path.Combine(fixture.RepositoryRoot, "pipelines", "diabetes.yaml")).Spec!;
+        var spec = LoadWithoutTeamCode("diabetes.yaml");
         var options = new RunOptions { Params = new Dictionary<string, string> { ["rows"] = "2000" }, MaxParallel = 2, ProjectDirectory = fixture.RepositoryRoot };
         var registryRoot = Path.Combine(work.Path, "registry");
         var catalog = BuiltInComponents.Create(async ct => await EmbeddedRegistry.OpenAsync(registryRoot, cancellationToken: ct));
@@ -98,6 +98,18 @@ public sealed class PipelineDockerIntegrationTests(DockerFixture fixture)
     }
 
     /// <summary>
+    /// pipelines/<paramref name="file"/> with the team's feature transform left out: these tests compare the built-in
+    /// steps in-process and in containers (team code in containers: TeamComponentDockerIntegrationTests).
+    /// </summary>
+    private PipelineSpec LoadWithoutTeamCode(string file)
+    {
+        var path = Path.Combine(fixture.RepositoryRoot, "pipelines", file);
+        var yaml = string.Join('\n', File.ReadAllLines(path).Where(l => l.Trim() != "transforms: diabetes/clinical-features"));
+        var loaded = PipelineLoader.Load(yaml, path);
+        return loaded.Spec ?? throw new InvalidOperationException(string.Join("; ", loaded.Diagnostics));
+    }
+
+    /// <summary>
     /// Runs pipelines/<paramref name="file"/> (2,000 rows) in-process, then with every step in a container, checks
     /// both succeed with the same steps, bytes and values and that no container is left; returns the container run.
     /// </summary>
@@ -105,7 +117,7 @@ public sealed class PipelineDockerIntegrationTests(DockerFixture fixture)
     {
         var image = await fixture.ComponentsImageAsync();
         using var work = new TestFolder();
-        var spec = PipelineLoader.LoadFile(Path.Combine(fixture.RepositoryRoot, "pipelines", file)).Spec!;
+        var spec = LoadWithoutTeamCode(file);
         // Relative paths in the pipeline (the gate's policy) are relative to the project, given explicitly.
         var options = new RunOptions { Params = new Dictionary<string, string> { ["rows"] = "2000" }, MaxParallel = 2, ProjectDirectory = fixture.RepositoryRoot };
         RunResult local;
