@@ -130,7 +130,9 @@ public sealed class TeamComponentsCommandTests : IDisposable
         var glucose = logs["glucose"];
         logs["glucose_log1p"].GetDouble(7).Should().BeApproximately(Math.Log(1 + glucose.GetDouble(7)), 1e-6, "the component reads float32 values");
 
-        // The transform is registered under the digest of the dll the build produced.
+        // The transform is registered under the digest of the dll the build produced (loaded here as an image loads it:
+        // what an mlops invocation loads stays its own).
+        Toolkit.Tests.Shared.TeamCode.UseBuilt(_temp.File(".toolkit"));
         var built = Directory.GetDirectories(_temp.File(".toolkit/components")).Should().ContainSingle().Subject;
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(built, "Churn.LogScale.dll"))));
         TeamAssemblies.Resolve("churn/age-over-mean", "Churn.LogScale", digest).Transform.Version.Should().Be("1");
