@@ -55,6 +55,9 @@ public sealed class OnnxModel : IScoringModel, IDisposable
 
     public TrainingInfo? Training => null;
 
+    /// <summary>The graph carries its own arithmetic for the fitted pipeline; nothing of ours runs before it.</summary>
+    public Toolkit.Ml.Features.FeaturePipeline? Features => null;
+
     public string? Digest { get; }
 
     /// <summary>The graph output the score is read from.</summary>

@@ -4,7 +4,7 @@ using System.Text;
 using Toolkit.Docker;
 using Toolkit.Docker.Images;
 using Toolkit.Docker.Packaging;
-using Toolkit.Ml.Models;
+using Toolkit.Models;
 
 namespace Toolkit.Deployment.Targets;
 
@@ -145,12 +145,12 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
     /// </summary>
     internal static void CopyTeamProjects(string modelFile, string destination)
     {
-        if (!IsTkm(modelFile))
+        if (ModelLoader.Load(modelFile).Features is not { } features)
         {
             return;
         }
 
-        var folders = ModelFile.Load(modelFile).Features.Transforms
+        var folders = features.Transforms
             .Select(t => t.Source.OutputDirectory ?? throw new DeploymentException(
                 $"the model applies {t.Source.Describe()}, whose build folder is unknown, so it cannot go into the image; deploy from the project whose toolkit.yaml lists it",
                 DeploymentFailureKind.BadInput))
@@ -163,13 +163,6 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
                 CopyFolder(folder, target);
             }
         }
-    }
-
-    private static bool IsTkm(string path)
-    {
-        Span<byte> head = stackalloc byte[4];
-        using var stream = File.OpenRead(path);
-        return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual("TKM "u8);
     }
 
     private string ContentHash(string modelDigest)

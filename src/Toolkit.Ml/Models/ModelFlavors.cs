@@ -52,6 +52,9 @@ public interface IScoringModel
     /// <summary>The SHA-256 of the whole file (sha256:…), the identity the registry and lineage use; null only in memory.</summary>
     string? Digest { get; }
 
+    /// <summary>The fitted Toolkit feature pipeline the model applies to raw rows first (with any team transforms), when it has one.</summary>
+    Features.FeaturePipeline? Features { get; }
+
     /// <summary>Scores every row (columns found by name, extra columns ignored); never a non-finite score.</summary>
     Prediction Predict(DataTable data);
 
