@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Microsoft.ML;
@@ -102,41 +101,10 @@ public sealed class MlNetModel : IScoringModel
     {
         ArgumentNullException.ThrowIfNull(data);
         var view = Features is { } features ? PipelineView(features, data) : RawView(data);
-        var scores = Score(Transformer, view, Task);
-        for (var i = 0; i < scores.Length; i++)
-        {
-            if (!double.IsFinite(scores[i]))
-            {
-                throw new DataFormatException(null, null, null, null, string.Create(CultureInfo.InvariantCulture,
-                    $"the model's score for data row {i + 1} is {scores[i]:R}, not a number; its inputs are outside what the model can score"));
-            }
-        }
-
-        if (Task != ModelTask.BinaryClassification)
-        {
-            return new Prediction(scores, null);
-        }
-
-        var classes = new string[scores.Length];
-        for (var i = 0; i < scores.Length; i++)
-        {
-            classes[i] = Classes![scores[i] >= 0.5 ? 1 : 0];
-        }
-
-        return new Prediction(scores, classes);
+        return Prediction.FromScores(Score(Transformer, view, Task), Task, Classes);
     }
 
-    public double[] EncodeLabel(DataTable data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        if (!data.Contains(Label))
-        {
-            throw new DataFormatException(null, null, Label, null,
-                $"the label column does not exist; columns are: {ColumnNames.List(data)}");
-        }
-
-        return LabelEncoding.Encode(data[Label], Task, Classes);
-    }
+    public double[] EncodeLabel(DataTable data) => Prediction.EncodeLabel(data, Label, Task, Classes);
 
     /// <summary>Reads and checks an mlnet-flavor file (ML.NET's entries plus toolkit.json).</summary>
     internal static MlNetModel FromFile(byte[] file, string sourceName, ZipLimits limits)

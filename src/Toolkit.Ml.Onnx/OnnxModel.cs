@@ -85,41 +85,10 @@ public sealed class OnnxModel : IScoringModel, IDisposable
             Run(columns, start, count, scores);
         }
 
-        // A score that is no number would be written as an empty cell: refuse it, naming the row (as Model does).
-        for (var i = 0; i < n; i++)
-        {
-            if (!double.IsFinite(scores[i]))
-            {
-                throw new DataFormatException(null, null, null, null, string.Create(CultureInfo.InvariantCulture,
-                    $"the model's score for data row {i + 1} is {scores[i]:R}, not a number; its inputs are outside what the model can score"));
-            }
-        }
-
-        if (Task != ModelTask.BinaryClassification)
-        {
-            return new Prediction(scores, null);
-        }
-
-        var classes = new string[n];
-        for (var i = 0; i < n; i++)
-        {
-            classes[i] = Classes![scores[i] >= 0.5 ? 1 : 0];
-        }
-
-        return new Prediction(scores, classes);
+        return Prediction.FromScores(scores, Task, Classes);
     }
 
-    public double[] EncodeLabel(DataTable data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        if (!data.Contains(Label))
-        {
-            throw new DataFormatException(null, null, Label, null,
-                $"the label column does not exist; columns are: {ColumnNames.List(data)}");
-        }
-
-        return LabelEncoding.Encode(data[Label], Task, Classes);
-    }
+    public double[] EncodeLabel(DataTable data) => Prediction.EncodeLabel(data, Label, Task, Classes);
 
     public void Dispose() => _session.Dispose();
 

@@ -20,7 +20,52 @@ public sealed record TrainingInfo
 }
 
 /// <summary>What a model predicted for a table: scores, and for classification the predicted classes.</summary>
-public sealed record Prediction(double[] Scores, string[]? Classes);
+public sealed record Prediction(double[] Scores, string[]? Classes)
+{
+    /// <summary>
+    /// A prediction from one score per row, the same for every flavor: a non-finite score is refused naming its row (it
+    /// would be written as an empty cell); a classifier's class is <c>classes[1]</c> when the score is at least 0.5.
+    /// </summary>
+    public static Prediction FromScores(double[] scores, ModelTask task, IReadOnlyList<string>? classes)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (!double.IsFinite(scores[i]))
+            {
+                throw new DataFormatException(null, null, null, null, string.Create(CultureInfo.InvariantCulture,
+                    $"the model's score for data row {i + 1} is {scores[i]:R}, not a number; its inputs are outside what the model can score"));
+            }
+        }
+
+        if (task != ModelTask.BinaryClassification)
+        {
+            return new Prediction(scores, null);
+        }
+
+        ArgumentNullException.ThrowIfNull(classes);
+        var predicted = new string[scores.Length];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            predicted[i] = classes[scores[i] >= 0.5 ? 1 : 0];
+        }
+
+        return new Prediction(scores, predicted);
+    }
+
+    /// <summary>The <paramref name="label"/> column of <paramref name="data"/> encoded as a model of this task and classes sees it.</summary>
+    public static double[] EncodeLabel(DataTable data, string label, ModelTask task, IReadOnlyList<string>? classes)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!data.Contains(label))
+        {
+            throw new DataFormatException(null, null, label, null,
+                $"the label column does not exist; columns are: {ColumnNames.List(data)}");
+        }
+
+        return LabelEncoding.Encode(data[label], task, classes);
+    }
+}
 
 /// <summary>
 /// A trained model: the input signature, the fitted feature pipeline and the fitted predictor, with
@@ -88,43 +133,11 @@ public sealed class Model : IScoringModel
         var x = Features.Transform(data);
         var scores = new double[x.RowCount];
         Predictor.Predict(x, scores);
-
-        // A score that is no number would be written as an empty cell: refuse it, naming the row.
-        for (var i = 0; i < scores.Length; i++)
-        {
-            if (!double.IsFinite(scores[i]))
-            {
-                throw new DataFormatException(null, null, null, null, string.Create(CultureInfo.InvariantCulture,
-                    $"the model's score for data row {i + 1} is {scores[i]:R}, not a number; its inputs are outside what the model can score"));
-            }
-        }
-
-        if (Task != ModelTask.BinaryClassification)
-        {
-            return new Prediction(scores, null);
-        }
-
-        var classes = new string[scores.Length];
-        for (var i = 0; i < scores.Length; i++)
-        {
-            classes[i] = Classes![scores[i] >= 0.5 ? 1 : 0];
-        }
-
-        return new Prediction(scores, classes);
+        return Prediction.FromScores(scores, Task, Classes);
     }
 
     /// <summary>The label column of <paramref name="data"/> encoded as the trainer saw it.</summary>
-    public double[] EncodeLabel(DataTable data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        if (!data.Contains(Label))
-        {
-            throw new DataFormatException(null, null, Label, null,
-                $"the label column does not exist; columns are: {ColumnNames.List(data)}");
-        }
-
-        return LabelEncoding.Encode(data[Label], Task, Classes);
-    }
+    public double[] EncodeLabel(DataTable data) => Prediction.EncodeLabel(data, Label, Task, Classes);
 
     internal static string FormatNumber(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
