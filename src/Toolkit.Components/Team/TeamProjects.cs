@@ -160,7 +160,9 @@ public static class TeamProjects
         }
 
         // A host run under dotnet test or msbuild passes its MSBuild settings down; the build must not inherit them.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "MSBUILDNOINPROCNODE").ToList())
+        // Nor the keys no child process is given (a step's run: command does not get them either).
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "MSBUILDNOINPROCNODE"
+            || Toolkit.Secrets.SecretMask.NeverInherited.Contains(k)).ToList())
         {
             start.Environment.Remove(key);
         }
