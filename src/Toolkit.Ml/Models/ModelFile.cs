@@ -27,18 +27,25 @@ public static partial class ModelFile
     public static void Save(Model model, string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        SaveAtomically(path, stream => Write(model, stream), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a model file of any flavor beside the target, then renames it: a reader never sees half a model, and an
+    /// error names the output the user gave, not the hidden temp (which carries the writer's pid for the sweep).
+    /// </summary>
+    internal static void SaveAtomically(string path, Action<Stream> write, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-
-        // Write beside the target, then rename: a reader never sees half a model.
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                Write(model, stream);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
 
@@ -47,7 +54,6 @@ public static partial class ModelFile
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            // Name the output the user gave, not the hidden temp beside it.
             throw new OutputPathException(full, temp, ex);
         }
         finally
