@@ -159,6 +159,14 @@ public static class TeamProjects
             start.ArgumentList.Add(a);
         }
 
+        // The project's folder is written into the dll (the PDB path) unless mapped: mapped, the same source gives the same
+        // bytes in any clone, so a model trained in CI is served from a reviewer's checkout (models record the dll's digest).
+        var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.GetDirectoryName(projectFile)!));
+        if (folder.IndexOfAny([',', ';', '=', '%']) < 0)
+        {
+            start.ArgumentList.Add($"-p:PathMap={folder}{Path.DirectorySeparatorChar}=/_/");
+        }
+
         // A host run under dotnet test or msbuild passes its MSBuild settings down; the build must not inherit them.
         // Nor the keys no child process is given (a step's run: command does not get them either).
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "MSBUILDNOINPROCNODE"

@@ -166,6 +166,60 @@ public sealed class TeamComponentsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ModelWithTeamTransform_TrainedInOneCloneScoredInAnother_SameBuildBytes()
+    {
+        var project = await ScaffoldAsync();
+        await File.WriteAllTextAsync(Path.Combine(project, "AgeOverMean.cs"), Transform);
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "components:\n  - teams/Churn.LogScale/Churn.LogScale.csproj\n");
+        await File.WriteAllTextAsync(_temp.File("train.yaml"), """
+            apiVersion: toolkit/v1
+            kind: Pipeline
+            name: train
+            steps:
+              - name: ingest
+                uses: data/synthesize
+                with: { generator: diabetes, rows: 300, seed: 3 }
+              - name: features
+                uses: features/fit
+                inputs: { train: ingest.dataset }
+                with: { label: diabetes, transforms: churn/age-over-mean }
+              - name: train
+                uses: train/logistic-regression
+                inputs: { train: ingest.dataset, features: features.features }
+                with: { label: diabetes }
+            """);
+        var run = await Mlops("pipeline", "run", "train.yaml", "--json");
+        run.ExitCode.Should().Be(0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        string Output(string step, string name) => json.RootElement.GetProperty("steps").EnumerateArray()
+            .Single(s => s.GetProperty("name").GetString() == step).GetProperty("outputs").GetProperty(name).GetProperty("path").GetString()!;
+        var model = Output("train", "model");
+        var rows = Output("ingest", "dataset");
+
+        // Another checkout of the same project (same files, another folder, nothing built yet): it builds the team project
+        // itself, and the model's recorded dll digest must still be what it loads.
+        using var clone = new TempFolder();
+        foreach (var file in Directory.EnumerateFiles(_temp.Path, "*", SearchOption.AllDirectories)
+                     .Where(f => !Path.GetRelativePath(_temp.Path, f).Split(Path.DirectorySeparatorChar).Any(p => p is ".toolkit" or "bin" or "obj")))
+        {
+            var copy = clone.File(Path.GetRelativePath(_temp.Path, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        var here = await Mlops("predict", "--model", model, "--data", rows, "--out", _temp.File("here.csv"));
+        var there = await CliRunner.RunInAsync(clone.Path, ["predict", "--model", model, "--data", rows, "--out", clone.File("there.csv")]);
+
+        here.ExitCode.Should().Be(0, here.Error);
+        there.ExitCode.Should().Be(0, there.Error);
+        there.Error.Should().Contain("building teams/Churn.LogScale/Churn.LogScale.csproj", "the clone built its own copy");
+        (await File.ReadAllTextAsync(clone.File("there.csv"))).Should().Be(await File.ReadAllTextAsync(_temp.File("here.csv")));
+        var dlls = new[] { _temp.Path, clone.Path }.Select(root => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(
+            Path.Combine(Directory.GetDirectories(Path.Combine(root, ".toolkit", "components")).Single(), "Churn.LogScale.dll"))))).ToList();
+        dlls[1].Should().Be(dlls[0], "the same source builds to the same bytes in any folder");
+    }
+
+    [Fact]
     public async Task Validate_TeamParameterMistakes_ReportedWithPositions()
     {
         await ScaffoldAsync();
