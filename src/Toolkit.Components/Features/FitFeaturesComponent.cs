@@ -9,7 +9,7 @@ namespace Toolkit.Components.Features;
 /// <c>transforms:</c> names team transforms (projects under toolkit.yaml's <c>components:</c>) fitted first, in order;
 /// their code's digest is part of the step's cache key, so editing it reruns this step and what depends on it.
 /// </summary>
-internal sealed class FitFeaturesComponent : IComponent, IExternalInputs
+internal sealed class FitFeaturesComponent : IComponent, IExternalInputs, IParameterCheck
 {
     public ComponentDescriptor Descriptor { get; } = new()
     {
@@ -43,6 +43,37 @@ internal sealed class FitFeaturesComponent : IComponent, IExternalInputs
     {
         ArgumentNullException.ThrowIfNull(parameters);
         return Task.FromResult(TransformPlan.CacheIdentity(parameters.GetValueOrDefault("transforms")));
+    }
+
+    /// <summary>For <c>pipeline validate</c>: the literal transforms and their parameters, checked as the run will check them.</summary>
+    public IReadOnlyList<ParameterProblem> Check(IReadOnlyDictionary<string, string> literals) => CheckTransforms(literals);
+
+    /// <summary>
+    /// The problem <see cref="Transforms"/> would report for these literal values (none when <c>transforms</c> is not literal):
+    /// unknown transform names with the known ones, unknown or bad transform parameters.
+    /// </summary>
+    internal static IReadOnlyList<ParameterProblem> CheckTransforms(IReadOnlyDictionary<string, string> literals)
+    {
+        ArgumentNullException.ThrowIfNull(literals);
+        if (!literals.TryGetValue(TransformsParameter.Name, out var transforms))
+        {
+            return [];
+        }
+
+        try
+        {
+            _ = TransformPlan.Parse(transforms, literals.GetValueOrDefault(TransformParamsParameter.Name));
+            return [];
+        }
+        catch (UnknownTransformException ex)
+        {
+            return [new ParameterProblem(TransformsParameter.Name, ex.Message)];
+        }
+        catch (ArgumentException ex)
+        {
+            var about = literals.ContainsKey(TransformParamsParameter.Name) ? TransformParamsParameter.Name : TransformsParameter.Name;
+            return [new ParameterProblem(about, ex.Message)];
+        }
     }
 
     /// <summary>The step's transforms, or a clear parameter error (unknown names listed, bad parameters).</summary>

@@ -11,7 +11,7 @@ namespace Toolkit.Components.Train;
 /// <c>train/&lt;algorithm&gt;</c>: one component per algorithm of the catalog, so a pipeline names the
 /// algorithm in <c>uses:</c> and its hyperparameters in <c>with:</c> (validated before the run).
 /// </summary>
-internal sealed class TrainComponent : IComponent, IExternalInputs
+internal sealed class TrainComponent : IComponent, IExternalInputs, IParameterCheck
 {
     private static readonly string[] OwnParameters = ["label", "seed", "task", "ignore", "transforms", "transform_params"];
     private readonly IAlgorithm _algorithm;
@@ -54,6 +54,9 @@ internal sealed class TrainComponent : IComponent, IExternalInputs
         ArgumentNullException.ThrowIfNull(parameters);
         return Task.FromResult(TransformPlan.CacheIdentity(parameters.GetValueOrDefault("transforms")));
     }
+
+    /// <summary>For <c>pipeline validate</c>: the trainer's own team transforms, checked as features/fit checks them.</summary>
+    public IReadOnlyList<ParameterProblem> Check(IReadOnlyDictionary<string, string> literals) => FitFeaturesComponent.CheckTransforms(literals);
 
     public Task<ComponentResult> RunAsync(ComponentContext context, CancellationToken cancellationToken = default)
     {

@@ -149,6 +149,25 @@ public static class PipelineValidator
                 }
             }
 
+            if (step.Uses is not null && catalog.TryGet(step.Uses, out var component) && component is IParameterCheck check)
+            {
+                // What only the component can judge (names of loaded team transforms, parameters of those), on the literal values.
+                var literals = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (key, value) in step.With)
+                {
+                    if (value is ScalarValue v && IsLiteral(v.Text))
+                    {
+                        literals.TryAdd(key, v.Text);
+                    }
+                }
+
+                foreach (var problem in check.Check(literals))
+                {
+                    var at = step.With.FirstOrDefault(w => w.Key == problem.Parameter).Value?.Position ?? step.Position;
+                    Error(at, $"parameter '{problem.Parameter}' of '{step.Uses}': {problem.Message}");
+                }
+            }
+
             if (descriptor is not null)
             {
                 foreach (var required in descriptor.Parameters.Where(p => p.Required && !step.With.Any(w => w.Key == p.Name)))
@@ -233,6 +252,19 @@ public static class PipelineValidator
         }
 
         return [.. errors.OrderBy(e => e.Position.Line).ThenBy(e => e.Position.Column)];
+    }
+
+    /// <summary>Text without expressions (an unparsable one is reported where it is parsed, not here).</summary>
+    private static bool IsLiteral(string text)
+    {
+        try
+        {
+            return !Template.Parse(text).HasExpressions;
+        }
+        catch (ExpressionException)
+        {
+            return false;
+        }
     }
 
     private static bool Compatible(ParameterType wanted, ParamType given) => wanted switch

@@ -69,6 +69,23 @@ public interface IExternalInputs
 }
 
 /// <summary>
+/// A component whose parameters name what only the host knows (the team transforms of toolkit.yaml's projects) or
+/// constrain one another: <c>pipeline validate</c> asks it about the values a step sets literally, so a mistake is
+/// reported at its position before anything runs, with the message the run would give.
+/// </summary>
+public interface IParameterCheck
+{
+    /// <summary>
+    /// The problems with <paramref name="literals"/> (parameter name → the step's text; parameters set by an expression are
+    /// absent, they are checked when the run resolves them); empty when there is none.
+    /// </summary>
+    IReadOnlyList<ParameterProblem> Check(IReadOnlyDictionary<string, string> literals);
+}
+
+/// <summary>What is wrong with one parameter of a step, for <see cref="IParameterCheck"/>.</summary>
+public sealed record ParameterProblem(string Parameter, string Message);
+
+/// <summary>
 /// A component that needs something only the host can see (the model in prod of the project's
 /// registry) gets it as input files the runner makes on the host before the step: their digests
 /// enter the cache key, and every executor hands them to the step like any other input.

@@ -20,12 +20,12 @@ internal static class ParameterCheck
             if (parameter is null && !open)
             {
                 var names = declared.Count == 0 ? "none" : string.Join(", ", declared.Select(p => p.Name));
-                throw new ArgumentException($"{owner} has no parameter '{name}'; its parameters: {names}", nameof(given));
+                throw new ArgumentException($"{owner} has no parameter '{name}'; its parameters: {names}");
             }
 
             if (parameter?.Problem(value) is { } problem)
             {
-                throw new ArgumentException($"{owner}: {problem}", nameof(given));
+                throw new ArgumentException($"{owner}: {problem}");
             }
 
             result[name] = value;
@@ -33,7 +33,7 @@ internal static class ParameterCheck
 
         foreach (var missing in declared.Where(p => p.Required && !result.ContainsKey(p.Name)))
         {
-            throw new ArgumentException($"{owner} needs parameter '{missing.Name}'", nameof(given));
+            throw new ArgumentException($"{owner} needs parameter '{missing.Name}'");
         }
 
         return result;

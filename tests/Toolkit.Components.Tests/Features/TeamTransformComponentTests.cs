@@ -137,4 +137,45 @@ public sealed class TeamTransformComponentTests : IDisposable
         after.Should().Contain("sha256:2222").And.NotBe(before);
         none.Should().BeNull();
     }
+
+    [Fact]
+    public void Validate_TransformNamesAndParameters_CheckedAgainstTheLoadedOnesWithPositions()
+    {
+        var name = Register();
+        var spec = Toolkit.Pipelines.Spec.PipelineLoader.Load($$"""
+            apiVersion: toolkit/v1
+            kind: Pipeline
+            name: demo
+            steps:
+              - name: ingest
+                uses: data/synthesize
+                with: { generator: diabetes }
+              - name: features
+                uses: features/fit
+                inputs: { train: ingest.dataset }
+                with: { label: diabetes, transforms: "{{name}}x" }
+              - name: tuned
+                uses: features/fit
+                inputs: { train: ingest.dataset }
+                with: { label: diabetes, transforms: {{name}}, transform_params: "{{name}}.depth=3" }
+              - name: train
+                uses: train/gradient-boosting
+                inputs: { train: ingest.dataset }
+                with: { label: diabetes, transforms: "{{name}}, team/gone" }
+              - name: fine
+                uses: features/fit
+                inputs: { train: ingest.dataset }
+                with: { label: diabetes, transforms: {{name}} }
+            """, "p.yaml").Spec!;
+
+        var errors = Toolkit.Pipelines.Spec.PipelineValidator.Validate(spec, BuiltInComponents.Create());
+
+        errors.Select(e => (e.Position.Line, e.Message.Split(':')[0])).Should().Equal(
+            (11, "parameter 'transforms' of 'features/fit'"),
+            (15, "parameter 'transform_params' of 'features/fit'"),
+            (19, "parameter 'transforms' of 'train/gradient-boosting'"));
+        errors[0].Message.Should().Contain($"unknown transform '{name}x'").And.Contain($"known: ").And.Contain(name);
+        errors[1].Message.Should().Contain("depth");
+        errors[2].Message.Should().Contain("unknown transform 'team/gone'");
+    }
 }
