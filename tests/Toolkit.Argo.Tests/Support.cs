@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Diabetes.Features;
 using Json.Schema;
 using Toolkit.Components;
+using Toolkit.Ml.Features;
 using Toolkit.Pipelines.Project;
 using Toolkit.Pipelines.Spec;
 using YamlDotNet.Core;
@@ -17,6 +20,10 @@ internal static class Repo
     public const string Image = "registry.example.com/toolkit/components@" + Digest;
 
     public static string Root { get; } = FindRoot();
+
+    // The diabetes team's transform, loaded as toolkit.yaml's components: would load it (validate checks transforms: by name).
+    private static readonly IDisposable TeamTransforms = TeamTransformCatalog.Register(new TeamTransform(
+        new ClinicalFeatures(), "Diabetes.Features", "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(typeof(ClinicalFeatures).Assembly.Location)))));
 
     public static string PathOf(string relative) => Path.Combine(Root, relative);
 
@@ -37,6 +44,7 @@ internal static class Repo
 
     public static PipelineSpec Parse(string yaml, string file = "test.yaml")
     {
+        GC.KeepAlive(TeamTransforms);
         var loaded = PipelineLoader.Load(yaml, file);
         loaded.Diagnostics.Should().BeEmpty();
         PipelineValidator.Validate(loaded.Spec!, BuiltInComponents.Create()).Should().BeEmpty();
