@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Csv;
+using Toolkit.Ml.Features;
 using Toolkit.Ml.Models;
 using Toolkit.Ml.Training;
 
@@ -31,11 +32,19 @@ internal static class TrainCommand
         task.AcceptOnlyFromAmong(ModelTaskNames.BinaryClassification, ModelTaskNames.Regression);
         var ignore = new Option<string[]>("--ignore") { Description = "Columns to leave out of the features (comma-separated or repeated)." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores); results do not depend on it." }.Within(1, 1024);
+        var transforms = new Option<string?>("--transforms")
+        {
+            Description = "Team feature transforms (projects under toolkit.yaml's components:) fitted first, comma-separated, in order; they travel in the model.",
+        };
+        var transformParam = new Option<string[]>("--transform-param")
+        {
+            Description = "A transform's parameter, TRANSFORM.NAME=VALUE (comma-separated or repeated; declared defaults otherwise).",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON object: model, digest, algorithm, task, rows, metrics." };
 
         var command = new Command("train", "Trains a model on a CSV file and writes a model file.")
         {
-            data, label, algorithm, param, seed, output, task, ignore, threads, json,
+            data, label, algorithm, param, seed, output, task, ignore, threads, transforms, transformParam, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -50,6 +59,7 @@ internal static class TrainCommand
                 Parameters = CommandLineValues.ParseKeyValues(parse.GetValue(param), "--param"),
                 Task = parse.GetValue(task) is { } t ? ModelTaskNames.Parse(t) : null,
                 Ignore = CommandLineValues.ParseList(parse.GetValue(ignore)),
+                Transforms = TransformsOf(parse.GetValue(transforms), parse.GetValue(transformParam)),
             };
 
             // Fail on bad hyperparameters before reading a large file.
@@ -101,5 +111,18 @@ internal static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The named team transforms with their parameters, checked as a pipeline's features/fit checks them (exit 2 otherwise).</summary>
+    private static IReadOnlyList<TransformFit> TransformsOf(string? names, string[]? parameters)
+    {
+        try
+        {
+            return TransformPlan.Parse(names, parameters is { Length: > 0 } ? string.Join(",", parameters) : null);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message.Replace("transform_params", "--transform-param", StringComparison.Ordinal).Replace("transforms:", "--transforms", StringComparison.Ordinal));
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Toolkit.Ml.Data.Csv;
+using Toolkit.Ml.Models;
 using Toolkit.Sdk.Hosting;
 
 namespace Toolkit.Cli.Tests.Commands;
@@ -217,6 +218,35 @@ public sealed class TeamComponentsCommandTests : IDisposable
         var dlls = new[] { _temp.Path, clone.Path }.Select(root => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(
             Path.Combine(Directory.GetDirectories(Path.Combine(root, ".toolkit", "components")).Single(), "Churn.LogScale.dll"))))).ToList();
         dlls[1].Should().Be(dlls[0], "the same source builds to the same bytes in any folder");
+    }
+
+    [Fact]
+    public async Task Train_WithTeamTransforms_ModelRecordsThemAndScoresInTheProject_UnknownOneExitsTwo()
+    {
+        var project = await ScaffoldAsync();
+        await File.WriteAllTextAsync(Path.Combine(project, "AgeOverMean.cs"), Transform);
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "components:\n  - teams/Churn.LogScale/Churn.LogScale.csproj\n");
+        (await Mlops("data", "synth", "--generator", "diabetes", "--rows", "300", "--seed", "4", "--out", "data.csv")).ExitCode.Should().Be(0);
+
+        var trained = await Mlops("train", "--data", "data.csv", "--label", "diabetes", "--algorithm", "logistic-regression",
+            "--transforms", "churn/age-over-mean", "--out", "model.tkm");
+        var unknown = await Mlops("train", "--data", "data.csv", "--label", "diabetes", "--algorithm", "logistic-regression",
+            "--transforms", "churn/age-over-man", "--out", "other.tkm");
+        var badParam = await Mlops("train", "--data", "data.csv", "--label", "diabetes", "--algorithm", "logistic-regression",
+            "--transforms", "churn/age-over-mean", "--transform-param", "churn/age-over-mean.window=3", "--out", "other.tkm");
+        var predicted = await Mlops("predict", "--model", "model.tkm", "--data", "data.csv", "--out", "predictions.csv");
+
+        trained.ExitCode.Should().Be(0, trained.Error);
+        predicted.ExitCode.Should().Be(0, predicted.Error);
+        unknown.ExitCode.Should().Be(2);
+        unknown.Error.Should().Contain("unknown transform 'churn/age-over-man'").And.Contain("known: churn/age-over-mean");
+        badParam.ExitCode.Should().Be(2);
+        badParam.Error.Should().Contain("has no parameter 'window'");
+        File.Exists(_temp.File("other.tkm")).Should().BeFalse();
+        Toolkit.Tests.Shared.TeamCode.UseBuilt(_temp.File(".toolkit"));
+        var model = ModelFile.Load(_temp.File("model.tkm"));
+        model.Features.Transforms.Should().ContainSingle().Which.Name.Should().Be("churn/age-over-mean");
+        model.Features.OutputNames.Should().Contain("age_over_mean");
     }
 
     [Fact]
