@@ -5,6 +5,7 @@ using Toolkit.Argo;
 using Toolkit.Argo.Submit;
 using Toolkit.Docker;
 using Toolkit.Docker.Execution;
+using Toolkit.Docker.Packaging;
 using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Planning;
@@ -52,9 +53,11 @@ internal static class PipelineCommand
     /// <summary>
     /// The executor a run (or a plan: the executor is part of every cache key) uses, from --executor,
     /// else toolkit.yaml; the Docker client, when one is needed, is the second item, for the caller to dispose.
+    /// With Docker, steps run in <paramref name="image"/> plus the project's team builds (derived once per
+    /// image and builds when it lacks them), so a new team project needs no manual <c>mlops image build</c>.
     /// </summary>
     private static async Task<(IStepExecutor Executor, IDisposable? Owner)> OpenExecutorAsync(
-        string? executor, string image, ProjectSettings settings, CancellationToken cancellationToken)
+        string? executor, string image, ProjectSettings settings, CliContext context, CancellationToken cancellationToken)
     {
         if ((executor ?? settings.Executor) != "docker")
         {
@@ -65,7 +68,9 @@ internal static class PipelineCommand
         try
         {
             await docker.System.PingAsync(cancellationToken); // no daemon: say so before any step starts
-            return (new DockerExecutor(docker, new DockerExecutorOptions { ComponentsImage = image }), docker);
+            var team = await ComponentAccess.TeamProjectsAsync(settings, context, cancellationToken);
+            var steps = await new TeamImage(docker).EnsureAsync(image, [.. team.Select(p => p.OutputDirectory)], context.Error, cancellationToken);
+            return (new DockerExecutor(docker, new DockerExecutorOptions { ComponentsImage = steps.Image }), docker);
         }
         catch
         {
@@ -172,7 +177,7 @@ internal static class PipelineCommand
             var spec = await LoadValidAsync(parse.GetValue(file)!, context, overrides, ct);
             var settings = ProjectContext.Settings(context);
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
+            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, context, ct);
             using var dockerClient = owner;
             var runner = new PipelineRunner(workspace, await ComponentAccess.CatalogAsync(settings, context, ct), stepExecutor);
             var plan = await runner.PlanAsync(spec, new RunOptions
@@ -247,7 +252,7 @@ internal static class PipelineCommand
 
             _ = PipelineRunner.ResolveParams(spec, options.Params); // bad --param: exit 2 before anything is recorded
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
+            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, context, ct);
             using var dockerClient = owner;
             var runner = new PipelineRunner(workspace, await ComponentAccess.CatalogAsync(settings, context, ct), stepExecutor);
             var result = await RunProgress.ShowAsync(context, [.. spec.Steps.Select(s => s.Name)],
