@@ -111,14 +111,8 @@ internal sealed class TeamImage(IDockerClient docker)
         return new TeamImageResult(derived, Derived: true, Built: true);
     }
 
-    /// <summary><c>host:port/name</c> of <c>host:port/name:tag</c> or <c>name@sha256:...</c> (a port's colon is no tag).</summary>
-    public static string RepositoryOf(string image)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(image);
-        var name = image.Split('@')[0];
-        var colon = name.LastIndexOf(':');
-        return colon > name.LastIndexOf('/') ? name[..colon] : name;
-    }
+    /// <summary><c>host:port/name</c> of <c>host:port/name:tag</c>, <c>name@sha256:...</c> or <c>name:tag@sha256:...</c>.</summary>
+    public static string RepositoryOf(string image) => BaseImages.Split(BaseImages.Split(image).Repository).Repository;
 
     private async Task BuildAsync(string baseId, string tag, IReadOnlyList<string> buildFolders, string label, CancellationToken cancellationToken)
     {
