@@ -450,13 +450,51 @@ internal static class PipelineCommand
     internal static async Task<ArgoWorkflow> CompileArgoAsync(
         CliContext context, PipelineSpec spec, ProjectSettings settings, ArgoCompileOptions options, CancellationToken cancellationToken)
     {
+        ArgoWorkflow workflow;
         try
         {
-            return await new ArgoCompiler(await ComponentAccess.CatalogAsync(settings, context, cancellationToken), settings.Argo).CompileAsync(spec, options, cancellationToken);
+            workflow = await new ArgoCompiler(await ComponentAccess.CatalogAsync(settings, context, cancellationToken), settings.Argo).CompileAsync(spec, options, cancellationToken);
         }
         catch (ArgoCompileException ex)
         {
             throw new UsageException(ex.Message, ex);
+        }
+
+        await CheckArgoImageAsync(context, settings, workflow.Image, cancellationToken);
+        return workflow;
+    }
+
+    /// <summary>
+    /// Argo runs the pinned image as given (nothing is built for it), but one that is here and lacks the project's
+    /// current team builds would fail on the cluster with an unknown component: refuse it now, naming them.
+    /// </summary>
+    private static async Task CheckArgoImageAsync(CliContext context, ProjectSettings settings, string image, CancellationToken cancellationToken)
+    {
+        var team = await ComponentAccess.TeamProjectsAsync(settings, context, cancellationToken);
+        if (team.Count == 0)
+        {
+            return;
+        }
+
+        IDockerClient docker;
+        try
+        {
+            docker = DockerClientOptions.FromEnvironment().CreateClient();
+        }
+        catch (ArgumentException)
+        {
+            return; // a DOCKER_HOST this cannot use: nothing to check against
+        }
+
+        using (docker)
+        {
+            var missing = await new TeamImage(docker).MissingAsync(image, [.. team.Select(p => p.OutputDirectory)], cancellationToken);
+            if (missing is { Count: > 0 })
+            {
+                throw new UsageException(
+                    $"image '{image}' does not carry the project's team builds {string.Join(", ", missing)} (its {TeamImage.Label} label): " +
+                    "run 'mlops image build --push REGISTRY' and pass the new image's digest.");
+            }
         }
     }
 

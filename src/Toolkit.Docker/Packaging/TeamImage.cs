@@ -111,6 +111,32 @@ internal sealed class TeamImage(IDockerClient docker)
         return new TeamImageResult(derived, Derived: true, Built: true);
     }
 
+    /// <summary>
+    /// The build folders' names <paramref name="image"/> lacks (its label does not list them as they are now), for a
+    /// pinned image that must not be rebuilt (Argo); null when that cannot be told here: no daemon, or the image is
+    /// not local.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> MissingAsync(string image, IReadOnlyList<string> buildFolders, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(image);
+        ArgumentNullException.ThrowIfNull(buildFolders);
+        ImageInspection inspection;
+        try
+        {
+            inspection = await docker.Images.InspectAsync(image, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DockerImageNotFoundException or DockerNotReachableException)
+        {
+            return null;
+        }
+
+        var carried = inspection.Labels.TryGetValue(Label, out var label) ? label.Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+        return [.. buildFolders
+            .Where(f => !carried.Contains(LabelOf([f]), StringComparer.Ordinal))
+            .Select(FolderName)
+            .Order(StringComparer.Ordinal)];
+    }
+
     /// <summary><c>host:port/name</c> of <c>host:port/name:tag</c>, <c>name@sha256:...</c> or <c>name:tag@sha256:...</c>.</summary>
     public static string RepositoryOf(string image) => BaseImages.Split(BaseImages.Split(image).Repository).Repository;
 

@@ -65,6 +65,7 @@ public sealed class TeamComponentDockerIntegrationTests(DockerFixture fixture)
         var chosen = await new TeamImage(fixture.Client).EnsureAsync(image.Tags[0], [folder], log);
         chosen.Should().Be(new TeamImageResult(image.Tags[0], Derived: false, Built: false));
         log.ToString().Should().BeEmpty();
+        (await new TeamImage(fixture.Client).MissingAsync(image.Tags[0], [folder])).Should().BeEmpty("what Argo would run carries the build");
 
         var catalog = TeamComponents.Merge(BuiltInComponents.Create(), projects);
         var spec = PipelineLoader.LoadFile(pipeline).Spec!;

@@ -63,6 +63,10 @@ public sealed class TeamImageDockerIntegrationTests(DockerFixture fixture)
         var projects = await TeamProjects.LoadAsync(ProjectSettings.Load(settingsFile), TextWriter.Null);
         var folders = projects.Select(p => p.OutputDirectory).ToList();
         var images = new TeamImage(fixture.Client);
+
+        // What a pinned image (Argo) lacks is named; an image that is not here cannot be told.
+        (await images.MissingAsync(plain.Tags[0], folders)).Should().Equal(folders.Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        (await images.MissingAsync("toolkit-test/no-such-image:0", folders)).Should().BeNull();
         var made = new List<string>();
         try
         {
@@ -100,6 +104,7 @@ public sealed class TeamImageDockerIntegrationTests(DockerFixture fixture)
             third.Built.Should().BeTrue();
             third.Image.Should().NotBe(first.Image);
             (await fixture.Client.Images.InspectAsync(third.Image)).Labels[TeamImage.Label].Should().Be(TeamImage.LabelOf(editedFolders));
+            (await images.MissingAsync(first.Image, editedFolders)).Should().Equal(Path.GetFileName(editedFolders.Single(f => !folders.Contains(f))));
 
             var (editedLocal, editedDocker) = await RunBothAsync(edited, pipeline, project, work.Path, third.Image, "edited");
             SameResults(editedDocker, editedLocal);
