@@ -5,6 +5,7 @@ using Toolkit.Argo;
 using Toolkit.Argo.Submit;
 using Toolkit.Docker;
 using Toolkit.Docker.Execution;
+using Toolkit.Docker.Packaging;
 using Toolkit.Ml.Models;
 using Toolkit.Pipelines.Execution;
 using Toolkit.Pipelines.Planning;
@@ -52,9 +53,11 @@ internal static class PipelineCommand
     /// <summary>
     /// The executor a run (or a plan: the executor is part of every cache key) uses, from --executor,
     /// else toolkit.yaml; the Docker client, when one is needed, is the second item, for the caller to dispose.
+    /// With Docker, steps run in <paramref name="image"/> plus the project's team builds (derived once per
+    /// image and builds when it lacks them), so a new team project needs no manual <c>mlops image build</c>.
     /// </summary>
     private static async Task<(IStepExecutor Executor, IDisposable? Owner)> OpenExecutorAsync(
-        string? executor, string image, ProjectSettings settings, CancellationToken cancellationToken)
+        string? executor, string image, ProjectSettings settings, CliContext context, CancellationToken cancellationToken)
     {
         if ((executor ?? settings.Executor) != "docker")
         {
@@ -65,7 +68,9 @@ internal static class PipelineCommand
         try
         {
             await docker.System.PingAsync(cancellationToken); // no daemon: say so before any step starts
-            return (new DockerExecutor(docker, new DockerExecutorOptions { ComponentsImage = image }), docker);
+            var team = await ComponentAccess.TeamProjectsAsync(settings, context, cancellationToken);
+            var steps = await new TeamImage(docker).EnsureAsync(image, [.. team.Select(p => p.OutputDirectory)], context.Error, cancellationToken);
+            return (new DockerExecutor(docker, new DockerExecutorOptions { ComponentsImage = steps.Image }), docker);
         }
         catch
         {
@@ -172,7 +177,7 @@ internal static class PipelineCommand
             var spec = await LoadValidAsync(parse.GetValue(file)!, context, overrides, ct);
             var settings = ProjectContext.Settings(context);
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
+            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, context, ct);
             using var dockerClient = owner;
             var runner = new PipelineRunner(workspace, await ComponentAccess.CatalogAsync(settings, context, ct), stepExecutor);
             var plan = await runner.PlanAsync(spec, new RunOptions
@@ -247,7 +252,7 @@ internal static class PipelineCommand
 
             _ = PipelineRunner.ResolveParams(spec, options.Params); // bad --param: exit 2 before anything is recorded
             await using var workspace = await ProjectContext.OpenWorkspaceAsync(settings, ct);
-            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, ct);
+            var (stepExecutor, owner) = await OpenExecutorAsync(parse.GetValue(executor), parse.GetValue(image)!, settings, context, ct);
             using var dockerClient = owner;
             var runner = new PipelineRunner(workspace, await ComponentAccess.CatalogAsync(settings, context, ct), stepExecutor);
             var result = await RunProgress.ShowAsync(context, [.. spec.Steps.Select(s => s.Name)],
@@ -445,13 +450,51 @@ internal static class PipelineCommand
     internal static async Task<ArgoWorkflow> CompileArgoAsync(
         CliContext context, PipelineSpec spec, ProjectSettings settings, ArgoCompileOptions options, CancellationToken cancellationToken)
     {
+        ArgoWorkflow workflow;
         try
         {
-            return await new ArgoCompiler(await ComponentAccess.CatalogAsync(settings, context, cancellationToken), settings.Argo).CompileAsync(spec, options, cancellationToken);
+            workflow = await new ArgoCompiler(await ComponentAccess.CatalogAsync(settings, context, cancellationToken), settings.Argo).CompileAsync(spec, options, cancellationToken);
         }
         catch (ArgoCompileException ex)
         {
             throw new UsageException(ex.Message, ex);
+        }
+
+        await CheckArgoImageAsync(context, settings, workflow.Image, cancellationToken);
+        return workflow;
+    }
+
+    /// <summary>
+    /// Argo runs the pinned image as given (nothing is built for it), but one that is here and lacks the project's
+    /// current team builds would fail on the cluster with an unknown component: refuse it now, naming them.
+    /// </summary>
+    private static async Task CheckArgoImageAsync(CliContext context, ProjectSettings settings, string image, CancellationToken cancellationToken)
+    {
+        var team = await ComponentAccess.TeamProjectsAsync(settings, context, cancellationToken);
+        if (team.Count == 0)
+        {
+            return;
+        }
+
+        IDockerClient docker;
+        try
+        {
+            docker = DockerClientOptions.FromEnvironment().CreateClient();
+        }
+        catch (ArgumentException)
+        {
+            return; // a DOCKER_HOST this cannot use: nothing to check against
+        }
+
+        using (docker)
+        {
+            var missing = await new TeamImage(docker).MissingAsync(image, [.. team.Select(p => p.OutputDirectory)], cancellationToken);
+            if (missing is { Count: > 0 })
+            {
+                throw new UsageException(
+                    $"image '{image}' does not carry the project's team builds {string.Join(", ", missing)} (its {TeamImage.Label} label): " +
+                    "run 'mlops image build --push REGISTRY' and pass the new image's digest.");
+            }
         }
     }
 

@@ -11,7 +11,8 @@ public sealed record ComponentsImageBuild(string ImageId, string Repository, str
 /// <summary>
 /// What goes into the components image (<c>docker/components/Dockerfile</c>, built from the repository root), apart
 /// from the Docker client it builds with: publishes <c>mlops</c>, makes sure the base is here, then builds with OCI
-/// labels and a tag made from the content (<c>&lt;git commit&gt;-&lt;context digest&gt;</c>), plus <c>latest</c>.
+/// labels (and <see cref="TeamImage.Label"/>: the team builds it carries) and a tag made from the content
+/// (<c>&lt;git commit&gt;-&lt;context digest&gt;</c>), plus <c>latest</c>.
 /// The same sources on the same base give the same tag and, through the layer cache, the same image.
 /// </summary>
 internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoot)
@@ -70,13 +71,18 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
 
         foreach (var folder in builtFolders)
         {
-            var target = Path.Combine(team, Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)));
-            foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-            {
-                var copy = Path.Combine(target, Path.GetRelativePath(folder, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-                File.Copy(file, copy);
-            }
+            CopyFolder(folder, Path.Combine(team, Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))));
+        }
+    }
+
+    /// <summary>Copies every file under <paramref name="source"/> to the same place under <paramref name="target"/>.</summary>
+    internal static void CopyFolder(string source, string target)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
         }
     }
 
@@ -131,6 +137,9 @@ internal sealed class ComponentsImage(IDockerClient docker, string repositoryRoo
             ["org.opencontainers.image.created"] = created,
             ["org.opencontainers.image.title"] = "toolkit-components",
             ["org.opencontainers.image.base.name"] = baseImage,
+
+            // Which team builds it carries, so a run can tell when the project's are missing or stale.
+            [TeamImage.Label] = TeamImage.LabelOfParent(Path.Combine(RepositoryRoot, PublishFolder, TeamFolder)),
         };
         var tags = new[] { $"{repository}:{contentTag}", $"{repository}:latest" };
         var result = await docker.Images.BuildAsync(

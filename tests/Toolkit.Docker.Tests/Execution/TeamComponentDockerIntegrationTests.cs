@@ -56,6 +56,17 @@ public sealed class TeamComponentDockerIntegrationTests(DockerFixture fixture)
             images.IncludeTeamProjects([]);
         }
 
+        // The image says which builds it carries: a run with this project's builds uses it as it is.
+        var folder = projects.Single().OutputDirectory;
+        var labels = (await fixture.Client.Images.InspectAsync(image.Tags[0])).Labels;
+        labels[TeamImage.Label].Should().Be($"{Path.GetFileName(folder)}@sha256:{TeamImage.FolderDigest(folder)}");
+        labels.Should().ContainKey("org.opencontainers.image.revision", "the other labels stay");
+        var log = new StringWriter();
+        var chosen = await new TeamImage(fixture.Client).EnsureAsync(image.Tags[0], [folder], log);
+        chosen.Should().Be(new TeamImageResult(image.Tags[0], Derived: false, Built: false));
+        log.ToString().Should().BeEmpty();
+        (await new TeamImage(fixture.Client).MissingAsync(image.Tags[0], [folder])).Should().BeEmpty("what Argo would run carries the build");
+
         var catalog = TeamComponents.Merge(BuiltInComponents.Create(), projects);
         var spec = PipelineLoader.LoadFile(pipeline).Spec!;
         PipelineValidator.Validate(spec, catalog).Should().BeEmpty();
