@@ -52,6 +52,20 @@ public sealed class MonitorWithoutProfileTests : IDisposable
     }
 
     [Fact]
+    public async Task ModelRegister_SameFileAgainWithData_KeepsTheVersionWithoutAProfileAndSaysSo()
+    {
+        await TrainAsync();
+        await Ok("model", "register", "--model", "diabetes", "--file", "model.tkm");
+
+        var again = await Ok("model", "register", "--model", "diabetes", "--file", "model.tkm", "--data", "live.csv", "--json");
+
+        var json = JsonDocument.Parse(again.Output).RootElement;
+        json.GetProperty("created").GetBoolean().Should().BeFalse();
+        json.GetProperty("profile").GetBoolean().Should().BeFalse("a version keeps what it was registered with");
+        again.Error.Should().Contain("v1 holds this file already").And.Contain("'mlops monitor' cannot watch it");
+    }
+
+    [Fact]
     public async Task Monitor_FileVersionWithoutProfile_Exit2NamingTheVersionAndHowToRegisterOneThatHasIt()
     {
         await TrainAsync();

@@ -168,10 +168,6 @@ internal static class ModelRegistryCommands
                     request = request with { ReferenceProfile = profile };
                     parameters["profile_source"] = Toolkit.Monitoring.Live.VersionProfiles.HeldOutDataSource;
                 }
-                else
-                {
-                    await context.Error.WriteLineAsync($"mlops: note: '{name}' is registered from a file without --data: no reference profile is stored, so 'mlops monitor' cannot watch this version");
-                }
 
                 if (parameters.Count > 0)
                 {
@@ -236,6 +232,13 @@ internal static class ModelRegistryCommands
 
             var result = await registry.RegisterAsync(request with { Actor = RegistryAccess.Actor(parse.GetValue(actor)) }, ct);
             var v = result.Version;
+            if (registration is not null && !v.HasProfile)
+            {
+                await context.Error.WriteLineAsync(result.Created
+                    ? $"mlops: note: '{name}' v{v.Version} is registered from a file without --data: no reference profile is stored, so 'mlops monitor' cannot watch this version"
+                    : $"mlops: note: '{name}' v{v.Version} holds this file already, registered without a reference profile (a version keeps what it was registered with), so 'mlops monitor' cannot watch it");
+            }
+
             if (parse.GetValue(card) is { } cardGiven && context.PathOf(cardGiven) is var cardPath && await registry.GetModelCardAsync(name, v.Version, ct) is { } markdown)
             {
                 await File.WriteAllTextAsync(cardPath, markdown, ct);
