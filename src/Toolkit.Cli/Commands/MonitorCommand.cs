@@ -86,7 +86,7 @@ internal static class MonitorCommand
             var title = string.Create(CultureInfo.InvariantCulture, $"Monitor: {model} v{version.Version} in {stageName}, {report.Rows} live rows");
             if (parse.GetValue(html) is { } htmlPath)
             {
-                await WriteAtomicAsync(context.PathOf(htmlPath), DriftHtmlReport.Render(report.Drift, title + " — trigger: " + report.Reason, thresholds), ct);
+                await WriteAtomicAsync(context.PathOf(htmlPath), DriftHtmlReport.Render(report.Drift, title + " (reference: " + report.ProfileSource + ") — trigger: " + report.Reason, thresholds), ct);
             }
 
             if (parse.GetValue(markdown) is { } markdownPath)
