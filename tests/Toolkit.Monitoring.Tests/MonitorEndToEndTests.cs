@@ -1,12 +1,8 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Toolkit.Cli;
-using Toolkit.Ml.Data;
-using Toolkit.Ml.Data.Csv;
 using Toolkit.Ml.Models;
 using Toolkit.Registry.Embedded;
-using Toolkit.Serving;
 
 namespace Toolkit.Monitoring.Tests;
 
@@ -82,40 +78,8 @@ public sealed class MonitoredProject : IAsyncLifetime
     /// <paramref name="csv"/> (without the label) to <c>/invocations</c> in requests of 250, and stops the server
     /// (which drains the log). Returns the log's path.
     /// </summary>
-    public async Task<string> ServeAndLogAsync(string csv, string logName)
-    {
-        var table = CsvReader.Read(csv);
-        var inputs = new DataTable(Model.Signature.Columns.Select(c => table[c.Name]));
-        var log = File(Path.Combine(logName, "predictions.jsonl"));
-        var server = await ModelServer.StartAsync(
-            new ServedModel { Model = Model, Name = "diabetes", Version = 1 },
-            new ServerOptions { Port = 0, PredictionLog = new PredictionLogOptions { Path = log, SampleRate = 1, MaxBytes = 64 * 1024, Files = 50, Seed = 1 } });
-        try
-        {
-            using var http = new HttpClient { BaseAddress = server.Url };
-            for (var start = 0; start < inputs.RowCount; start += 250)
-            {
-                var rows = inputs.Take([.. Enumerable.Range(start, Math.Min(250, inputs.RowCount - start))]);
-                using var body = new StringContent(Csv(rows), Encoding.UTF8, "text/csv");
-                using var response = await http.PostAsync(new Uri("/invocations", UriKind.Relative), body);
-                response.IsSuccessStatusCode.Should().BeTrue(await response.Content.ReadAsStringAsync());
-            }
-        }
-        finally
-        {
-            await server.StopAsync();
-            await server.DisposeAsync();
-        }
-
-        return log;
-    }
-
-    private static string Csv(DataTable rows)
-    {
-        using var stream = new MemoryStream();
-        CsvWriter.Write(rows, stream);
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
+    public Task<string> ServeAndLogAsync(string csv, string logName) =>
+        PredictionTraffic.ServeAndLogAsync(Model, "diabetes", 1, csv, File(Path.Combine(logName, "predictions.jsonl")));
 
     private static string FindRoot()
     {
@@ -215,6 +179,7 @@ public sealed class MonitorEndToEndTests(MonitoredProject project) : IClassFixtu
 
         same.Exit.Should().Be(0, same.Error);
         Json(same.Output).GetProperty("prediction_drift").GetProperty("name").GetString().Should().Be("prediction");
+        Json(same.Output).GetProperty("profile_source").GetString().Should().Be($"training rows (run {project.RunId})", "the version was registered from that run");
         drifted.Exit.Should().Be(3, drifted.Error);
         Drifted(Json(drifted.Output)).Should().Contain(["glucose", "bmi", "age"]);
     }

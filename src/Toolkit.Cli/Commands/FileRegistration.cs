@@ -35,6 +35,9 @@ internal sealed class FileRegistration : IDisposable
     /// <summary>The metrics on <c>--data</c>, once <see cref="Evaluate"/> ran.</summary>
     public Evaluation? Evaluation { get; private set; }
 
+    /// <summary>The held-out rows <see cref="Evaluate"/> read (in the model's signature types), for the reference profile.</summary>
+    private DataTable? _heldOut;
+
     public static FileRegistration Prepare(
         string file, string? flavor, string? heldOut, string? label, string? task, string scratch, CancellationToken cancellationToken)
     {
@@ -130,7 +133,24 @@ internal sealed class FileRegistration : IDisposable
             throw ex.InFile(heldOut);
         }
 
+        _heldOut = table;
         return Evaluation;
+    }
+
+    /// <summary>
+    /// The version's reference profile (JSON) from the <c>--data</c> rows, once <see cref="Evaluate"/> ran; null without them.
+    /// They are the only rows a model trained elsewhere comes with, so they stand in for the training rows (the features)
+    /// and give the held-out scores (prediction drift), scored by the model's own flavor as it will serve.
+    /// </summary>
+    public string? ReferenceProfile(int sampleSize, CancellationToken cancellationToken)
+    {
+        if (_heldOut is not { } rows)
+        {
+            return null;
+        }
+
+        var profile = Toolkit.Monitoring.Live.VersionProfiles.Build(Model, rows, rows, sampleSize, Toolkit.Monitoring.Live.VersionProfiles.HeldOutDataSource, cancellationToken);
+        return Toolkit.Monitoring.Profiles.ProfileJson.Serialize(profile);
     }
 
     /// <summary>The evaluation as the report <c>gate check</c> reads (one model, the candidate).</summary>

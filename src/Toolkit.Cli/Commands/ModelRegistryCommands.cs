@@ -137,7 +137,7 @@ internal static class ModelRegistryCommands
                 {
                     try
                     {
-                        request = request with { ReferenceProfile = ReferenceProfileOf(found.Model.Path, trainPath, found.TestDataPath, policy.Monitoring.ReferenceSample, ct) };
+                        request = request with { ReferenceProfile = ReferenceProfileOf(found.Model.Path, trainPath, found.TestDataPath, policy.Monitoring.ReferenceSample, Toolkit.Monitoring.Live.VersionProfiles.RunSource(runId), ct) };
                     }
                     catch (DataFormatException ex)
                     {
@@ -155,10 +155,23 @@ internal static class ModelRegistryCommands
                 var path = registration.Path;
                 var (commit, branch) = ProjectContext.Git(settings.Root);
                 request = new RegisterRequest { Model = name, ModelFile = path, GitCommit = commit, GitBranch = branch };
+                var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
                 if (registration.OriginalDigest is { } original)
                 {
                     // The file a team's own tools know, before our metadata went into it.
-                    request = request with { Parameters = new Dictionary<string, string>(StringComparer.Ordinal) { ["imported_from"] = original } };
+                    parameters["imported_from"] = original;
+                }
+
+                if (registration.ReferenceProfile(policy.Monitoring.ReferenceSample, ct) is { } profile)
+                {
+                    // The --data rows are all we have of a file's data: monitor compares live rows with them (docs/monitoring.md).
+                    request = request with { ReferenceProfile = profile };
+                    parameters["profile_source"] = Toolkit.Monitoring.Live.VersionProfiles.HeldOutDataSource;
+                }
+
+                if (parameters.Count > 0)
+                {
+                    request = request with { Parameters = parameters };
                 }
 
                 if (registration.Evaluation is { } evaluation)
@@ -219,6 +232,13 @@ internal static class ModelRegistryCommands
 
             var result = await registry.RegisterAsync(request with { Actor = RegistryAccess.Actor(parse.GetValue(actor)) }, ct);
             var v = result.Version;
+            if (registration is not null && !v.HasProfile)
+            {
+                await context.Error.WriteLineAsync(result.Created
+                    ? $"mlops: note: '{name}' v{v.Version} is registered from a file without --data: no reference profile is stored, so 'mlops monitor' cannot watch this version"
+                    : $"mlops: note: '{name}' v{v.Version} holds this file already, registered without a reference profile (a version keeps what it was registered with), so 'mlops monitor' cannot watch it");
+            }
+
             if (parse.GetValue(card) is { } cardGiven && context.PathOf(cardGiven) is var cardPath && await registry.GetModelCardAsync(name, v.Version, ct) is { } markdown)
             {
                 await File.WriteAllTextAsync(cardPath, markdown, ct);
@@ -558,12 +578,12 @@ internal static class ModelRegistryCommands
     /// The version's reference profile (docs/monitoring.md): the model's inputs as the training rows hold them and
     /// the model's scores on the held-out rows, both read in the model's column types.
     /// </summary>
-    private static string ReferenceProfileOf(string modelPath, string trainPath, string? heldOutPath, int sampleSize, CancellationToken ct)
+    private static string ReferenceProfileOf(string modelPath, string trainPath, string? heldOutPath, int sampleSize, string source, CancellationToken ct)
     {
         var model = ModelLoader.Load(modelPath);
         var training = ModelInputs.Read(model, trainPath, withLabel: false, ct);
         var heldOut = heldOutPath is null ? null : ModelInputs.Read(model, heldOutPath, withLabel: false, ct);
-        return Toolkit.Monitoring.Profiles.ProfileJson.Serialize(Toolkit.Monitoring.Live.VersionProfiles.Build(model, training, heldOut, sampleSize, ct));
+        return Toolkit.Monitoring.Profiles.ProfileJson.Serialize(Toolkit.Monitoring.Live.VersionProfiles.Build(model, training, heldOut, sampleSize, source, ct));
     }
 
     private static string Gate(bool? passed) => passed switch { true => "passed", false => "failed", null => "none" };

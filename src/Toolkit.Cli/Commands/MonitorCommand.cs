@@ -53,8 +53,7 @@ internal static class MonitorCommand
             var policy = ModelPolicy.Load(RegistryAccess.PolicyPath(settings, model));
             await using var registry = await RegistryAccess.OpenAsync(settings, ct);
             var version = await TriggerCommand.StageVersionAsync(registry, model, stageName, ct);
-            var profileJson = await registry.GetProfileAsync(model, version.Version, ct)
-                ?? throw new UsageException($"{model} v{version.Version} has no reference profile (registered before profiles, or from --file); register it from a run to monitor it.");
+            var profileJson = await registry.GetProfileAsync(model, version.Version, ct) ?? throw NoProfile(version);
             var profile = ProfileJson.Deserialize(profileJson, $"the reference profile of '{model}' v{version.Version}");
             var trained = await LoadVersionAsync(settings, registry, version, ct);
             var rows = logPath is not null
@@ -87,7 +86,7 @@ internal static class MonitorCommand
             var title = string.Create(CultureInfo.InvariantCulture, $"Monitor: {model} v{version.Version} in {stageName}, {report.Rows} live rows");
             if (parse.GetValue(html) is { } htmlPath)
             {
-                await WriteAtomicAsync(context.PathOf(htmlPath), DriftHtmlReport.Render(report.Drift, title + " — trigger: " + report.Reason, thresholds), ct);
+                await WriteAtomicAsync(context.PathOf(htmlPath), DriftHtmlReport.Render(report.Drift, title + " (reference: " + report.ProfileSource + ") — trigger: " + report.Reason, thresholds), ct);
             }
 
             if (parse.GetValue(markdown) is { } markdownPath)
@@ -115,6 +114,13 @@ internal static class MonitorCommand
         return command;
     }
 
+    /// <summary>Why a version cannot be monitored, and how to get one that can (a profile is stored only at registration).</summary>
+    private static UsageException NoProfile(ModelVersion version) => new(version.RunId is null
+        ? $"{version.Model} v{version.Version} has no reference profile: it was registered from a file without --data, so there are no rows to compare live data with. "
+          + $"Register the model with labelled held-out rows ('mlops model register --model {version.Model} --file MODEL --data held-out.csv'; the same file again keeps this version, so a new file, or a run with --run), promote that version and monitor it."
+        : $"{version.Model} v{version.Version} has no reference profile: it was registered from run {version.RunId} before profiles were stored, or the run had no training rows. "
+          + $"Register a new run ('mlops model register --model {version.Model} --run RUN'), promote that version and monitor it.");
+
     /// <summary>The version's model file, checked against the registry's digest (a changed file is refused wherever it is loaded).</summary>
     private static async Task<IScoringModel> LoadVersionAsync(Toolkit.Pipelines.Project.ProjectSettings settings, IModelRegistry registry, ModelVersion version, CancellationToken ct)
     {
@@ -133,6 +139,8 @@ internal static class MonitorCommand
         var md = new StringBuilder(DriftMarkdownReport.Render(report.Drift, title));
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"**Trigger: {report.Trigger}** ({report.Reason})");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Reference profile: {report.ProfileSource}.");
         if (report.Performance is { } p)
         {
             md.AppendLine();
@@ -148,7 +156,7 @@ internal static class MonitorCommand
     private static async Task PrintAsync(TextWriter output, MonitorReport report, CancellationToken ct)
     {
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{report.Model} v{report.Version} in {report.Stage}: {report.Rows} live rows, trigger {report.Reason}"));
+            $"{report.Model} v{report.Version} in {report.Stage}: {report.Rows} live rows against its profile of {report.ProfileSource}, trigger {report.Reason}"));
         foreach (var f in report.Features.Concat(report.PredictionDrift is { } p ? [p] : []))
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

@@ -59,6 +59,10 @@ internal sealed record MonitorReport
     [JsonPropertyName("source")]
     public required IReadOnlyList<string> Source { get; init; }
 
+    /// <summary>Which rows the reference profile was made from (<c>training rows (run R)</c>, <c>held-out data (--data)</c>).</summary>
+    [JsonPropertyName("profile_source")]
+    public required string ProfileSource { get; init; }
+
     [JsonPropertyName("dataset_drift")]
     public bool DatasetDrift => Drift.DatasetDrift;
 
@@ -181,6 +185,7 @@ internal static class MonitorService
             Stage = request.Stage,
             Rows = rows.Inputs.RowCount,
             Source = rows.Files,
+            ProfileSource = request.Profile.Source ?? VersionProfiles.UnrecordedSource,
             Drift = drift,
             Performance = performance,
         };

@@ -10,7 +10,20 @@ namespace Toolkit.Monitoring.Live;
 /// </summary>
 internal static class VersionProfiles
 {
-    public static ReferenceProfile Build(IScoringModel model, DataTable training, DataTable? heldOut, int sampleSize, CancellationToken cancellationToken = default)
+    /// <summary>The source of a profile made at <c>register --file F --data D</c>: D's rows give the features and the scores alike.</summary>
+    public const string HeldOutDataSource = "held-out data (--data)";
+
+    /// <summary>What monitor reports for a profile that does not say (only pipeline runs stored profiles before the source was recorded).</summary>
+    public const string UnrecordedSource = "training rows (run)";
+
+    /// <summary>The source of a profile made from a pipeline run's training rows (its held-out rows give the scores).</summary>
+    public static string RunSource(string runId) => $"training rows (run {runId})";
+
+    /// <summary>
+    /// The profile of <paramref name="training"/>'s inputs and, when <paramref name="heldOut"/> has rows, of the model's
+    /// own scores on them: scored through <see cref="IScoringModel.Predict"/>, so every flavor is profiled as it serves.
+    /// </summary>
+    public static ReferenceProfile Build(IScoringModel model, DataTable training, DataTable? heldOut, int sampleSize, string? source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(training);
@@ -30,6 +43,6 @@ internal static class VersionProfiles
             profile = profile with { Predictions = ProfileBuilder.Scores(MonitorService.ScoreName, scores, options) };
         }
 
-        return profile;
+        return profile with { Source = source };
     }
 }

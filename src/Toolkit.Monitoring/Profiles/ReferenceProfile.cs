@@ -36,6 +36,14 @@ internal sealed record ReferenceProfile
     [JsonPropertyName("predictions")]
     public FeatureProfile? Predictions { get; init; }
 
+    /// <summary>
+    /// Which rows the profile was made from, in words (<c>training rows (run R)</c>, <c>held-out data (--data)</c>);
+    /// null for a bare table's profile and for versions registered before it was recorded (all from a run).
+    /// </summary>
+    [JsonPropertyName("source")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Source { get; init; }
+
     public FeatureProfile? Find(string name) => Features.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
 }
 
