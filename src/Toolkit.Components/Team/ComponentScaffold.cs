@@ -32,7 +32,9 @@ public static class ComponentScaffold
             throw new ArgumentException($"'{dir}' already exists and is not empty; choose another --dir", nameof(folder));
         }
 
-        var project = ProjectName(name);
+        // As dotnet new: a folder named like a project (Acme.Features) names it; otherwise the component's name does.
+        var leaf = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar));
+        var project = IsProjectName(leaf) ? leaf : ProjectName(name);
         var type = Pascal(name.Split('/')[1]) + "Component";
         var sdk = sdkProject is not null ? Path.GetFullPath(sdkProject) : FindSdk(full);
         // Under a Directory.Packages.props (central versions, as in this repository) a reference names no version.
@@ -95,6 +97,10 @@ public static class ComponentScaffold
         Write(Path.Combine(testFolder, type + "Tests.cs"), TestSource(project, type));
         return new ScaffoldResult(projectFile, testProject, files, name);
     }
+
+    /// <summary>Dot-separated C# identifiers (letters, digits, underscores; not starting with a digit): usable as project and namespace.</summary>
+    private static bool IsProjectName(string text) =>
+        text.Length > 0 && text.Split('.').All(p => p.Length > 0 && (char.IsAsciiLetter(p[0]) || p[0] == '_') && p.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'));
 
     /// <summary>The project (and default folder) name of a component: <c>churn/log-scale</c> → <c>Churn.LogScale</c>.</summary>
     public static string ProjectName(string name)

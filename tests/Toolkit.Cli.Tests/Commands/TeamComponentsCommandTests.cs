@@ -306,6 +306,22 @@ public sealed class TeamComponentsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ComponentNew_FolderNamedLikeAProject_NamesProjectAndNamespaceAfterIt()
+    {
+        await ScaffoldAsync("acme/clip", "teams/Acme.Features");
+        await ScaffoldAsync("acme/trim", "teams/acme-trim");
+        await File.WriteAllTextAsync(_temp.File("toolkit.yaml"), "components:\n  - teams/Acme.Features/Acme.Features.csproj\n  - teams/acme-trim/Acme.Trim.csproj\n");
+
+        var list = await Mlops("component", "list");
+
+        File.Exists(_temp.File("teams/Acme.Features.Tests/Acme.Features.Tests.csproj")).Should().BeTrue();
+        (await File.ReadAllTextAsync(_temp.File("teams/Acme.Features/ClipComponent.cs"))).Should().Contain("namespace Acme.Features;");
+        File.Exists(_temp.File("teams/acme-trim/Acme.Trim.csproj")).Should().BeTrue("a folder that is no project name leaves the name to the component");
+        list.ExitCode.Should().Be(0, list.Error);
+        list.Output.Should().Contain("acme/clip").And.Contain("acme/trim");
+    }
+
+    [Fact]
     public async Task ComponentNew_BadNameOrOccupiedFolder_ExitsTwo()
     {
         (await Mlops("component", "new", "Churn_LogScale")).ExitCode.Should().Be(2);
