@@ -88,10 +88,19 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
             if (tensor is null)
             {
                 var inputs = Inputs(session, sourceName);
-                heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
+                try
                 {
-                    ColumnTypes = inputs.ToDictionary(i => i.Name, i => i.Type, StringComparer.Ordinal),
-                }, cancellationToken);
+                    heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
+                    {
+                        ColumnTypes = inputs.ToDictionary(i => i.Name, i => i.Type, StringComparer.Ordinal),
+                    }, cancellationToken);
+                }
+                catch (DataFormatException e) when (MatrixInput(session) is { Width: -1 } m && e.ColumnName == m.Name && e.Line is null)
+                {
+                    // An [N, F] input with F symbolic is taken as one column unless --features says otherwise: say so.
+                    throw new DataFormatException(options.HeldOutPath, 1, m.Name, null,
+                        $"the file has no column '{m.Name}', the one input of '{sourceName}' ([N, F], F not fixed); if it is a feature tensor, give --features with the columns that feed it, in order");
+                }
                 label = ChooseLabel(metadata, options, inputs, heldOut, sourceName);
             }
             else

@@ -174,6 +174,17 @@ public sealed class FeatureTensorTests : IDisposable
     }
 
     [Fact]
+    public void Import_SymbolicWidthWithoutFeatures_HintsAtFeatures()
+    {
+        var csv = WriteRows("held-out.csv", ["x1", "x2", "x3", "y"]);
+
+        var import = () => OnnxFormat.Instance.Import(
+            FeatureTensorGraphs.LinearClassifier(W, B, symbolicWidth: true), "sk.onnx", new ModelImportOptions { HeldOutPath = csv, Label = "y" }, CancellationToken.None);
+
+        import.Should().Throw<DataFormatException>().WithMessage($"{csv}:1: column 'float_input': the file has no column 'float_input'*give --features*");
+    }
+
+    [Fact]
     public void Import_TextInAFeatureColumn_RefusesNamingLineAndColumn()
     {
         var csv = Path.Combine(_folder, "text.csv");
