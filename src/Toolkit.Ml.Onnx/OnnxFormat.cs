@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -48,7 +49,8 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
             var task = metadata.GetValueOrDefault(OnnxMetadata.Task) is { } t ? ParseTask(t, sourceName) : throw new ModelFileException(
                 $"'{sourceName}' has no {OnnxMetadata.Task} metadata; register it with --flavor onnx --data to add it");
             var classes = task == ModelTask.BinaryClassification ? ParseClasses(metadata.GetValueOrDefault(OnnxMetadata.Classes), sourceName) : null;
-            var description = Describe(session, sourceName, metadata.GetValueOrDefault(OnnxMetadata.Algorithm) ?? AlgorithmOf(proto), task, label, classes);
+            var features = metadata.GetValueOrDefault(OnnxMetadata.Features) is { } f ? ParseFeatures(f, sourceName) : null;
+            var description = Describe(session, sourceName, metadata.GetValueOrDefault(OnnxMetadata.Algorithm) ?? AlgorithmOf(proto), task, label, classes, features);
             return new OnnxModel(session, description, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)));
         }
         catch
@@ -61,7 +63,9 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
     /// <summary>
     /// A file with our metadata is returned as is; one without gets label (from <paramref name="options"/>
     /// or the one held-out column the graph does not take), task (from the graph's outputs) and classes
-    /// (from the held-out labels). Either way the result must score the held-out rows.
+    /// (from the held-out labels); a graph whose one input is an [N, F] feature tensor also gets the columns
+    /// that feed it (<see cref="ModelImportOptions.Features"/>, else the held-out columns but the label, in
+    /// file order). Either way the result must score the held-out rows.
     /// </summary>
     public byte[] Import(ReadOnlyMemory<byte> file, string sourceName, ModelImportOptions options, CancellationToken cancellationToken)
     {
@@ -77,12 +81,33 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
         var additions = new List<KeyValuePair<string, string>>();
         using (var session = CreateSession(bytes, sourceName))
         {
-            var inputs = Inputs(session, sourceName);
-            var heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
+            var tensor = ImportedFeatureTensor(session, metadata, options, sourceName);
+            DataTable heldOut;
+            string label;
+            IReadOnlyList<string>? features = null;
+            if (tensor is null)
             {
-                ColumnTypes = inputs.ToDictionary(i => i.Name, i => i.Type, StringComparer.Ordinal),
-            }, cancellationToken);
-            var label = ChooseLabel(metadata, options, inputs, heldOut, sourceName);
+                var inputs = Inputs(session, sourceName);
+                try
+                {
+                    heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
+                    {
+                        ColumnTypes = inputs.ToDictionary(i => i.Name, i => i.Type, StringComparer.Ordinal),
+                    }, cancellationToken);
+                }
+                catch (DataFormatException e) when (MatrixInput(session) is { Width: -1 } m && e.ColumnName == m.Name && e.Line is null)
+                {
+                    // An [N, F] input with F symbolic is taken as one column unless --features says otherwise: say so.
+                    throw new DataFormatException(options.HeldOutPath, 1, m.Name, null,
+                        $"the file has no column '{m.Name}', the one input of '{sourceName}' ([N, F], F not fixed); if it is a feature tensor, give --features with the columns that feed it, in order");
+                }
+                label = ChooseLabel(metadata, options, inputs, heldOut, sourceName);
+            }
+            else
+            {
+                (heldOut, label, features) = ChooseFeatures(tensor, metadata, options, sourceName, cancellationToken);
+            }
+
             var task = ChooseTask(metadata, options, session, sourceName);
             Add(metadata, additions, OnnxMetadata.Label, label, sourceName);
             Add(metadata, additions, OnnxMetadata.Task, task.ToName(), sourceName);
@@ -95,6 +120,11 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
             if (!metadata.ContainsKey(OnnxMetadata.Algorithm))
             {
                 additions.Add(new(OnnxMetadata.Algorithm, AlgorithmOf(proto)));
+            }
+
+            if (features is not null)
+            {
+                Add(metadata, additions, OnnxMetadata.Features, string.Join(",", features), sourceName);
             }
 
             var imported = additions.Count == 0 ? bytes : [.. bytes, .. additions.SelectMany(a => OnnxModelProto.MetadataEntry(a.Key, a.Value))];
@@ -210,9 +240,11 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
             ? "onnx:" + op
             : "onnx";
 
-    internal static OnnxModelDescription Describe(InferenceSession session, string sourceName, string algorithm, ModelTask task, string label, IReadOnlyList<string>? classes)
+    internal static OnnxModelDescription Describe(
+        InferenceSession session, string sourceName, string algorithm, ModelTask task, string label, IReadOnlyList<string>? classes, IReadOnlyList<string>? features)
     {
-        var inputs = Inputs(session, sourceName);
+        var tensor = FeatureTensorOf(session, features, sourceName);
+        var inputs = tensor is null ? Inputs(session, sourceName) : [.. features!.Select(f => new InputColumn(f, tensor.Type, 2))];
         if (inputs.Any(i => i.Name == label))
         {
             throw new ModelFileException($"'{sourceName}': the label '{label}' is also one of the graph's inputs");
@@ -220,8 +252,182 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
 
         var output = ScoreOutputOf(session, task, classes, sourceName);
         var rowByRow = session.InputMetadata.Values.Any(m => m.Dimensions[0] == 1);
-        return new OnnxModelDescription(algorithm, task, label, classes, inputs, output, rowByRow, sourceName);
+        return new OnnxModelDescription(algorithm, task, label, classes, inputs, output, rowByRow, sourceName, tensor);
     }
+
+    /// <summary>
+    /// The graph's one input when it is a float or double tensor [N, F] (N symbolic or 1; F known and
+    /// at least 1, or symbolic: -1), as converters such as skl2onnx and onnxmltools write it; else null.
+    /// </summary>
+    private static FeatureTensor? MatrixInput(InferenceSession session)
+    {
+        if (session.InputNames.Count != 1)
+        {
+            return null;
+        }
+
+        var name = session.InputNames[0];
+        var meta = session.InputMetadata[name];
+        var type = !meta.IsTensor ? (ColumnType?)null : meta.ElementDataType switch
+        {
+            TensorElementType.Float => ColumnType.Float32,
+            TensorElementType.Double => ColumnType.Float64,
+            _ => null,
+        };
+        var d = meta.Dimensions;
+        return type is { } t && d.Length == 2 && d[0] is -1 or 1 && (d[1] == -1 || d[1] >= 1)
+            ? new FeatureTensor(name, t, d[1])
+            : null;
+    }
+
+    /// <summary>
+    /// When the file names the columns of a feature tensor (<see cref="OnnxMetadata.Features"/>), that tensor;
+    /// a graph with an [N, F &gt; 1] input and no such metadata is refused (which column goes where is not
+    /// something to guess); otherwise null: one column per input, as before.
+    /// </summary>
+    private static FeatureTensor? FeatureTensorOf(InferenceSession session, IReadOnlyList<string>? features, string sourceName)
+    {
+        var matrix = MatrixInput(session);
+        if (features is null)
+        {
+            return matrix is { Width: > 1 } m
+                ? throw new ModelFileException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{sourceName}': graph input '{m.Name}' is a feature tensor [N, {m.Width}] and the file has no {OnnxMetadata.Features} metadata naming the columns that feed it; ") +
+                    "register it with 'mlops model register --file FILE --flavor onnx --data held-out.csv [--features a,b,...]', which adds it")
+                : null;
+        }
+
+        if (matrix is null)
+        {
+            throw new ModelFileException(
+                $"'{sourceName}': metadata {OnnxMetadata.Features} names the columns of one [N, F] float or double feature tensor, but the graph's inputs are {InputsText(session)}");
+        }
+
+        return matrix.Width > 0 && matrix.Width != features.Count
+            ? throw new ModelFileException(string.Create(CultureInfo.InvariantCulture,
+                $"'{sourceName}': graph input '{matrix.Name}' takes {matrix.Width} features per row ([N, {matrix.Width}]), but metadata {OnnxMetadata.Features} names {features.Count} columns"))
+            : matrix;
+    }
+
+    /// <summary>
+    /// On import, the feature tensor the file will be scored through: the graph's one [N, F] input when F &gt; 1,
+    /// or when the file or <c>--features</c> names its columns (which also settles an [N, 1] or symbolic F).
+    /// </summary>
+    private static FeatureTensor? ImportedFeatureTensor(InferenceSession session, Dictionary<string, string> metadata, ModelImportOptions options, string sourceName)
+    {
+        var matrix = MatrixInput(session);
+        var recorded = metadata.ContainsKey(OnnxMetadata.Features);
+        if (matrix is not null && (matrix.Width > 1 || recorded || options.Features is not null))
+        {
+            return matrix;
+        }
+
+        return options.Features is not null
+            ? throw new ModelFileException(
+                $"'{sourceName}': --features names the columns of a graph's one [N, F] float or double feature tensor, but this graph's inputs are {InputsText(session)}; leave --features out (each input is fed by the column of its name)")
+            : null;
+    }
+
+    /// <summary>
+    /// The held-out rows (numbers read in the tensor's type), the label and the columns that feed the tensor:
+    /// from the file's metadata, else <c>--features</c>, else every held-out column but the label, in file order.
+    /// </summary>
+    private static (DataTable HeldOut, string Label, IReadOnlyList<string> Features) ChooseFeatures(
+        FeatureTensor tensor, Dictionary<string, string> metadata, ModelImportOptions options, string sourceName, CancellationToken cancellationToken)
+    {
+        var path = options.HeldOutPath;
+        var recorded = metadata.GetValueOrDefault(OnnxMetadata.Features) is { } r ? ParseFeatures(r, sourceName) : null;
+        if (recorded is not null && options.Features is not null && !recorded.SequenceEqual(options.Features, StringComparer.Ordinal))
+        {
+            throw new ModelFileException($"'{sourceName}' is fed by columns {string.Join(",", recorded)} ({OnnxMetadata.Features}); --features says {string.Join(",", options.Features)}");
+        }
+
+        var given = recorded ?? options.Features;
+        var heldOut = CsvReader.Read(path, new CsvReadOptions { NumericType = tensor.Type }, cancellationToken);
+        string label;
+        if (given is null && metadata.GetValueOrDefault(OnnxMetadata.Label) is null && options.Label is null)
+        {
+            throw new DataFormatException(path, 1, null, null, string.Create(CultureInfo.InvariantCulture,
+                $"'{sourceName}' takes one feature tensor '{tensor.Name}' ({WidthText(tensor)}), so every column but the label would feed it; give --label (and --features when the features are not all the other columns, in file order)"));
+        }
+
+        // The feature list only helps find an unnamed label; a named one in the list is refused below, naming the file.
+        var named = metadata.ContainsKey(OnnxMetadata.Label) || options.Label is not null;
+        label = ChooseLabel(metadata, options, named ? [] : [.. (given ?? []).Select(f => new InputColumn(f, tensor.Type, 2))], heldOut, sourceName);
+        var features = given ?? [.. heldOut.Columns.Select(c => c.Name).Where(n => n != label)];
+        var source = recorded is not null ? OnnxMetadata.Features : given is not null ? "--features" : null;
+        CheckFeatures(tensor, features, source, label, heldOut, path, sourceName);
+        if (features.FirstOrDefault(f => heldOut[f] is CategoricalColumn) is not null)
+        {
+            // Read again with the numeric type required: the error then names the line and the field that is text.
+            CsvReader.Read(path, new CsvReadOptions { NumericType = tensor.Type, ColumnTypes = features.ToDictionary(f => f, _ => tensor.Type, StringComparer.Ordinal) }, cancellationToken);
+            var text = features.First(f => heldOut[f] is CategoricalColumn);
+            throw new DataFormatException(path, null, text, null, $"the column holds text, but it feeds the numeric feature tensor '{tensor.Name}' of '{sourceName}'");
+        }
+
+        return (heldOut, label, features);
+    }
+
+    /// <summary>
+    /// The feature columns are distinct, not the label, present in the held-out file and as many as the tensor
+    /// takes. <paramref name="source"/>: where the list came from (null: the held-out file's columns).
+    /// </summary>
+    private static void CheckFeatures(FeatureTensor tensor, IReadOnlyList<string> features, string? source, string label, DataTable heldOut, string path, string sourceName)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in features)
+        {
+            if (f.Contains(',', StringComparison.Ordinal))
+            {
+                throw new DataFormatException(path, 1, f, null, $"a column that feeds '{sourceName}' cannot have a comma in its name ({OnnxMetadata.Features} lists them comma-separated); rename it");
+            }
+
+            if (!seen.Add(f))
+            {
+                throw new DataFormatException(path, null, f, null, $"{source ?? "the feature list"} names this column twice; each position of the feature tensor '{tensor.Name}' takes its own column");
+            }
+
+            if (f == label)
+            {
+                throw new DataFormatException(path, null, f, null, $"{source ?? "the feature list"} names the label as a feature");
+            }
+
+            if (!heldOut.Contains(f))
+            {
+                throw new DataFormatException(path, 1, f, null, $"{source} names this column as a feature of '{sourceName}', but the file has none; columns are: {ColumnNames.List(heldOut)}");
+            }
+        }
+
+        if (tensor.Width > 0 && features.Count != tensor.Width)
+        {
+            var found = source is null
+                ? string.Create(CultureInfo.InvariantCulture, $"the file has {features.Count} columns besides the label '{label}'")
+                : string.Create(CultureInfo.InvariantCulture, $"{source} names {features.Count}");
+            var problem = string.Create(CultureInfo.InvariantCulture,
+                $"graph input '{tensor.Name}' of '{sourceName}' takes {tensor.Width} features per row ([N, {tensor.Width}]), but {found} ({ColumnNames.List(features)}); give --features with the {tensor.Width} columns it takes, in the order it was trained on");
+            throw new DataFormatException(path, null, null, null, problem);
+        }
+    }
+
+    /// <summary>The columns of a <see cref="OnnxMetadata.Features"/> entry: non-empty, distinct.</summary>
+    private static string[] ParseFeatures(string text, string sourceName)
+    {
+        var features = text.Split(',');
+        if (features.Any(f => f.Length == 0))
+        {
+            throw new ModelFileException($"'{sourceName}': metadata {OnnxMetadata.Features} is '{text}', which has an empty column name");
+        }
+
+        return features.Distinct(StringComparer.Ordinal).Count() == features.Length
+            ? features
+            : throw new ModelFileException($"'{sourceName}': metadata {OnnxMetadata.Features} is '{text}', which names a column twice");
+    }
+
+    private static string WidthText(FeatureTensor tensor) =>
+        tensor.Width > 0 ? string.Create(CultureInfo.InvariantCulture, $"[N, {tensor.Width}]") : "[N, F]";
+
+    private static string InputsText(InferenceSession session) =>
+        string.Join(", ", session.InputNames.Select(n => $"{n} ({Describe(session.InputMetadata[n])})"));
 
     /// <summary>One signature column per graph input: float → Float32, double → Float64, string → text; each [N] or [N, 1].</summary>
     private static InputColumn[] Inputs(InferenceSession session, string sourceName)
@@ -249,7 +455,7 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
             {
                 throw new ModelFileException(
                     $"'{sourceName}': graph input '{name}' has shape [{string.Join(", ", d.Select(x => x < 0 ? "N" : x.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]; " +
-                    "the toolkit feeds one column per input, shaped [N] or [N, 1]");
+                    "the toolkit feeds one column per input, shaped [N] or [N, 1], or one [N, F] float or double feature tensor");
             }
 
             inputs.Add(new InputColumn(name, type.Value, d.Length));

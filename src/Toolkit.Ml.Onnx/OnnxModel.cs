@@ -9,7 +9,8 @@ namespace Toolkit.Ml.Onnx;
 
 /// <summary>
 /// An ONNX model scored by ONNX Runtime: one session per loaded model (ONNX Runtime's Run is
-/// thread-safe), one [N, 1] input per signature column, the score read from <c>score</c> (our
+/// thread-safe), one [N, 1] input per signature column (or, for a graph whose one input is an [N, F]
+/// feature tensor, the F signature columns packed row-major into it), the score read from <c>score</c> (our
 /// exporter's output) or, for graphs written elsewhere, from an ONNX-ML classifier's probabilities
 /// ([N, 2] tensor or ZipMap sequence) or a regressor's single value.
 /// </summary>
@@ -20,6 +21,7 @@ public sealed class OnnxModel : IScoringModel, IDisposable
     private readonly ScoreOutput _output;
     private readonly bool _rowByRow;
     private readonly string _sourceName;
+    private readonly FeatureTensor? _tensor;
 
     internal OnnxModel(InferenceSession session, OnnxModelDescription description, string? digest)
     {
@@ -28,6 +30,7 @@ public sealed class OnnxModel : IScoringModel, IDisposable
         _output = description.Output;
         _rowByRow = description.RowByRow;
         _sourceName = description.SourceName;
+        _tensor = description.Tensor;
         Algorithm = description.Algorithm;
         Task = description.Task;
         Label = description.Label;
@@ -74,7 +77,7 @@ public sealed class OnnxModel : IScoringModel, IDisposable
                 ? data[_inputs[c].Name]
                 : throw new DataFormatException(null, null, _inputs[c].Name, null,
                     $"the model needs this column but the data has none; columns are: {ColumnNames.List(data)}");
-            CheckType(_inputs[c], columns[c]);
+            CheckType(_inputs[c], columns[c], _tensor);
         }
 
         var scores = new double[n];
@@ -95,9 +98,16 @@ public sealed class OnnxModel : IScoringModel, IDisposable
     private void Run(Column[] columns, int start, int count, double[] scores)
     {
         var inputs = new List<NamedOnnxValue>(_inputs.Length);
-        for (var c = 0; c < _inputs.Length; c++)
+        if (_tensor is not null)
         {
-            inputs.Add(Tensor(_inputs[c], columns[c], start, count));
+            inputs.Add(Pack(_tensor, columns, start, count));
+        }
+        else
+        {
+            for (var c = 0; c < _inputs.Length; c++)
+            {
+                inputs.Add(Tensor(_inputs[c], columns[c], start, count));
+            }
         }
 
         IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results;
@@ -161,8 +171,44 @@ public sealed class OnnxModel : IScoringModel, IDisposable
         }
     }
 
-    private static void CheckType(InputColumn input, Column column)
+    /// <summary>Rows <paramref name="start"/>.. of the columns as one [count, F] tensor, row-major; a missing value is NaN.</summary>
+    private static NamedOnnxValue Pack(FeatureTensor tensor, Column[] columns, int start, int count)
     {
+        var width = columns.Length;
+        int[] shape = [count, width];
+        if (tensor.Type == ColumnType.Float32)
+        {
+            var floats = new float[count * width];
+            for (var c = 0; c < width; c++)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    floats[(i * width) + c] = (float)columns[c].GetDouble(start + i);
+                }
+            }
+
+            return NamedOnnxValue.CreateFromTensor(tensor.Name, new DenseTensor<float>(floats, shape));
+        }
+
+        var doubles = new double[count * width];
+        for (var c = 0; c < width; c++)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                doubles[(i * width) + c] = columns[c].GetDouble(start + i);
+            }
+        }
+
+        return NamedOnnxValue.CreateFromTensor(tensor.Name, new DenseTensor<double>(doubles, shape));
+    }
+
+    private static void CheckType(InputColumn input, Column column, FeatureTensor? tensor)
+    {
+        if (tensor is not null && column is CategoricalColumn)
+        {
+            throw new DataFormatException(null, null, input.Name, null, $"the column holds text, but it feeds the model's numeric feature tensor '{tensor.Name}'");
+        }
+
         if (input.Type == ColumnType.Categorical && column is not CategoricalColumn)
         {
             throw new DataFormatException(null, null, input.Name, null, "the column holds numbers but the model takes text");
@@ -256,6 +302,10 @@ internal enum ScoreKind
 /// <summary>The output the score comes from; for a ZipMap with int64 keys, the positive class's key.</summary>
 internal sealed record ScoreOutput(string Name, ScoreKind Kind, long? Int64Key = null);
 
-/// <summary>What a session and the file's metadata say the model is.</summary>
+/// <summary>What a session and the file's metadata say the model is; <see cref="Tensor"/>: the one [N, F] input the columns are packed into, if so.</summary>
 internal sealed record OnnxModelDescription(
-    string Algorithm, ModelTask Task, string Label, IReadOnlyList<string>? Classes, InputColumn[] Inputs, ScoreOutput Output, bool RowByRow, string SourceName);
+    string Algorithm, ModelTask Task, string Label, IReadOnlyList<string>? Classes, InputColumn[] Inputs, ScoreOutput Output, bool RowByRow, string SourceName,
+    FeatureTensor? Tensor = null);
+
+/// <summary>A graph's one float or double [N, F] input (<see cref="Width"/> F, -1 when symbolic), fed by the signature's columns in order.</summary>
+internal sealed record FeatureTensor(string Name, ColumnType Type, long Width);

@@ -8,7 +8,7 @@ using Toolkit.Registry;
 namespace Toolkit.Cli.Commands;
 
 /// <summary>
-/// <c>mlops model register --file F [--flavor X] [--data held-out.csv] [--label L] [--task T]</c>: the file as it will
+/// <c>mlops model register --file F [--flavor X] [--data held-out.csv] [--label L] [--task T] [--features a,b,c]</c>: the file as it will
 /// be registered (its flavor recognised from its bytes; a model trained elsewhere adopted by its flavor's importer),
 /// and with <c>--data</c> its metrics computed by us on the held-out rows, read in the model's signature types.
 /// </summary>
@@ -39,8 +39,9 @@ internal sealed class FileRegistration : IDisposable
     private DataTable? _heldOut;
 
     public static FileRegistration Prepare(
-        string file, string? flavor, string? heldOut, string? label, string? task, string scratch, CancellationToken cancellationToken)
+        string file, string? flavor, string? heldOut, string? label, string? task, string? features, string scratch, CancellationToken cancellationToken)
     {
+        var featureList = FeatureList(features, heldOut);
         ModelTask? declaredTask = null;
         if (task is not null)
         {
@@ -80,12 +81,17 @@ internal sealed class FileRegistration : IDisposable
                 $"'{file}' is a {format.Flavor} model: give --data (labelled held-out rows, CSV) so its metrics are computed and its gates applied before it is registered");
         }
 
+        if (featureList is not null && format.Flavor != ModelFlavors.Onnx)
+        {
+            throw new UsageException($"--features names the columns of an ONNX graph's feature tensor; '{file}' is a {format.Flavor} model");
+        }
+
         string? temp = null;
         string? originalDigest = null;
         var path = file;
         if (format is IModelImporter importer && heldOut is not null)
         {
-            var imported = importer.Import(bytes, file, new ModelImportOptions { HeldOutPath = heldOut, Label = label, Task = declaredTask }, cancellationToken);
+            var imported = importer.Import(bytes, file, new ModelImportOptions { HeldOutPath = heldOut, Label = label, Task = declaredTask, Features = featureList }, cancellationToken);
             if (!imported.AsSpan().SequenceEqual(bytes))
             {
                 Directory.CreateDirectory(scratch);
@@ -177,6 +183,25 @@ internal sealed class FileRegistration : IDisposable
     }
 
     public void Dispose() => Delete(_temp);
+
+    /// <summary><c>--features a,b,c</c>: the columns, in order, that feed an ONNX graph's one [N, F] input; it goes with --data.</summary>
+    private static string[]? FeatureList(string? features, string? heldOut)
+    {
+        if (features is null)
+        {
+            return null;
+        }
+
+        if (heldOut is null)
+        {
+            throw new UsageException("--features describes a model trained elsewhere: it goes with --data (the held-out rows that hold those columns)");
+        }
+
+        var names = features.Split(',', StringSplitOptions.TrimEntries);
+        return names.All(n => n.Length > 0)
+            ? names
+            : throw new UsageException($"--features '{features}': give column names separated by commas, none empty");
+    }
 
     private static byte[] ReadBounded(string file)
     {

@@ -49,10 +49,14 @@ internal static class ModelRegistryCommands
         };
         var label = new Option<string?>("--label") { Description = "With --file and --data: the label column of a model trained elsewhere (default: from the model)." };
         var task = new Option<string?>("--task") { Description = "With --file and --data: binary-classification or regression (default: from the model)." };
+        var features = new Option<string?>("--features")
+        {
+            Description = "With --file and --data: for an ONNX graph whose one input is an [N, F] feature tensor, the F columns that feed it, comma-separated, in order (default: the held-out columns but the label).",
+        };
         var json = Json();
         var command = new Command("register", "Registers a pipeline run's model as a new version (the same file again gives the same version).")
         {
-            model, run, file, actor, card, smokeData, flavor, data, label, task, json,
+            model, run, file, actor, card, smokeData, flavor, data, label, task, features, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -75,6 +79,7 @@ internal static class ModelRegistryCommands
                     heldOut,
                     parse.GetValue(label),
                     parse.GetValue(task),
+                    parse.GetValue(features),
                     Path.Combine(settings.Store, "tmp", "register"),
                     ct);
                 if (heldOut is not null)
@@ -82,9 +87,10 @@ internal static class ModelRegistryCommands
                     given.Evaluate(heldOut, ct);
                 }
             }
-            else if (parse.GetValue(flavor) is not null || parse.GetValue(data) is not null || parse.GetValue(label) is not null || parse.GetValue(task) is not null)
+            else if (parse.GetValue(flavor) is not null || parse.GetValue(data) is not null || parse.GetValue(label) is not null || parse.GetValue(task) is not null
+                || parse.GetValue(features) is not null)
             {
-                throw new UsageException("--flavor, --data, --label and --task go with --file; a run's model is evaluated and gated by the run.");
+                throw new UsageException("--flavor, --data, --label, --task and --features go with --file; a run's model is evaluated and gated by the run.");
             }
 
             using var registration = given;

@@ -92,6 +92,12 @@ public sealed record ModelImportOptions
 
     /// <summary>The labelled held-out CSV the metrics are computed on; its label column fixes the classes.</summary>
     public required string HeldOutPath { get; init; }
+
+    /// <summary>
+    /// The columns, in order, that feed a graph's one [N, F] feature tensor (<c>--features</c>); null: the
+    /// importer takes them from the file's metadata, else the held-out columns except the label.
+    /// </summary>
+    public IReadOnlyList<string>? Features { get; init; }
 }
 
 /// <summary>
