@@ -1,4 +1,3 @@
-using System.Text;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Csv;
 
@@ -23,7 +22,7 @@ internal static class DriftCsv
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(options);
-        var header = ReadHeader(path, cancellationToken);
+        var header = CsvReader.ReadHeader(path, cancellationToken);
         var optional = new HashSet<string>(options.Exclude, StringComparer.Ordinal);
         var required = options.Columns is { } only
             ? [.. only.Concat(options.PredictionColumn is { } p ? [p] : [])]
@@ -52,23 +51,5 @@ internal static class DriftCsv
         }
 
         return CsvReader.Read(path, new CsvReadOptions { NumericType = ColumnType.Float64, ColumnTypes = types }, cancellationToken);
-    }
-
-    /// <summary>The column names of a CSV's header record, parsed by the CSV reader itself.</summary>
-    public static IReadOnlyList<string> ReadHeader(string path, CancellationToken cancellationToken = default)
-    {
-        string? line;
-        using (var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
-        {
-            line = reader.ReadLine();
-        }
-
-        if (line is null)
-        {
-            throw new DataFormatException(path, 1, null, null, "the file is empty; expected a header row");
-        }
-
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(line + "\n"));
-        return [.. CsvReader.Read(stream, path, null, cancellationToken).Columns.Select(c => c.Name)];
     }
 }

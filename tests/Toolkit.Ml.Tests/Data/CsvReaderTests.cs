@@ -306,6 +306,61 @@ public sealed class CsvReaderTests
         }
     }
 
+    [Fact]
+    public void ReadHeader_QuotedNamesWithBomAndCrLf_AreTheNamesReadGives()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"csvheader-{Guid.NewGuid():N}.csv");
+        File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("\"a,b\",c \"\"x\"\",d\r\n1,2,3\r\nnot,a,number\r\n")]);
+        try
+        {
+            CsvReader.ReadHeader(path).Should().Equal(CsvReader.Read(path).Columns.Select(c => c.Name)).And.HaveCount(3);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("", "the file is empty")]
+    [InlineData("\na,b\n", "the first line is empty")]
+    [InlineData("a,a\n1,2\n", "duplicate column name")]
+    public void ReadHeader_BadHeader_IsErrorNamingFileAndLine(string text, string problem)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"csvheader-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, text);
+        try
+        {
+            var act = () => CsvReader.ReadHeader(path);
+
+            var error = act.Should().Throw<DataFormatException>().Which;
+            error.File.Should().Be(path);
+            error.Line.Should().Be(1);
+            error.Message.Should().Contain(problem);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void ReadHeader_LongerThanTheBound_IsErrorWithoutReadingOn()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"csvheader-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, new string('x', CsvReader.MaxHeaderChars + 10));
+        try
+        {
+            var act = () => CsvReader.ReadHeader(path);
+
+            act.Should().Throw<DataFormatException>().Which.Problem.Should().Contain("longer than");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Large enough to span many 4 MiB blocks, so block joins, late type changes and parallel parsing are exercised.</summary>
     [Fact]
     public void Read_LargeFile_ValuesMatchWhatWasWritten()

@@ -21,6 +21,9 @@ namespace Toolkit.Ml.Data.Csv;
 /// </remarks>
 public static class CsvReader
 {
+    /// <summary>The longest header row <see cref="ReadHeader"/> reads.</summary>
+    public const int MaxHeaderChars = 1 << 20;
+
     private const int DefaultBlockSize = 4 << 20;
 
     public static DataTable Read(string path, CsvReadOptions? options = null, CancellationToken ct = default)
@@ -33,6 +36,43 @@ public static class CsvReader
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         return ReadSeekable(stream, path, options ?? new CsvReadOptions(), ct);
+    }
+
+    /// <summary>
+    /// The column names of the file's header record, parsed as <see cref="Read(string, CsvReadOptions?, CancellationToken)"/>
+    /// parses it, without reading any data row. A header that does not end within <see cref="MaxHeaderChars"/> is an error.
+    /// </summary>
+    public static IReadOnlyList<string> ReadHeader(string path, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, null, null, "is a directory, not a CSV file");
+        }
+
+        var line = new StringBuilder();
+        var ended = false;
+        using (var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
+        {
+            int c;
+            while ((c = reader.Read()) != -1 && !(ended = c == '\n'))
+            {
+                if (line.Length == MaxHeaderChars)
+                {
+                    throw new DataFormatException(path, 1, null, null, $"the header row is longer than {MaxHeaderChars} characters");
+                }
+
+                line.Append((char)c);
+            }
+        }
+
+        if (line.Length == 0)
+        {
+            throw new DataFormatException(path, 1, null, null, ended ? "the first line is empty; expected a header row" : "the file is empty; expected a header row");
+        }
+
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(line.Append('\n').ToString()));
+        return [.. Read(stream, path, null, ct).Columns.Select(c => c.Name)];
     }
 
     /// <summary>Reads from <paramref name="stream"/>; <paramref name="sourceName"/> names it in error messages.</summary>
