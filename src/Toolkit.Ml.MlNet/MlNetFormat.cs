@@ -85,22 +85,59 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
         }
 
         var inputs = ScalarInputs(inputSchema, sourceName);
-        var label = options.Label ?? FindLabel(transformer, inputSchema, inputs, sourceName);
-        if (!inputs.Any(c => c.Name == label))
+        var header = CsvReader.ReadHeader(options.HeldOutPath, cancellationToken);
+
+        // The label as the held-out file spells it: a model trained on "Diabetes" is checked on a file's "diabetes".
+        var label = options.Label;
+        if (label is null)
         {
-            throw new ModelFileException(
-                $"'{sourceName}': the label '{label}' is not an input column of the ML.NET model; its inputs: {string.Join(", ", inputs.Select(c => c.Name))}.");
+            var found = FindLabel(transformer, inputSchema, inputs, sourceName);
+            label = FileName(header, found) ?? found;
         }
 
-        var signature = new Schema(inputs.Where(c => c.Name != label)
-            .Select(c => new ColumnSchema(c.Name, RawColumns.SignatureType(c.Type)!.Value, ColumnRole.Feature)));
+        var signatureInputs = inputs.Where(c => c.Name != label).ToList();
+        if (!inputs.Any(c => c.Name == label))
+        {
+            // The file's label is the model's under another name (ML.NET's trainers read "Label"): the inputs
+            // scoring never reads are that name, filled with defaults when scored.
+            var unread = inputs.Where(c => !Consumes(transformer, inputSchema, c)).ToList();
+            if (unread.Count == 0)
+            {
+                throw new ModelFileException(
+                    $"'{sourceName}': the label '{label}' is not an input column of the ML.NET model, and every input is read when scoring, so none is its label under another name; its inputs: {string.Join(", ", inputs.Select(c => c.Name))}.");
+            }
+
+            signatureInputs = [.. signatureInputs.Except(unread)];
+        }
+
+        // Each input named as the file names it when only the case differs (C# properties are PascalCase, data files often are not).
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var taken = new HashSet<string>([label, .. signatureInputs.Select(c => c.Name).Where(header.Contains)], StringComparer.Ordinal);
+        foreach (var c in signatureInputs.Where(c => !header.Contains(c.Name)))
+        {
+            if (FileName(header, c.Name) is { } name && taken.Add(name))
+            {
+                names[c.Name] = name;
+            }
+        }
+
+        var signature = new Schema(signatureInputs
+            .Select(c => new ColumnSchema(names.GetValueOrDefault(c.Name, c.Name), RawColumns.SignatureType(c.Type)!.Value, ColumnRole.Feature)));
 
         // The held-out rows fix the classes (sorted, as LabelEncoding orders them: the second is what ML.NET's true means).
-        var heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
+        DataTable heldOut;
+        try
         {
-            Label = label,
-            ColumnTypes = signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
-        }, cancellationToken);
+            heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
+            {
+                Label = label,
+                ColumnTypes = signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
+            }, cancellationToken);
+        }
+        catch (DataFormatException e) when (e.Line is null && MissingColumn(options, label, signature, sourceName, cancellationToken) is { } missing)
+        {
+            throw missing;
+        }
         if (heldOut.RowCount == 0)
         {
             throw new DataFormatException(options.HeldOutPath, null, null, null, "the file has a header but no data rows");
@@ -124,6 +161,7 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
             Label = label,
             Classes = classes,
             Signature = signature,
+            Inputs = new SortedDictionary<string, string>(names.ToDictionary(n => n.Value, n => n.Key), StringComparer.Ordinal),
         };
         var model = MlNetModel.Create(entries, meta, sourceName);
         try
@@ -137,6 +175,46 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
         }
 
         return model.FileBytes;
+    }
+
+    /// <summary>
+    /// When the held-out file lacks the label or an input the model was saved with, the error that says which
+    /// and how to fix it (a name differing only in case, --label); null when that is not what went wrong.
+    /// Only on the error path, so reading the file again costs nothing otherwise.
+    /// </summary>
+    private static DataFormatException? MissingColumn(ModelImportOptions options, string label, Schema signature, string sourceName, CancellationToken cancellationToken)
+    {
+        var path = options.HeldOutPath;
+        var header = CsvReader.ReadHeader(path, cancellationToken);
+        var columns = ColumnNames.List(header);
+        string Near(string name) => header.Where(h => h.Equals(name, StringComparison.OrdinalIgnoreCase)).ToList() is { Count: > 0 } near
+            ? $" (the file has {string.Join(" and ", near.Select(n => $"'{n}'"))}: names are case-sensitive, and it is not the only column or input spelled so but for case)"
+            : "";
+        if (!header.Contains(label))
+        {
+            var hint = options.Label is null
+                ? $"'{label}' is the model's own label input; pass --label with the file's label column"
+                : "--label names it";
+            return new DataFormatException(path, 1, label, null, $"the file has no label column '{label}' ({hint}); columns are: {columns}");
+        }
+
+        var absent = signature.Columns.FirstOrDefault(c => !header.Contains(c.Name));
+        return absent is null
+            ? null
+            : new DataFormatException(path, 1, absent.Name, null,
+                $"the file has no column '{absent.Name}', an input of the ML.NET model '{sourceName}'{Near(absent.Name)}; columns are: {columns}");
+    }
+
+    /// <summary>The header's column named <paramref name="name"/>, or the one column named so but for case; null when none or several.</summary>
+    private static string? FileName(IReadOnlyList<string> header, string name)
+    {
+        if (header.Contains(name, StringComparer.Ordinal))
+        {
+            return name;
+        }
+
+        var near = header.Where(h => h.Equals(name, StringComparison.OrdinalIgnoreCase)).Take(2).ToList();
+        return near.Count == 1 ? near[0] : null;
     }
 
     private static DataViewSchema OutputSchema(ITransformer transformer, DataViewSchema inputSchema, string sourceName)

@@ -203,9 +203,11 @@ public sealed class MlNetModel : IScoringModel
 
         foreach (var c in Signature.Columns)
         {
-            if (InputSchema.GetColumnOrNull(c.Name) is null)
+            if (InputSchema.GetColumnOrNull(_meta.InputOf(c.Name)) is null)
             {
-                throw new ModelFileException($"'{sourceName}': its signature column '{c.Name}' is not an input of its ML.NET model.");
+                throw new ModelFileException(_meta.InputOf(c.Name) == c.Name
+                    ? $"'{sourceName}': its signature column '{c.Name}' is not an input of its ML.NET model."
+                    : $"'{sourceName}': its signature column '{c.Name}' feeds '{_meta.InputOf(c.Name)}', which is not an input of its ML.NET model.");
             }
         }
     }
@@ -216,9 +218,13 @@ public sealed class MlNetModel : IScoringModel
         return new ColumnsDataView(x.RowCount, [ViewColumn.Features(MlNetAlgorithm.FeaturesColumn, x)]);
     }
 
-    /// <summary>The raw columns in the types the imported model's input schema names; the label (when an input) filled if absent.</summary>
+    /// <summary>
+    /// The raw columns in the types the imported model's input schema names, each from the signature column
+    /// that feeds it; an input no signature column feeds (its label, under any name) gets default values.
+    /// </summary>
     private ColumnsDataView RawView(DataTable data)
     {
+        var fed = Signature.Columns.ToDictionary(c => _meta.InputOf(c.Name), c => c.Name, StringComparer.Ordinal);
         var columns = new List<ViewColumn>();
         foreach (var input in InputSchema)
         {
@@ -227,20 +233,19 @@ public sealed class MlNetModel : IScoringModel
                 continue;
             }
 
-            var isLabel = input.Name == Label;
-            if (!data.Contains(input.Name))
+            if (!fed.TryGetValue(input.Name, out var name))
             {
-                if (isLabel || !Signature.Contains(input.Name))
-                {
-                    columns.Add(RawColumns.Default(input, data.RowCount));
-                    continue;
-                }
+                columns.Add(RawColumns.Default(input, data.RowCount));
+                continue;
+            }
 
-                throw new DataFormatException(null, null, input.Name, null,
+            if (!data.Contains(name))
+            {
+                throw new DataFormatException(null, null, name, null,
                     $"the column does not exist; the model needs it; columns are: {ColumnNames.List(data)}");
             }
 
-            columns.Add(RawColumns.Convert(data[input.Name], input));
+            columns.Add(RawColumns.Convert(data[name], input));
         }
 
         return new ColumnsDataView(data.RowCount, columns);

@@ -33,6 +33,15 @@ internal sealed record ToolkitMetadata
 
     public TrainingInfo? Training { get; init; }
 
+    /// <summary>
+    /// For an imported model, the signature columns its ML.NET inputs are named otherwise (file's name to the
+    /// input's, when they differ only in case: C# properties are PascalCase, data files often are not).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Inputs { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The ML.NET input a signature column feeds.</summary>
+    public string InputOf(string column) => Inputs.GetValueOrDefault(column, column);
+
     /// <summary>Null for an imported model: its own ML.NET transforms read the raw columns.</summary>
     public FeaturePipeline? Features { get; init; }
 
@@ -75,6 +84,17 @@ internal sealed record ToolkitMetadata
             }
 
             w.WriteEndArray();
+            if (Inputs.Count > 0)
+            {
+                w.WriteStartObject("inputs");
+                foreach (var (k, v) in Inputs.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    w.WriteString(k, v);
+                }
+
+                w.WriteEndObject();
+            }
+
             w.WriteStartObject("metrics");
             foreach (var (k, v) in Metrics.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
@@ -221,6 +241,28 @@ internal sealed record ToolkitMetadata
                 throw new FormatException($"its label '{label}' is also one of its signature's columns");
             }
 
+            var inputs = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            if (root.TryGetProperty("inputs", out var ins))
+            {
+                foreach (var p in Object(ins, "inputs").EnumerateObject())
+                {
+                    var input = p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() is { Length: > 0 } text
+                        ? text
+                        : throw new FormatException($"its {EntryName} input of '{p.Name}' must be a non-empty string");
+                    if (!signature.Contains(p.Name))
+                    {
+                        throw new FormatException($"its {EntryName} 'inputs' names '{p.Name}', which is not a signature column");
+                    }
+
+                    if (inputs.ContainsValue(input) || (input != p.Name && signature.Contains(input)))
+                    {
+                        throw new FormatException($"its {EntryName} 'inputs' feeds ML.NET input '{input}' from two columns");
+                    }
+
+                    inputs[p.Name] = input;
+                }
+            }
+
             TrainingInfo? training = null;
             if (root.TryGetProperty("training", out var t))
             {
@@ -261,6 +303,7 @@ internal sealed record ToolkitMetadata
                 Label = label,
                 Classes = classes,
                 Signature = signature,
+                Inputs = inputs,
                 HyperParameters = hp,
                 Metrics = metrics,
                 Training = training,

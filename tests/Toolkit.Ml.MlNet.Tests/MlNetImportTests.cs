@@ -89,6 +89,123 @@ public sealed class MlNetImportTests : IDisposable
     }
 
     [Fact]
+    public void Import_TrainedOnLabelColumnNamedLabel_WithLabelOfTheHeldOutFile_ScoresLikeMlNet()
+    {
+        var (ml, model, zip) = TrainExternalDiabetesOnLabel();
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 400, 7), "heldout.csv");
+
+        var imported = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath, Label = "diabetes" }, CancellationToken.None);
+        var read = MlNetFormat.Instance.ReadModel(imported, "imported.zip");
+
+        read.Label.Should().Be("diabetes");
+        read.Classes.Should().Equal("0", "1");
+        read.Signature.Columns.Select(c => c.Name).Should().Equal(["age", "bmi", "glucose", "hba1c", "smoking"],
+            "the model's own 'Label' input is never read when scoring, so a caller does not send it");
+        var table = CsvReader.Read(heldOutPath, new CsvReadOptions { Label = "diabetes", ColumnTypes = read.Signature.Columns.ToDictionary(c => c.Name, c => c.Type) });
+        var scores = read.Predict(Without(table, "diabetes")).Scores;
+        var engine = ml.Model.CreatePredictionEngine<LabelledPatient, ProbabilityRow>(model);
+        var patients = Patient.From(table).Select(p => new LabelledPatient(p)).ToList();
+        for (var i = 0; i < patients.Count; i++)
+        {
+            scores[i].Should().Be(engine.Predict(patients[i]).Probability, "row {0}", i);
+        }
+
+        read.EncodeLabel(table).Should().Equal(patients.Select(p => p.Label ? 1.0 : 0.0));
+    }
+
+    [Fact]
+    public void Import_TrainedOnLabelColumnNamedLabel_WithoutLabel_RefusedNamingTheFileAndAskingForLabel()
+    {
+        var (_, _, zip) = TrainExternalDiabetesOnLabel();
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 100, 7), "heldout.csv");
+
+        var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+
+        var error = act.Should().Throw<DataFormatException>().Which;
+        error.File.Should().Be(heldOutPath);
+        error.Message.Should().Contain("'Label'").And.Contain("--label").And.Contain("diabetes");
+    }
+
+    [Fact]
+    public void Import_SavedWithoutItsLabel_LabelOfTheFileRefusedNamingTheInputs()
+    {
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromEnumerable(Patient.From(SyntheticData.Generate("diabetes", 500, 2)).ToList());
+        var model = ml.Transforms.Concatenate("Features", "age", "bmi")
+            .Append(ml.BinaryClassification.Trainers.FastTree(labelColumnName: "diabetes", numberOfTrees: 5))
+            .Fit(data);
+        var zip = Path.Combine(_dir, "nolabel.zip");
+        var withoutLabel = ml.Transforms.DropColumns("diabetes", "glucose", "hba1c", "smoking").Fit(data).GetOutputSchema(data.Schema);
+        ml.Model.Save(model, withoutLabel, zip);
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 100, 7), "heldout.csv");
+
+        var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath, Label = "diabetes" }, CancellationToken.None);
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should()
+            .Contain("the label 'diabetes' is not an input column").And.Contain("every input is read").And.Contain("age, bmi");
+    }
+
+    [Fact]
+    public void Import_PascalCaseInputsAndLabel_NamedAsTheFileDoesAndScoresLikeMlNet()
+    {
+        var (ml, model, zip) = TrainPascal();
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 300, 7), "heldout.csv");
+
+        var imported = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        var read = (MlNetModel)MlNetFormat.Instance.Read(new MemoryStream(imported), "imported.zip");
+
+        read.Label.Should().Be("diabetes", "the model's label 'Diabetes' is the file's 'diabetes'");
+        read.Signature.Columns.Select(c => c.Name).Should().Equal("age", "bmi", "glucose");
+        using (var archive = new ZipArchive(new MemoryStream(imported)))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(ReadEntry(archive, "toolkit.json"));
+            json.RootElement.GetProperty("inputs").EnumerateObject().Select(p => (p.Name, p.Value.GetString()))
+                .Should().Equal(("age", "Age"), ("bmi", "Bmi"), ("glucose", "Glucose"));
+        }
+
+        var table = CsvReader.Read(heldOutPath, new CsvReadOptions { Label = "diabetes", ColumnTypes = read.Signature.Columns.ToDictionary(c => c.Name, c => c.Type) });
+        var scores = read.Predict(table).Scores;
+        var engine = ml.Model.CreatePredictionEngine<PascalPatient, ProbabilityRow>(model);
+        var patients = Patient.From(table).Select(p => new PascalPatient(p)).ToList();
+        for (var i = 0; i < patients.Count; i++)
+        {
+            scores[i].Should().Be(engine.Predict(patients[i]).Probability, "row {0}", i);
+        }
+    }
+
+    [Fact]
+    public void Import_InputMatchingTwoColumnsButForCase_RefusedNamingBoth()
+    {
+        var (_, _, zip) = TrainPascal();
+        var heldOut = SyntheticData.Generate("diabetes", 100, 7);
+        var heldOutPath = WriteCsv(heldOut.With(new Float64Column("AGE", [.. Enumerable.Range(0, 100).Select(i => (double)i)])), "heldout.csv");
+
+        var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+
+        var error = act.Should().Throw<DataFormatException>().Which;
+        error.File.Should().Be(heldOutPath);
+        error.ColumnName.Should().Be("Age");
+        error.Message.Should().Contain("no column 'Age'").And.Contain("the file has 'age'").And.Contain("AGE");
+    }
+
+    [Fact]
+    public void Read_ToolkitJsonInputsFeedingOneInputTwice_Refused()
+    {
+        var (_, _, zip) = TrainPascal();
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 100, 7), "heldout.csv");
+        var imported = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        using var archive = new ZipArchive(new MemoryStream(imported));
+        var entries = archive.Entries.Select(e => (e.FullName, ReadEntry(archive, e.FullName))).ToList();
+        var json = System.Text.Encoding.UTF8.GetString(entries.Single(e => e.FullName == "toolkit.json").Item2)
+            .Replace("\"bmi\": \"Bmi\"", "\"bmi\": \"Age\"", StringComparison.Ordinal);
+        var edited = Zip([.. entries.Select(e => e.FullName == "toolkit.json" ? (e.FullName, System.Text.Encoding.UTF8.GetBytes(json)) : e)]);
+
+        var act = () => MlNetFormat.Instance.Read(new MemoryStream(edited), "edited.zip");
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'edited.zip'").And.Contain("feeds ML.NET input 'Age' from two columns");
+    }
+
+    [Fact]
     public void Import_ExternalFastTreeRegressionFromTextLoader_RegressionScoringLikeMlNet()
     {
         var housing = SyntheticData.Generate("housing", 2000, 1);
@@ -303,12 +420,40 @@ public sealed class MlNetImportTests : IDisposable
         return (ml, model, zip);
     }
 
+    /// <summary>A model on C#-named columns (Age, Bmi, Glucose, label Diabetes), as LoadFromEnumerable of PascalCase properties gives.</summary>
+    private (MLContext Ml, ITransformer Model, string Zip) TrainPascal()
+    {
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromEnumerable(Patient.From(SyntheticData.Generate("diabetes", 1000, 2)).Select(p => new PascalPatient(p)).ToList());
+        var model = ml.Transforms.Concatenate("Features", "Age", "Bmi", "Glucose")
+            .Append(ml.BinaryClassification.Trainers.FastTree(labelColumnName: "Diabetes", numberOfTrees: 10))
+            .Fit(data);
+        var zip = Path.Combine(_dir, "pascal.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        return (ml, model, zip);
+    }
+
+    private (MLContext Ml, ITransformer Model, string Zip) TrainExternalDiabetesOnLabel()
+    {
+        var ml = new MLContext(seed: 3);
+        var data = ml.Data.LoadFromEnumerable(Patient.From(SyntheticData.Generate("diabetes", 2000, 2)).Select(p => new LabelledPatient(p)).ToList());
+        var model = ml.Transforms.Categorical.OneHotEncoding("smoking_onehot", "smoking")
+            .Append(ml.Transforms.Concatenate("Features", "age", "bmi", "glucose", "hba1c", "smoking_onehot"))
+            .Append(ml.BinaryClassification.Trainers.LightGbm(numberOfIterations: 40))
+            .Fit(data);
+        var zip = Path.Combine(_dir, "team-model-label.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        return (ml, model, zip);
+    }
+
     private string WriteCsv(DataTable table, string name)
     {
         var path = Path.Combine(_dir, name);
         CsvWriter.Write(table, path);
         return path;
     }
+
+    private static DataTable Without(DataTable table, string name) => new([.. table.Columns.Where(c => c.Name != name)]);
 
     private static byte[] Zip(params (string Name, byte[] Bytes)[] entries)
     {
@@ -382,6 +527,17 @@ public sealed class MlNetImportTests : IDisposable
         public string patient_id { get; set; }
     }
 
+    internal sealed class PascalPatient(Patient p)
+    {
+        public float Age { get; set; } = p.age;
+
+        public float Bmi { get; set; } = p.bmi;
+
+        public float Glucose { get; set; } = p.glucose;
+
+        public bool Diabetes { get; set; } = p.diabetes;
+    }
+
     internal sealed class TwoTargets
     {
         public float x { get; set; }
@@ -391,6 +547,27 @@ public sealed class MlNetImportTests : IDisposable
         public float other { get; set; }
     }
 #pragma warning restore IDE1006, SA1300
+
+    /// <summary>The shape ML.NET's samples use: the label property is the trainers' default column, Label.</summary>
+    internal sealed class LabelledPatient(Patient p)
+    {
+        [ColumnName("age")]
+        public float Age { get; set; } = p.age;
+
+        [ColumnName("bmi")]
+        public float Bmi { get; set; } = p.bmi;
+
+        [ColumnName("glucose")]
+        public float Glucose { get; set; } = p.glucose;
+
+        [ColumnName("hba1c")]
+        public float HbA1c { get; set; } = p.hba1c;
+
+        [ColumnName("smoking")]
+        public string Smoking { get; set; } = p.smoking;
+
+        public bool Label { get; set; } = p.diabetes;
+    }
 
     internal sealed class VectorRow
     {

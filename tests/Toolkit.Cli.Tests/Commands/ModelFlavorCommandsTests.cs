@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Toolkit.Ml.Data;
 using Toolkit.Ml.Data.Csv;
 using Toolkit.Ml.Data.Synthetic;
@@ -210,6 +211,48 @@ public sealed class ModelFlavorCommandsTests : IDisposable
         stored!.Flavor.Should().Be(ModelFlavors.MlNet);
     }
 
+    [Fact]
+    public async Task ModelRegister_MlNetSampleShapedModelTrainedOnLabel_RegistersWithLabelOfTheFileAndPredictsLikeMlNet()
+    {
+        (await Mlops("data", "synth", "--generator", "diabetes", "--rows", "3000", "--seed", "5", "--out", "train.csv")).ExitCode.Should().Be(0);
+        (await Mlops("data", "synth", "--generator", "diabetes", "--rows", "800", "--seed", "6", "--out", "heldout.csv")).ExitCode.Should().Be(0);
+        var header = File.ReadLines(_temp.File("train.csv")).First().Split(',').ToList();
+
+        // As ML.NET's samples do: columns loaded by position from the CSV, the label under the trainers' default name.
+        var ml = new MLContext(seed: 4);
+        var loader = ml.Data.CreateTextLoader(
+            [
+                new("Age", DataKind.Single, header.IndexOf("age")),
+                new("Bmi", DataKind.Single, header.IndexOf("bmi")),
+                new("Glucose", DataKind.Single, header.IndexOf("glucose")),
+                new("Label", DataKind.Boolean, header.IndexOf("diabetes")),
+            ],
+            separatorChar: ',', hasHeader: true);
+        var train = loader.Load(_temp.File("train.csv"));
+        var model = ml.Transforms.ReplaceMissingValues([new("Age"), new("Bmi"), new("Glucose")])
+            .Append(ml.Transforms.Concatenate("Features", "Age", "Bmi", "Glucose"))
+            .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 30))
+            .Fit(train);
+        var zip = _temp.File("sample-model.zip");
+        ml.Model.Save(model, train.Schema, zip);
+
+        var withoutLabel = await Mlops("model", "register", "--model", "diabetes", "--file", zip, "--flavor", "mlnet", "--data", "heldout.csv");
+        withoutLabel.ExitCode.Should().Be(2);
+        withoutLabel.Error.Should().Contain("heldout.csv").And.Contain("'Label'").And.Contain("--label");
+
+        // The model's Age, Bmi, Glucose are the file's age, bmi, glucose; its Label is what the file calls diabetes.
+        using var registered = await JsonAsync("model", "register", "--model", "diabetes", "--file", zip, "--flavor", "mlnet", "--data", "heldout.csv", "--label", "diabetes", "--json");
+
+        registered.RootElement.GetProperty("flavor").GetString().Should().Be(ModelFlavors.MlNet);
+        var predict = await Mlops("predict", "--model", "diabetes", "--model-version", "1", "--data", "heldout.csv", "--out", "p.csv");
+        predict.ExitCode.Should().Be(0, predict.Error);
+        var ours = File.ReadLines(_temp.File("p.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var theirs = ml.Data.CreateEnumerable<ProbabilityRow>(model.Transform(loader.Load(_temp.File("heldout.csv"))), reuseRowObject: false)
+            .Select(r => (double)r.Probability).ToList();
+        ours.Should().HaveCount(800).And.Equal(theirs, "the registered version scores as ML.NET does");
+        theirs.Distinct().Should().HaveCountGreaterThan(20);
+    }
+
     /// <summary>An ML.NET model as a team trains it without the toolkit: the zip mlContext.Model.Save writes.</summary>
     private static string TrainPlainMlNet(string path)
     {
@@ -250,4 +293,9 @@ public sealed class ModelFlavorCommandsTests : IDisposable
         public bool diabetes { get; set; }
     }
 #pragma warning restore IDE1006, SA1300
+
+    private sealed class ProbabilityRow
+    {
+        public float Probability { get; set; }
+    }
 }
