@@ -1,3 +1,4 @@
+using System.Globalization;
 using Toolkit.Components.Gate;
 using Toolkit.Gates;
 using Toolkit.Pipelines.Project;
@@ -26,7 +27,17 @@ internal static class RunGate
     public static Task<GateReport> CheckAsync(ProjectSettings settings, GateCheckRequest request, IModelRegistry registry, CancellationToken cancellationToken) =>
         GateRunner.RunAsync(request, registry, Path.Combine(settings.Store, "tmp", "gate"), cancellationToken);
 
-    /// <summary>The checks that failed, by name, comma-separated.</summary>
+    /// <summary>The checks that failed, by name with what was measured against what was required, comma-separated.</summary>
     public static string FailedChecks(GateReport report) =>
-        string.Join(", ", report.Checks.Where(c => c.Status == CheckStatus.Failed).Select(c => c.Name));
+        string.Join(", ", report.Checks.Where(c => c.Status == CheckStatus.Failed).Select(Failure));
+
+    private static string Failure(GateCheck check) => check switch
+    {
+        { Kind: CheckKind.Threshold, Value: { } value, Threshold: { } threshold } =>
+            string.Create(CultureInfo.InvariantCulture, $"{check.Name} ({value:0.####}, needs {check.Op} {threshold:0.####})"),
+        { Kind: CheckKind.Regression, Value: { } value, ChampionValue: { } champion, Threshold: { } limit } =>
+            string.Create(CultureInfo.InvariantCulture, $"{check.Name} ({value:0.####} against the champion's {champion:0.####}, {check.Op} {limit:0.####})"),
+        { Note: { Length: > 0 } note } => $"{check.Name} ({note})",
+        _ => check.Name,
+    };
 }

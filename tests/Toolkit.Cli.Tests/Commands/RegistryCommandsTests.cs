@@ -174,6 +174,7 @@ public sealed class RegistryCommandsTests : IDisposable
         gate.ExitCode.Should().Be(3);
         gate.Output.Should().Contain("threshold:r2");
         gate.Error.Should().Contain("gate failed for 'housing': threshold:r2");
+        gate.Error.Should().MatchRegex(@"threshold:r2 \(0\.\d+, needs >= 0\.999\)", "the failure says what was measured against what was required");
 
         var register = await Mlops("model", "register", "--model", "housing", "--run", run, "--json");
         register.ExitCode.Should().Be(3, register.Error);
