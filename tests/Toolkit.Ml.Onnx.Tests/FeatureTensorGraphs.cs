@@ -1,3 +1,5 @@
+using static Toolkit.Ml.Onnx.Tests.OnnxTestFiles;
+
 namespace Toolkit.Ml.Onnx.Tests;
 
 /// <summary>
@@ -111,40 +113,7 @@ internal static class FeatureTensorGraphs
             graph.Message(12, o);
         }
 
-        return new ProtoWriter()
-            .Int(1, 8)
-            .String(2, "skl2onnx-like")
-            .Message(7, graph)
-            .Message(8, new ProtoWriter().String(1, "").Int(2, 17))
-            .Message(8, new ProtoWriter().String(1, OnnxGraph.MlDomain).Int(2, 3))
-            .ToArray();
-    }
-
-    private static ProtoWriter Node(string op, string[] inputs, string[] outputs, string domain, params ProtoWriter[] attributes)
-    {
-        var node = new ProtoWriter();
-        foreach (var i in inputs)
-        {
-            node.String(1, i);
-        }
-
-        foreach (var o in outputs)
-        {
-            node.String(2, o);
-        }
-
-        node.String(3, op + "_node").String(4, op);
-        foreach (var a in attributes)
-        {
-            node.Message(5, a);
-        }
-
-        if (domain.Length > 0)
-        {
-            node.String(7, domain);
-        }
-
-        return node;
+        return OnnxTestFiles.ModelProto(graph, "skl2onnx-like");
     }
 
     /// <summary>A tensor ValueInfo; a dimension is a number (dim_value) or a name (dim_param).</summary>

@@ -64,16 +64,20 @@ internal static class OnnxTestFiles
             graph.Message(12, o);
         }
 
-        return new ProtoWriter()
-            .Int(1, 8)
-            .String(2, "sklearn-like")
-            .Message(7, graph)
-            .Message(8, new ProtoWriter().String(1, "").Int(2, 17))
-            .Message(8, new ProtoWriter().String(1, OnnxGraph.MlDomain).Int(2, 3))
-            .ToArray();
+        return ModelProto(graph, "sklearn-like");
     }
 
-    private static ProtoWriter Node(string op, string[] inputs, string[] outputs, string domain, params ProtoWriter[] attributes)
+    /// <summary>A ModelProto (IR version 8, opsets ai.onnx 17 and ai.onnx.ml 3) around <paramref name="graph"/>.</summary>
+    internal static byte[] ModelProto(ProtoWriter graph, string producer) => new ProtoWriter()
+        .Int(1, 8)
+        .String(2, producer)
+        .Message(7, graph)
+        .Message(8, new ProtoWriter().String(1, "").Int(2, 17))
+        .Message(8, new ProtoWriter().String(1, OnnxGraph.MlDomain).Int(2, 3))
+        .ToArray();
+
+    /// <summary>A NodeProto: op type, inputs, outputs, attributes, and its domain unless the default one.</summary>
+    internal static ProtoWriter Node(string op, string[] inputs, string[] outputs, string domain, params ProtoWriter[] attributes)
     {
         var node = new ProtoWriter();
         foreach (var i in inputs)
