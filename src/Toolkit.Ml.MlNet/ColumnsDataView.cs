@@ -17,7 +17,13 @@ internal abstract class ViewColumn(string name, DataViewType type)
     public abstract Delegate Getter(ColumnsDataView.Cursor cursor);
 
     /// <summary>The feature matrix as ML.NET's one "Features" vector column.</summary>
-    public static ViewColumn Features(string name, FeatureMatrix x) => new FeaturesColumn(name, x);
+    public static ViewColumn Features(string name, FeatureMatrix x) => new Vector<float>(name, NumberDataViewType.Single, x.Columns);
+
+    /// <summary>A vector column of known size, slot j of row i being <c>columns[j][i]</c>.</summary>
+    public static ViewColumn SingleVector(string name, float[][] columns) => new Vector<float>(name, NumberDataViewType.Single, columns);
+
+    /// <inheritdoc cref="SingleVector"/>
+    public static ViewColumn DoubleVector(string name, double[][] columns) => new Vector<double>(name, NumberDataViewType.Double, columns);
 
     public static ViewColumn Single(string name, float[] values) => new Scalar<float>(name, NumberDataViewType.Single, values);
 
@@ -35,13 +41,11 @@ internal abstract class ViewColumn(string name, DataViewType type)
             (ValueGetter<T>)((ref T value) => value = values[cursor.Row]);
     }
 
-    private sealed class FeaturesColumn(string name, FeatureMatrix x)
-        : ViewColumn(name, new VectorDataViewType(NumberDataViewType.Single, x.ColumnCount))
+    private sealed class Vector<T>(string name, PrimitiveDataViewType item, T[][] columns)
+        : ViewColumn(name, new VectorDataViewType(item, columns.Length))
     {
-        public override Delegate Getter(ColumnsDataView.Cursor cursor)
-        {
-            var columns = x.Columns;
-            return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+        public override Delegate Getter(ColumnsDataView.Cursor cursor) =>
+            (ValueGetter<VBuffer<T>>)((ref VBuffer<T> value) =>
             {
                 var editor = VBufferEditor.Create(ref value, columns.Length);
                 var row = cursor.Row;
@@ -52,7 +56,6 @@ internal abstract class ViewColumn(string name, DataViewType type)
 
                 value = editor.Commit();
             });
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Toolkit.Ml.Data;
@@ -84,7 +85,13 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
                 $"'{sourceName}' was declared {declared.ToName()} (--task), but its ML.NET model's output is {task.ToName()} ({(task == ModelTask.BinaryClassification ? "it has a Probability column" : "it has a Score and no Probability column")}).");
         }
 
-        var inputs = ScalarInputs(inputSchema, sourceName);
+        var (inputs, vector) = Inputs(inputSchema, sourceName);
+        if (vector is null && options.Features is not null)
+        {
+            throw new ModelFileException(
+                $"'{sourceName}': --features names the columns that fill an ML.NET model's one vector input, but this model's inputs are scalar ({string.Join(", ", inputs.Select(c => c.Name))}); leave --features out (each input is fed by the column of its name).");
+        }
+
         var header = CsvReader.ReadHeader(options.HeldOutPath, cancellationToken);
 
         // The label as the held-out file spells it: a model trained on "Diabetes" is checked on a file's "diabetes".
@@ -121,8 +128,18 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
             }
         }
 
-        var signature = new Schema(signatureInputs
-            .Select(c => new ColumnSchema(names.GetValueOrDefault(c.Name, c.Name), RawColumns.SignatureType(c.Type)!.Value, ColumnRole.Feature)));
+        var scalarColumns = signatureInputs
+            .Select(c => new ColumnSchema(names.GetValueOrDefault(c.Name, c.Name), RawColumns.SignatureType(c.Type)!.Value, ColumnRole.Feature)).ToList();
+        VectorInput? vectorInput = null;
+        if (vector is not null)
+        {
+            var slots = VectorColumns(vector.Value, header, label, scalarColumns.Select(c => c.Name).ToHashSet(StringComparer.Ordinal), options, sourceName);
+            vectorInput = new VectorInput(vector.Value.Name, slots);
+            var type = ((VectorDataViewType)vector.Value.Type).ItemType == NumberDataViewType.Single ? ColumnType.Float32 : ColumnType.Float64;
+            scalarColumns.AddRange(slots.Select(n => new ColumnSchema(n, type, ColumnRole.Feature)));
+        }
+
+        var signature = new Schema(scalarColumns);
 
         // The held-out rows fix the classes (sorted, as LabelEncoding orders them: the second is what ML.NET's true means).
         DataTable heldOut;
@@ -162,6 +179,7 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
             Classes = classes,
             Signature = signature,
             Inputs = new SortedDictionary<string, string>(names.ToDictionary(n => n.Value, n => n.Key), StringComparer.Ordinal),
+            Vector = vectorInput,
         };
         var model = MlNetModel.Create(entries, meta, sourceName);
         try
@@ -229,10 +247,14 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
         }
     }
 
-    /// <summary>The visible input columns; each must be a scalar we can give from a CSV.</summary>
-    private static List<DataViewSchema.Column> ScalarInputs(DataViewSchema inputSchema, string sourceName)
+    /// <summary>
+    /// The visible input columns: scalars we can give from a CSV, and at most one numeric vector of known size
+    /// (a <c>[VectorType]</c> property or a TextLoader column range), whose slots CSV columns fill.
+    /// </summary>
+    private static (List<DataViewSchema.Column> Scalars, DataViewSchema.Column? Vector) Inputs(DataViewSchema inputSchema, string sourceName)
     {
         var inputs = new List<DataViewSchema.Column>();
+        DataViewSchema.Column? vector = null;
         foreach (var c in inputSchema)
         {
             if (c.IsHidden)
@@ -240,16 +262,78 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
                 continue;
             }
 
-            if (RawColumns.SignatureType(c.Type) is null)
+            if (RawColumns.SignatureType(c.Type) is not null)
             {
-                throw new ModelFileException(
-                    $"'{sourceName}': input column '{c.Name}' is {c.Type}; an imported ML.NET model's inputs must be scalar Single, Double, Int32, Boolean or Text columns.");
+                inputs.Add(c);
+                continue;
             }
 
-            inputs.Add(c);
+            if (c.Type is not VectorDataViewType { IsKnownSize: true } v || (v.ItemType != NumberDataViewType.Single && v.ItemType != NumberDataViewType.Double))
+            {
+                throw new ModelFileException(
+                    $"'{sourceName}': input column '{c.Name}' is {c.Type}; an imported ML.NET model's inputs must be scalar Single, Double, Int32, Boolean or Text columns, or one Single or Double vector of known size.");
+            }
+
+            if (vector is { } first)
+            {
+                throw new ModelFileException(
+                    $"'{sourceName}': inputs '{first.Name}' and '{c.Name}' are both vectors; an imported ML.NET model may take one vector input (its slots filled by CSV columns).");
+            }
+
+            vector = c;
         }
 
-        return inputs;
+        return (inputs, vector);
+    }
+
+    /// <summary>
+    /// The held-out columns that fill the vector input's slots, in order: <c>--features</c>, else the slot names the
+    /// model was saved with, else every header column but the label and the scalar inputs, in file order.
+    /// </summary>
+    private static List<string> VectorColumns(DataViewSchema.Column vector, IReadOnlyList<string> header, string label, ISet<string> scalars, ModelImportOptions options, string sourceName)
+    {
+        var size = ((VectorDataViewType)vector.Type).Size;
+        List<string>? slots = null;
+        if (vector.HasSlotNames())
+        {
+            VBuffer<ReadOnlyMemory<char>> names = default;
+            vector.GetSlotNames(ref names);
+            slots = [.. names.DenseValues().Select(n => n.ToString())];
+            slots = slots.Count == size && slots.All(n => n.Length > 0) ? slots : null;
+        }
+
+        if (slots is not null && options.Features is { } given && !slots.SequenceEqual(given, StringComparer.Ordinal))
+        {
+            throw new ModelFileException($"'{sourceName}': its vector input '{vector.Name}' names its slots {string.Join(",", slots)}; --features says {string.Join(",", given)}.");
+        }
+
+        var source = options.Features is not null ? "--features" : slots is not null ? $"the slot names of '{vector.Name}'" : null;
+        List<string> columns = [.. options.Features ?? slots ?? header.Where(h => h != label && !scalars.Contains(h))];
+        var path = options.HeldOutPath;
+        if (columns.Count != size)
+        {
+            throw source is null
+                ? new DataFormatException(path, 1, null, null, string.Create(CultureInfo.InvariantCulture,
+                    $"the vector input '{vector.Name}' of '{sourceName}' takes {size} values per row, but the file has {columns.Count} columns besides the label and the other inputs ({ColumnNames.List(columns)}); give --features with the {size} that fill it, in order"))
+                : new ModelFileException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{sourceName}': its vector input '{vector.Name}' takes {size} values per row, but {source} names {columns.Count} columns."));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in columns)
+        {
+            var problem = !seen.Add(c) ? $"{source} names this column twice; each slot of '{vector.Name}' takes its own column"
+                : c == label ? $"{source} names the label as a slot of '{vector.Name}'"
+                : scalars.Contains(c) ? $"{source} names a column that already feeds the model's input of that name"
+                : !header.Contains(c) ? $"{source} names this column as a slot of '{vector.Name}', but the file has none; columns are: {ColumnNames.List(header)}"
+                : null;
+            if (problem is not null)
+            {
+                throw new DataFormatException(path, 1, c, null, problem);
+            }
+        }
+
+        return columns;
     }
 
     /// <summary>

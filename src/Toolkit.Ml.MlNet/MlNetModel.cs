@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using Microsoft.ML;
@@ -201,8 +202,20 @@ public sealed class MlNetModel : IScoringModel
             return;
         }
 
+        if (_meta.Vector is { } vector && (InputSchema.GetColumnOrNull(vector.Name) is not { Type: VectorDataViewType vt }
+            || !vt.IsKnownSize || vt.Size != vector.Columns.Count || (vt.ItemType != NumberDataViewType.Single && vt.ItemType != NumberDataViewType.Double)))
+        {
+            throw new ModelFileException(string.Create(CultureInfo.InvariantCulture,
+                $"'{sourceName}': {vector.Columns.Count} columns fill its vector input '{vector.Name}', but its ML.NET model has no Single or Double vector input of that name and size."));
+        }
+
         foreach (var c in Signature.Columns)
         {
+            if (_meta.Vector?.Columns.Contains(c.Name) == true)
+            {
+                continue;
+            }
+
             if (InputSchema.GetColumnOrNull(_meta.InputOf(c.Name)) is null)
             {
                 throw new ModelFileException(_meta.InputOf(c.Name) == c.Name
@@ -224,12 +237,20 @@ public sealed class MlNetModel : IScoringModel
     /// </summary>
     private ColumnsDataView RawView(DataTable data)
     {
-        var fed = Signature.Columns.ToDictionary(c => _meta.InputOf(c.Name), c => c.Name, StringComparer.Ordinal);
+        var vector = _meta.Vector;
+        var fed = Signature.Columns.Where(c => vector?.Columns.Contains(c.Name) != true)
+            .ToDictionary(c => _meta.InputOf(c.Name), c => c.Name, StringComparer.Ordinal);
         var columns = new List<ViewColumn>();
         foreach (var input in InputSchema)
         {
             if (input.IsHidden)
             {
+                continue;
+            }
+
+            if (vector is not null && input.Name == vector.Name)
+            {
+                columns.Add(RawColumns.Vector(data, vector.Columns, input));
                 continue;
             }
 

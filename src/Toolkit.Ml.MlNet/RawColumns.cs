@@ -96,6 +96,30 @@ internal static class RawColumns
         throw new DataFormatException(null, null, column.Name, null, $"the model's input type {type} is not one this toolkit gives");
     }
 
+    /// <summary>The named columns, in order, as the slots of the model's numeric vector input.</summary>
+    public static ViewColumn Vector(DataTable data, IReadOnlyList<string> names, DataViewSchema.Column input)
+    {
+        var item = ((VectorDataViewType)input.Type).ItemType;
+        var source = new Column[names.Count];
+        for (var j = 0; j < names.Count; j++)
+        {
+            source[j] = data.Contains(names[j])
+                ? data[names[j]]
+                : throw new DataFormatException(null, null, names[j], null, $"the column does not exist; the model needs it (slot {j} of its vector input '{input.Name}'); columns are: {ColumnNames.List(data)}");
+            if (source[j] is CategoricalColumn)
+            {
+                throw new DataFormatException(null, null, names[j], null, $"the column holds text, but it fills slot {j} of the model's numeric vector input '{input.Name}'");
+            }
+        }
+
+        if (item == NumberDataViewType.Single)
+        {
+            return ViewColumn.SingleVector(input.Name, [.. source.Select(c => Enumerable.Range(0, c.Length).Select(i => (float)c.GetDouble(i)).ToArray())]);
+        }
+
+        return ViewColumn.DoubleVector(input.Name, [.. source.Select(c => Enumerable.Range(0, c.Length).Select(c.GetDouble).ToArray())]);
+    }
+
     /// <summary>A column of default values, for a model input the scored table does not have (the label).</summary>
     public static ViewColumn Default(DataViewSchema.Column input, int rows)
     {

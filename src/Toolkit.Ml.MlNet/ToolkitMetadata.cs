@@ -39,6 +39,12 @@ internal sealed record ToolkitMetadata
     /// </summary>
     public IReadOnlyDictionary<string, string> Inputs { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// For an imported model whose input is one numeric vector of known size (ML.NET's <c>[VectorType]</c> or a
+    /// TextLoader column range): that input and the signature columns filling its slots, in order.
+    /// </summary>
+    public VectorInput? Vector { get; init; }
+
     /// <summary>The ML.NET input a signature column feeds.</summary>
     public string InputOf(string column) => Inputs.GetValueOrDefault(column, column);
 
@@ -84,6 +90,20 @@ internal sealed record ToolkitMetadata
             }
 
             w.WriteEndArray();
+            if (Vector is { } vector)
+            {
+                w.WriteStartObject("vector_input");
+                w.WriteString("name", vector.Name);
+                w.WriteStartArray("columns");
+                foreach (var c in vector.Columns)
+                {
+                    w.WriteStringValue(c);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
             if (Inputs.Count > 0)
             {
                 w.WriteStartObject("inputs");
@@ -263,6 +283,20 @@ internal sealed record ToolkitMetadata
                 }
             }
 
+            VectorInput? vectorInput = null;
+            if (root.TryGetProperty("vector_input", out var vi))
+            {
+                var columnsOf = Object(vi, "vector_input").TryGetProperty("columns", out var vc) && vc.ValueKind == JsonValueKind.Array
+                    ? vc.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String && e.GetString() is { Length: > 0 } n ? n : throw new FormatException($"its {EntryName} 'vector_input' columns must be non-empty strings")).ToList()
+                    : throw new FormatException($"its {EntryName} 'vector_input' has no 'columns' array");
+                if (columnsOf.Count == 0 || columnsOf.Distinct(StringComparer.Ordinal).Count() != columnsOf.Count || columnsOf.Any(c => !signature.Contains(c) || inputs.ContainsKey(c)))
+                {
+                    throw new FormatException($"its {EntryName} 'vector_input' columns must be distinct signature columns that feed no other input");
+                }
+
+                vectorInput = new VectorInput(Text(vi, "name"), columnsOf);
+            }
+
             TrainingInfo? training = null;
             if (root.TryGetProperty("training", out var t))
             {
@@ -304,6 +338,7 @@ internal sealed record ToolkitMetadata
                 Classes = classes,
                 Signature = signature,
                 Inputs = inputs,
+                Vector = vectorInput,
                 HyperParameters = hp,
                 Metrics = metrics,
                 Training = training,
@@ -326,3 +361,6 @@ internal sealed record ToolkitMetadata
     private static JsonElement Object(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object ? e : throw new FormatException($"its {EntryName} '{name}' must be an object");
 }
+
+/// <summary>An imported model's one vector input and the signature columns that fill its slots, in order.</summary>
+internal sealed record VectorInput(string Name, IReadOnlyList<string> Columns);

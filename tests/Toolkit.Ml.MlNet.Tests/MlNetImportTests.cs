@@ -285,21 +285,118 @@ public sealed class MlNetImportTests : IDisposable
     }
 
     [Fact]
-    public void Import_VectorInputColumn_RefusedNamingIt()
+    public void Import_VectorInputFromTextLoaderRange_SlotsFilledByTheOtherColumnsAndScoresLikeMlNet()
     {
-        var ml = new MLContext(seed: 1);
-        var rows = Enumerable.Range(0, 200).Select(i => new VectorRow { Features = [i % 5, i % 3, 1], Label = i % 5 > 1 }).ToList();
-        var data = ml.Data.LoadFromEnumerable(rows);
-        var model = ml.BinaryClassification.Trainers.SdcaLogisticRegression().Fit(data);
-        var zip = Path.Combine(_dir, "vector.zip");
-        ml.Model.Save(model, data.Schema, zip);
-        var heldOutPath = Path.Combine(_dir, "vector.csv");
-        File.WriteAllLines(heldOutPath, ["Label", "true"]);
+        var (ml, model, loader, _) = TrainVectorModel(["x1", "x2", "x3", "label"]);
+        var heldOutPath = WriteVectorCsv("heldout.csv", ["x1", "x2", "x3", "label"], 300, seed: 9);
+
+        var imported = MlNetFormat.Instance.Import(File.ReadAllBytes(Path.Combine(_dir, "vector.zip")), "vector.zip", new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        var read = (MlNetModel)MlNetFormat.Instance.Read(new MemoryStream(imported), "imported.zip");
+
+        read.Label.Should().Be("label", "the model's 'Label' is the file's 'label'");
+        read.Signature.Columns.Select(c => (c.Name, c.Type)).Should().Equal(("x1", ColumnType.Float32), ("x2", ColumnType.Float32), ("x3", ColumnType.Float32));
+        using (var archive = new ZipArchive(new MemoryStream(imported)))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(ReadEntry(archive, "toolkit.json"));
+            var vector = json.RootElement.GetProperty("vector_input");
+            vector.GetProperty("name").GetString().Should().Be("Features");
+            vector.GetProperty("columns").EnumerateArray().Select(e => e.GetString()).Should().Equal("x1", "x2", "x3");
+        }
+
+        var table = CsvReader.Read(heldOutPath, new CsvReadOptions { Label = "label" });
+        var scores = read.Predict(table).Scores;
+        var theirs = ml.Data.CreateEnumerable<ProbabilityRow>(model.Transform(loader.Load(heldOutPath)), reuseRowObject: false).Select(r => (double)r.Probability).ToList();
+        scores.Should().Equal(theirs);
+        theirs.Distinct().Should().HaveCountGreaterThan(20);
+    }
+
+    [Fact]
+    public void Import_VectorInputWithOtherColumnsInTheFile_AsksForFeaturesThenTakesThem()
+    {
+        var (ml, model, loader, zip) = TrainVectorModel(["id", "x1", "x2", "x3", "label"], start: 1);
+        var heldOutPath = WriteVectorCsv("heldout.csv", ["id", "x1", "x2", "x3", "label"], 200, seed: 9);
+        var bytes = File.ReadAllBytes(zip);
+
+        var guess = () => MlNetFormat.Instance.Import(bytes, zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        var wrongCount = () => MlNetFormat.Instance.Import(bytes, zip, new ModelImportOptions { HeldOutPath = heldOutPath, Features = ["x1", "x2"] }, CancellationToken.None);
+        var twice = () => MlNetFormat.Instance.Import(bytes, zip, new ModelImportOptions { HeldOutPath = heldOutPath, Features = ["x1", "x1", "x3"] }, CancellationToken.None);
+        var absent = () => MlNetFormat.Instance.Import(bytes, zip, new ModelImportOptions { HeldOutPath = heldOutPath, Features = ["x1", "x2", "x4"] }, CancellationToken.None);
+
+        var error = guess.Should().Throw<DataFormatException>().Which;
+        error.File.Should().Be(heldOutPath);
+        error.Message.Should().Contain("takes 3 values per row").And.Contain("4 columns").And.Contain("--features");
+        wrongCount.Should().Throw<ModelFileException>().Which.Message.Should().Contain("--features names 2 columns");
+        twice.Should().Throw<DataFormatException>().Which.Should().Match<DataFormatException>(e => e.ColumnName == "x1" && e.Message.Contains("twice"));
+        absent.Should().Throw<DataFormatException>().Which.Should().Match<DataFormatException>(e => e.ColumnName == "x4" && e.Line == 1);
+
+        var imported = MlNetFormat.Instance.Import(bytes, zip, new ModelImportOptions { HeldOutPath = heldOutPath, Features = ["x1", "x2", "x3"] }, CancellationToken.None);
+        var read = MlNetFormat.Instance.ReadModel(imported, "imported.zip");
+        var theirs = ml.Data.CreateEnumerable<ProbabilityRow>(model.Transform(loader.Load(heldOutPath)), reuseRowObject: false).Select(r => (double)r.Probability);
+        read.Predict(CsvReader.Read(heldOutPath)).Scores.Should().Equal(theirs);
+    }
+
+    [Fact]
+    public void Import_TextInAColumnFillingTheVector_RefusedNamingLineAndField()
+    {
+        var (_, _, _, zip) = TrainVectorModel(["x1", "x2", "x3", "label"]);
+        var heldOutPath = WriteVectorCsv("heldout.csv", ["x1", "x2", "x3", "label"], 50, seed: 9);
+        var lines = File.ReadAllLines(heldOutPath);
+        lines[7] = "high," + lines[7][(lines[7].IndexOf(',', StringComparison.Ordinal) + 1)..];
+        File.WriteAllLines(heldOutPath, lines);
 
         var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
 
-        act.Should().Throw<ModelFileException>().Which.Message.Should()
-            .Contain("input column 'Features'").And.Contain("scalar Single, Double, Int32, Boolean or Text");
+        var error = act.Should().Throw<DataFormatException>().Which;
+        error.File.Should().Be(heldOutPath);
+        error.Line.Should().Be(8);
+        error.ColumnName.Should().Be("x1");
+        error.Field.Should().Be("high");
+    }
+
+    [Fact]
+    public void Import_FeaturesForAScalarModel_RefusedSayingToLeaveThemOut()
+    {
+        var (_, _, zip) = TrainExternalDiabetes(extraColumn: false);
+        var heldOutPath = WriteCsv(SyntheticData.Generate("diabetes", 100, 7), "heldout.csv");
+
+        var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath, Features = ["age", "bmi"] }, CancellationToken.None);
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("inputs are scalar").And.Contain("leave --features out");
+    }
+
+    [Fact]
+    public void Import_TwoVectorInputs_RefusedNamingBoth()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 200).Select(i => new TwoVectorRow { A = [i % 5, i % 3], B = [i % 7], Label = i % 5 > 1 }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.Concatenate("Features", "A", "B").Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression()).Fit(data);
+        var zip = Path.Combine(_dir, "two.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        var heldOutPath = Path.Combine(_dir, "two.csv");
+        File.WriteAllLines(heldOutPath, ["a,b,c,Label", "1,2,3,true"]);
+
+        var act = () => MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("inputs 'A' and 'B' are both vectors");
+    }
+
+    [Fact]
+    public void Read_ToolkitJsonVectorOfAnotherSize_Refused()
+    {
+        var (_, _, _, zip) = TrainVectorModel(["x1", "x2", "x3", "label"]);
+        var heldOutPath = WriteVectorCsv("heldout.csv", ["x1", "x2", "x3", "label"], 50, seed: 9);
+        var imported = MlNetFormat.Instance.Import(File.ReadAllBytes(zip), zip, new ModelImportOptions { HeldOutPath = heldOutPath }, CancellationToken.None);
+        using var archive = new ZipArchive(new MemoryStream(imported));
+        var entries = archive.Entries.Select(e => (e.FullName, ReadEntry(archive, e.FullName))).ToList();
+        var json = System.Text.Encoding.UTF8.GetString(entries.Single(e => e.FullName == "toolkit.json").Item2);
+        var edited = System.Text.RegularExpressions.Regex.Replace(json, "\"columns\": \\[[^\\]]*\\]", "\"columns\": [\"x1\", \"x2\"]");
+        edited.Should().NotBe(json);
+        var zipped = Zip([.. entries.Select(e => e.FullName == "toolkit.json" ? (e.FullName, System.Text.Encoding.UTF8.GetBytes(edited)) : e)]);
+
+        var act = () => MlNetFormat.Instance.Read(new MemoryStream(zipped), "edited.zip");
+
+        act.Should().Throw<ModelFileException>().Which.Message.Should().Contain("'edited.zip'").And.Contain("vector input 'Features'");
     }
 
     [Fact]
@@ -446,6 +543,46 @@ public sealed class MlNetImportTests : IDisposable
         return (ml, model, zip);
     }
 
+    /// <summary>
+    /// A CSV of three numbers x1..x3 and a 0/1 label, under <paramref name="header"/> (an "id" column is text-free
+    /// row numbers). The label depends on x1 and x3, so the model learns something.
+    /// </summary>
+    private string WriteVectorCsv(string name, string[] header, int rows, int seed)
+    {
+        var random = new Random(seed);
+        var lines = new List<string> { string.Join(',', header) };
+        for (var r = 0; r < rows; r++)
+        {
+            var x = new[] { random.NextDouble() * 4, random.NextDouble() * 2, random.NextDouble() * 3 };
+            var y = x[0] - x[2] + (random.NextDouble() - 0.5) > 0 ? 1 : 0;
+            lines.Add(string.Join(',', header.Select(h => h switch
+            {
+                "id" => r.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "label" => y.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                _ => x[h[1] - '1'].ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
+            })));
+        }
+
+        var path = Path.Combine(_dir, name);
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    /// <summary>As ML.NET's samples load a CSV: x1..x3 as one vector "Features" (a column range from <paramref name="start"/>), the last column as "Label".</summary>
+    private (MLContext Ml, ITransformer Model, TextLoader Loader, string Zip) TrainVectorModel(string[] header, int start = 0)
+    {
+        var ml = new MLContext(seed: 2);
+        var train = WriteVectorCsv("vector-train.csv", header, 1000, seed: 4);
+        var loader = ml.Data.CreateTextLoader(
+            [new TextLoader.Column("Features", DataKind.Single, start, start + 2), new TextLoader.Column("Label", DataKind.Boolean, header.Length - 1)],
+            separatorChar: ',', hasHeader: true);
+        var data = loader.Load(train);
+        var model = ml.BinaryClassification.Trainers.SdcaLogisticRegression().Fit(data);
+        var zip = Path.Combine(_dir, "vector.zip");
+        ml.Model.Save(model, data.Schema, zip);
+        return (ml, model, loader, zip);
+    }
+
     private string WriteCsv(DataTable table, string name)
     {
         var path = Path.Combine(_dir, name);
@@ -569,10 +706,13 @@ public sealed class MlNetImportTests : IDisposable
         public bool Label { get; set; } = p.diabetes;
     }
 
-    internal sealed class VectorRow
+    internal sealed class TwoVectorRow
     {
-        [VectorType(3)]
-        public float[] Features { get; set; } = [];
+        [VectorType(2)]
+        public float[] A { get; set; } = [];
+
+        [VectorType(1)]
+        public float[] B { get; set; } = [];
 
         public bool Label { get; set; }
     }

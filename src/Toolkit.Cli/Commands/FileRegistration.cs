@@ -81,9 +81,9 @@ internal sealed class FileRegistration : IDisposable
                 $"'{file}' is a {format.Flavor} model: give --data (labelled held-out rows, CSV) so its metrics are computed and its gates applied before it is registered");
         }
 
-        if (featureList is not null && format.Flavor != ModelFlavors.Onnx)
+        if (featureList is not null && format.Flavor == ModelFlavors.Tkm)
         {
-            throw new UsageException($"--features names the columns of an ONNX graph's feature tensor; '{file}' is a {format.Flavor} model");
+            throw new UsageException($"--features names the columns of an ONNX graph's feature tensor or an ML.NET model's vector input; '{file}' is a {format.Flavor} model");
         }
 
         string? temp = null;

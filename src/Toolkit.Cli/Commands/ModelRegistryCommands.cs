@@ -51,7 +51,7 @@ internal static class ModelRegistryCommands
         var task = new Option<string?>("--task") { Description = "With --file and --data: binary-classification or regression (default: from the model)." };
         var features = new Option<string?>("--features")
         {
-            Description = "With --file and --data: for an ONNX graph whose one input is an [N, F] feature tensor, the F columns that feed it, comma-separated, in order (default: the held-out columns but the label).",
+            Description = "With --file and --data: for an ONNX graph whose one input is an [N, F] feature tensor, or an ML.NET model whose input is one vector of F values, the F columns that feed it, comma-separated, in order (default: the vector's slot names, else the held-out columns but the label and the other inputs).",
         };
         var json = Json();
         var command = new Command("register", "Registers a pipeline run's model as a new version (the same file again gives the same version).")

@@ -253,6 +253,41 @@ public sealed class ModelFlavorCommandsTests : IDisposable
         theirs.Distinct().Should().HaveCountGreaterThan(20);
     }
 
+    [Fact]
+    public async Task ModelRegister_MlNetModelOnOneVectorInput_FeaturesFillItsSlotsAndPredictsLikeMlNet()
+    {
+        (await Mlops("data", "synth", "--generator", "diabetes", "--rows", "3000", "--seed", "5", "--out", "train.csv")).ExitCode.Should().Be(0);
+        (await Mlops("data", "synth", "--generator", "diabetes", "--rows", "600", "--seed", "6", "--out", "heldout.csv")).ExitCode.Should().Be(0);
+        var header = File.ReadLines(_temp.File("train.csv")).First().Split(',').ToList();
+
+        // [LoadColumn(2, 4)] [VectorType(3)] float[] Features: bmi, glucose, hba1c as one vector, by position.
+        var ml = new MLContext(seed: 4);
+        var loader = ml.Data.CreateTextLoader(
+            [new("Features", DataKind.Single, header.IndexOf("bmi"), header.IndexOf("hba1c")), new("Label", DataKind.Boolean, header.IndexOf("diabetes"))],
+            separatorChar: ',', hasHeader: true);
+        header.IndexOf("hba1c").Should().Be(header.IndexOf("bmi") + 2, "the range is bmi, glucose, hba1c");
+        var model = ml.Transforms.ReplaceMissingValues("Features")
+            .Append(ml.BinaryClassification.Trainers.FastTree(numberOfTrees: 20))
+            .Fit(loader.Load(_temp.File("train.csv")));
+        var zip = _temp.File("vector-model.zip");
+        ml.Model.Save(model, loader.Load(_temp.File("train.csv")).Schema, zip);
+
+        var guessed = await Mlops("model", "register", "--model", "diabetes", "--file", zip, "--flavor", "mlnet", "--data", "heldout.csv", "--label", "diabetes");
+        guessed.ExitCode.Should().Be(2);
+        guessed.Error.Should().Contain("heldout.csv").And.Contain("takes 3 values per row").And.Contain("--features");
+        using var registered = await JsonAsync("model", "register", "--model", "diabetes", "--file", zip, "--flavor", "mlnet", "--data", "heldout.csv",
+            "--label", "diabetes", "--features", "bmi,glucose,hba1c", "--json");
+
+        registered.RootElement.GetProperty("version").GetInt32().Should().Be(1);
+        var predict = await Mlops("predict", "--model", "diabetes", "--model-version", "1", "--data", "heldout.csv", "--out", "p.csv");
+        predict.ExitCode.Should().Be(0, predict.Error);
+        var ours = File.ReadLines(_temp.File("p.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var theirs = ml.Data.CreateEnumerable<ProbabilityRow>(model.Transform(loader.Load(_temp.File("heldout.csv"))), reuseRowObject: false)
+            .Select(r => (double)r.Probability).ToList();
+        ours.Should().HaveCount(600).And.Equal(theirs, "the slots are filled in the order --features gives");
+        theirs.Distinct().Should().HaveCountGreaterThan(20);
+    }
+
     /// <summary>An ML.NET model as a team trains it without the toolkit: the zip mlContext.Model.Save writes.</summary>
     private static string TrainPlainMlNet(string path)
     {
