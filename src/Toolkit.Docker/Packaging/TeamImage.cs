@@ -68,11 +68,8 @@ internal sealed class TeamImage(IDockerClient docker)
         ArgumentException.ThrowIfNullOrEmpty(image);
         ArgumentNullException.ThrowIfNull(buildFolders);
         ArgumentNullException.ThrowIfNull(progress);
-        if (buildFolders.Count == 0)
-        {
-            return new TeamImageResult(image, Derived: false, Built: false);
-        }
 
+        // Inspected even when there is nothing to add: a missing image is then one clear error before any step starts.
         ImageInspection chosen;
         try
         {
@@ -82,6 +79,11 @@ internal sealed class TeamImage(IDockerClient docker)
         {
             throw new DockerImageNotFoundException(
                 $"the components image '{image}' does not exist here: run 'mlops image build' (or pass --image).", ex);
+        }
+
+        if (buildFolders.Count == 0)
+        {
+            return new TeamImageResult(image, Derived: false, Built: false);
         }
 
         var wanted = LabelOf(buildFolders);

@@ -77,6 +77,20 @@ public sealed partial class TeamImageCommandTests : IDisposable
         }
     }
 
+    [DockerFact]
+    public async Task PipelineRun_DockerWithAMissingImageAndNoTeamProject_OneErrorSayingToBuildIt_NoStepRun()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_temp.Path, "toolkit.yaml"), "store: .state\n");
+        await File.WriteAllTextAsync(Path.Combine(_temp.Path, "plain.yaml"), Pipeline.Replace(", transforms: diabetes/clinical-features", "", StringComparison.Ordinal));
+
+        var run = await Mlops("pipeline", "run", "plain.yaml", "--executor", "docker", "--image", "toolkit-test/never-built:missing");
+
+        run.ExitCode.Should().NotBe(0);
+        run.Error.Should().Contain("the components image 'toolkit-test/never-built:missing' does not exist here: run 'mlops image build'");
+        run.Error.Should().NotContain("step 'ingest' failed", "the image is checked before any step starts");
+        Directory.Exists(Path.Combine(_temp.Path, ".state", "runs")).Should().BeFalse("no run was started");
+    }
+
     [GeneratedRegex(@"adding team projects (?<builds>\S+) to (?<from>\S+) → (?<to>\S+)")]
     private static partial Regex Adding();
 }
