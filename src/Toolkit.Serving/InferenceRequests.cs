@@ -99,6 +99,7 @@ internal static class InferenceRequests
     {
         JsonElement? tensor = null;
         string? other = null;
+        var k = 0;
         foreach (var input in inputs.EnumerateArray())
         {
             var named = input.ValueKind == JsonValueKind.Object && input.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
@@ -108,8 +109,10 @@ internal static class InferenceRequests
             }
             else
             {
-                other ??= named ?? "(unnamed)";
+                other ??= named is null ? string.Create(CultureInfo.InvariantCulture, $"inputs[{k}]") : $"input '{named}'";
             }
+
+            k++;
         }
 
         if (tensor is null || (signature.Contains(name) && (other is not null || signature.Count == 1)))
@@ -121,7 +124,7 @@ internal static class InferenceRequests
         return other is null
             ? tensor
             : throw new RequestException(400,
-                $"input '{name}' is the model's whole feature tensor {TensorShape(signature)} ({Columns(signature)}), so it comes alone, but the request also has input '{other}'; send either that one tensor or one tensor per column, not both");
+                $"input '{name}' is the model's whole feature tensor {TensorShape(signature)} ({Columns(signature)}), so it comes alone, but the request also has {other}; send either that one tensor or one tensor per column, not both");
     }
 
     /// <summary>The feature tensor [n, F] as the signature's F columns: column c of the table is element c of each row.</summary>

@@ -147,6 +147,7 @@ public sealed class OnnxFeatureTensorServeTests(FeatureTensorServer fixture) : I
         { Body(Input("float_input", "FP32", [1, 3], "[1,2,3]"), Input("x1", "FP32", [1], "[1]")), ["input 'float_input'", "[-1, 3]", "also has input 'x1'", "not both"] },
         { Body(Input("x1", "FP32", [1], "[1]"), Input("float_input", "FP32", [1, 3], "[1,2,3]")), ["input 'float_input'", "also has input 'x1'", "not both"] },
         { Body(Input("float_input", "FP32", [1, 3], "[1,2,3]"), Input("float_input", "FP32", [1, 3], "[1,2,3]")), ["input 'float_input' appears twice"] },
+        { Body(Input("float_input", "FP32", [1, 3], "[1,2,3]"), "{\"shape\":[1]}"), ["input 'float_input'", "also has inputs[1]", "not both"] },
         { Body(Input("input_1", "FP32", [2, 3], "[1,2,3,4,5,6]")), ["unknown input 'input_1'", "one tensor per column (x1, x2, x3)", "the one tensor 'float_input' [-1, 3]"] },
         { Body(Input("x1", "FP32", [1], "[1]"), Input("input_1", "FP32", [1], "[1]")), ["unknown input 'input_1'", "the one tensor 'float_input' [-1, 3]"] },
     };
