@@ -14,7 +14,7 @@ namespace Toolkit.Ml.Onnx;
 /// exporter's output) or, for graphs written elsewhere, from an ONNX-ML classifier's probabilities
 /// ([N, 2] tensor or ZipMap sequence) or a regressor's single value.
 /// </summary>
-public sealed class OnnxModel : IScoringModel, IDisposable
+public sealed class OnnxModel : IScoringModel, IFeatureTensorModel, IDisposable
 {
     private readonly InferenceSession _session;
     private readonly InputColumn[] _inputs;
@@ -65,6 +65,8 @@ public sealed class OnnxModel : IScoringModel, IDisposable
 
     /// <summary>The graph output the score is read from.</summary>
     public string ScoreOutputName => _output.Name;
+
+    public string? FeatureTensorName => _tensor?.Name;
 
     public Prediction Predict(DataTable data)
     {

@@ -139,6 +139,9 @@ public sealed class ModelServer : IAsyncDisposable
     private sealed class Endpoints(ServedModel served, ServerOptions options, ServingMetrics metrics, PredictionLog? log)
     {
         private readonly Schema _signature = served.Model.Signature;
+
+        // An ONNX graph fed one [N, F] tensor: its clients may send that tensor instead of the columns.
+        private readonly string? _featureTensor = (served.Model as IFeatureTensorModel)?.FeatureTensorName;
         private readonly PredictionPage _page = new(served);
 
         public void Map(WebApplication app)
@@ -230,6 +233,28 @@ public sealed class ModelServer : IAsyncDisposable
                 }
 
                 w.WriteEndArray();
+                if (_featureTensor is not null)
+                {
+                    // 'inputs' stays one tensor per column (what existing clients read); the one-tensor form
+                    // a converter's clients send is described beside it, as a metadata tensor plus its columns.
+                    w.WriteStartObject("parameters");
+                    w.WriteStartObject("feature_tensor");
+                    w.WriteString("name", _featureTensor);
+                    w.WriteString("datatype", InferenceRequests.Datatype(_signature[0].Type));
+                    w.WriteStartArray("shape");
+                    w.WriteNumberValue(-1);
+                    w.WriteNumberValue(_signature.Count);
+                    w.WriteEndArray();
+                    w.WriteStartArray("columns");
+                    foreach (var column in _signature.Columns)
+                    {
+                        w.WriteStringValue(column.Name);
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }
             });
         }
 
@@ -269,7 +294,7 @@ public sealed class ModelServer : IAsyncDisposable
             try
             {
                 using var body = await ReadJsonAsync(c);
-                var (table, id) = InferenceRequests.Parse(body.RootElement, _signature, options.MaxRows);
+                var (table, id) = InferenceRequests.Parse(body.RootElement, _signature, options.MaxRows, _featureTensor);
                 var prediction = Score(table, c);
                 await JsonAsync(c, 200, w =>
                 {

@@ -205,6 +205,28 @@ public sealed class ClassifierServingTests(ClassifierServer fixture) : IClassFix
         body.GetProperty("error").GetString().Should().Contain($"'{first}'").And.Contain("shape [5]");
     }
 
+    [Theory]
+    [InlineData("[2, 3]", "[1,2,3,4,5,6]", "input 'float_input': shape must be [n] or [n, 1] (one column per input), got [2, 3]")]
+    [InlineData("[2]", "[1,2]", "unknown input 'float_input'; the model takes: ")]
+    public async Task Infer_TkmModelGivenOneUnknownTensor_AnswersTheColumnErrorsAsBefore(string shape, string data, string expected)
+    {
+        // Only a model fed one feature tensor takes the one-tensor form; a .tkm keeps its column errors.
+        var json = $"{{\"inputs\":[{{\"name\":\"float_input\",\"datatype\":\"FP32\",\"shape\":{shape},\"data\":{data}}}]}}";
+
+        var (status, body) = await PostAsync("/v2/models/demo/infer", JsonBody(json));
+
+        status.Should().Be(HttpStatusCode.BadRequest);
+        body.GetProperty("error").GetString().Should().Contain(expected).And.NotContain("tensor");
+    }
+
+    [Fact]
+    public async Task ModelMetadata_TkmModel_HasNoFeatureTensorParameters()
+    {
+        var body = JsonDocument.Parse(await _http.GetStringAsync("/v2/models/demo")).RootElement;
+
+        body.TryGetProperty("parameters", out _).Should().BeFalse();
+    }
+
     [Fact]
     public async Task Invocations_MalformedJson_Answers400()
     {

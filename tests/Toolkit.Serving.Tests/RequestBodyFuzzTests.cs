@@ -27,13 +27,22 @@ public sealed class RequestBodyFuzzTests
 
     private const string ValidOip = """{"inputs":[{"name":"a","shape":[2],"datatype":"FP32","data":[1.5,2]},{"name":"c","shape":[2],"datatype":"BYTES","data":["red","blue"]}]}""";
 
+    // A model fed one [N, 2] feature tensor (columns a and b) also takes that tensor alone.
+    private static readonly Schema TensorSignature = new(
+    [
+        new ColumnSchema("a", ColumnType.Float32, ColumnRole.Feature),
+        new ColumnSchema("b", ColumnType.Float32, ColumnRole.Feature),
+    ]);
+
+    private const string ValidTensor = """{"inputs":[{"name":"float_input","shape":[2,2],"datatype":"FP32","data":[[1.5,2],[3,null]]}]}""";
+
     private const string ValidMlflow = """{"dataframe_split":{"columns":["a","c"],"data":[[1.5,"red"],[2,"blue"]]}}""";
 
     public static TheoryData<string, string> Bodies()
     {
         var data = new TheoryData<string, string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (protocol, valid) in new[] { ("oip", ValidOip), ("mlflow", ValidMlflow) })
+        foreach (var (protocol, valid) in new[] { ("oip", ValidOip), ("oip-tensor", ValidTensor), ("mlflow", ValidMlflow) })
         {
             var paths = new List<string>();
             Collect(JsonDocument.Parse(valid).RootElement, "", paths);
@@ -63,6 +72,8 @@ public sealed class RequestBodyFuzzTests
         data.Add("oip", """{"inputs":[{"name":"a","shape":[2147483647],"datatype":"FP32","data":[1]},{"name":"c","shape":[1],"datatype":"BYTES","data":["red"]}]}""");
         data.Add("oip", """{"inputs":[{"name":"a","shape":[-1],"datatype":"FP32","data":[1]}]}""");
         data.Add("oip", """{"inputs":[{"name":"a","shape":[1],"datatype":"FP32","data":[1]},{"name":"a","shape":[1],"datatype":"FP32","data":[1]}]}""");
+        data.Add("oip-tensor", $$"""{"inputs":[{"name":"float_input","shape":[{{MaxRows + 1}},2],"datatype":"FP32","data":[{{string.Join(',', Enumerable.Repeat("[1,2]", MaxRows + 1))}}]}]}""");
+        data.Add("oip-tensor", """{"inputs":[{"name":"float_input","shape":[9223372036854775807,2],"datatype":"FP32","data":[1,2]}]}""");
         var rows = string.Join(',', Enumerable.Repeat("[1,\"red\"]", MaxRows + 1));
         data.Add("mlflow", "{\"dataframe_split\":{\"columns\":[\"a\",\"c\"],\"data\":[" + rows + "]}}");
         return data;
@@ -115,9 +126,12 @@ public sealed class RequestBodyFuzzTests
         using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
         try
         {
-            _ = protocol == "oip"
-                ? InferenceRequests.Parse(document.RootElement, Signature, MaxRows).Table
-                : MlflowRequests.Parse(document.RootElement, Signature, MaxRows);
+            _ = protocol switch
+            {
+                "oip" => InferenceRequests.Parse(document.RootElement, Signature, MaxRows).Table,
+                "oip-tensor" => InferenceRequests.Parse(document.RootElement, TensorSignature, MaxRows, "float_input").Table,
+                _ => MlflowRequests.Parse(document.RootElement, Signature, MaxRows),
+            };
             return null;
         }
         catch (Exception ex)
@@ -131,6 +145,10 @@ public sealed class RequestBodyFuzzTests
     {
         InferenceRequests.Parse(JsonDocument.Parse(ValidOip).RootElement, Signature, MaxRows).Table.RowCount.Should().Be(2);
         MlflowRequests.Parse(JsonDocument.Parse(ValidMlflow).RootElement, Signature, MaxRows).RowCount.Should().Be(2);
+        var tensor = InferenceRequests.Parse(JsonDocument.Parse(ValidTensor).RootElement, TensorSignature, MaxRows, "float_input").Table;
+        ((Float32Column)tensor["a"]).Values.ToArray().Should().Equal(1.5f, 3f);
+        ((Float32Column)tensor["b"])[0].Should().Be(2f);
+        float.IsNaN(((Float32Column)tensor["b"])[1]).Should().BeTrue("null is a missing value");
     }
 
     private static void Collect(JsonElement element, string path, List<string> paths)

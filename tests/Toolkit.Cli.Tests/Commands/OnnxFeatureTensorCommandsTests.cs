@@ -82,6 +82,53 @@ public sealed partial class OnnxFeatureTensorCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task ServeRegisteredVersion_V2OneFeatureTensor_EqualsNamedColumnsAndMlopsPredict()
+    {
+        await File.WriteAllBytesAsync(_temp.File("sk.onnx"), LinearClassifierGraph());
+        var rows = WriteHeldOut("held-out.csv", ["x3", "y", "x1", "x2"]);
+        (await Mlops("model", "register", "--model", "wide", "--file", "sk.onnx", "--flavor", "onnx", "--data", "held-out.csv", "--features", "x1,x2,x3")).ExitCode.Should().Be(0);
+        await File.WriteAllTextAsync(_temp.File("rows.csv"), "x2,x3,x1\n" + string.Join("\n", rows.Select(r => FormattableString.Invariant($"{r[1]},{r[2]},{r[0]}"))) + "\n");
+        var predict = await Mlops("predict", "--model", "wide", "--model-version", "1", "--data", "rows.csv", "--out", "predictions.csv");
+        predict.ExitCode.Should().Be(0, predict.Error);
+        var predicted = File.ReadAllLines(_temp.File("predictions.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToList();
+
+        // What a KServe/Triton client of the skl2onnx graph sends: one tensor named like the graph input, row-major.
+        var tensor = "{\"inputs\":[{\"name\":\"float_input\",\"datatype\":\"FP32\",\"shape\":[" + rows.Count.ToString(CultureInfo.InvariantCulture) + ",3],\"data\":["
+            + string.Join(",", rows.Select(r => FormattableString.Invariant($"{r[0]},{r[1]},{r[2]}"))) + "]}]}";
+        var columns = "{\"inputs\":[" + string.Join(",", new[] { ("x3", 2), ("x1", 0), ("x2", 1) }.Select(c =>
+            $"{{\"name\":\"{c.Item1}\",\"datatype\":\"FP32\",\"shape\":[{rows.Count}],\"data\":[{string.Join(",", rows.Select(r => r[c.Item2].ToString(CultureInfo.InvariantCulture)))}]}}")) + "]}";
+        using var cts = new CancellationTokenSource();
+        var output = new FirstLineWriter();
+        var error = new StringWriter();
+        var serve = CliApp.RunAsync(["serve", "--model", "wide", "--model-version", "1", "--port", "0"], output, error, _temp.Path, cts.Token);
+        List<double> fromTensor;
+        List<double> fromColumns;
+        JsonElement described;
+        try
+        {
+            var line = await output.FirstLine.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            using var http = new HttpClient { BaseAddress = new Uri(UrlPattern().Match(line).Value) };
+            fromTensor = await ProbabilitiesAsync(http, tensor);
+            fromColumns = await ProbabilitiesAsync(http, columns);
+            described = JsonDocument.Parse(await http.GetStringAsync(new Uri("/v2/models/wide", UriKind.Relative))).RootElement.GetProperty("parameters").GetProperty("feature_tensor").Clone();
+        }
+        finally
+        {
+            await cts.CancelAsync();
+        }
+
+        (await serve).Should().Be(0, error.ToString());
+        fromTensor.Should().HaveCount(rows.Count).And.Equal(fromColumns).And.Equal(predicted);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            fromTensor[i].Should().BeApproximately(Sigmoid(rows[i]), 1e-6, $"row {i + 1}");
+        }
+
+        described.GetProperty("name").GetString().Should().Be("float_input");
+        described.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).Should().Equal("x1", "x2", "x3");
+    }
+
+    [Fact]
     public async Task ModelRegister_FeatureCountNotTheTensorWidth_Exit2SayingBothAndTheFix()
     {
         await File.WriteAllBytesAsync(_temp.File("sk.onnx"), LinearClassifierGraph());
@@ -95,6 +142,18 @@ public sealed partial class OnnxFeatureTensorCommandsTests : IDisposable
         fromOption.ExitCode.Should().Be(2, fromOption.Error);
         fromOption.Error.Should().Contain("--features names 2 (x1, x2)");
         (await Mlops("model", "show", "wide")).ExitCode.Should().NotBe(0, "nothing was registered");
+    }
+
+    /// <summary>The <c>probability</c> output of a v2 infer request that must succeed.</summary>
+    private static async Task<List<double>> ProbabilitiesAsync(HttpClient http, string json)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri("/v2/models/wide/infer", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue(text);
+        using var body = JsonDocument.Parse(text);
+        return [.. body.RootElement.GetProperty("outputs").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "probability")
+            .GetProperty("data").EnumerateArray().Select(e => e.GetDouble())];
     }
 
     private static double Sigmoid(double[] x) => 1 / (1 + Math.Exp(-((W[0] * x[0]) + (W[1] * x[1]) + (W[2] * x[2]) + B)));
