@@ -16,7 +16,7 @@ namespace Toolkit.Ml.MlNet;
 /// raw columns to the team's own ML.NET transforms. Either way the score is ML.NET's Probability (binary
 /// classification) or Score (regression).
 /// </summary>
-public sealed class MlNetModel : IScoringModel
+public sealed class MlNetModel : IScoringModel, IFeatureTensorModel
 {
     internal const string ProbabilityColumn = "Probability";
     internal const string ScoreColumn = "Score";
@@ -52,6 +52,12 @@ public sealed class MlNetModel : IScoringModel
     public TrainingInfo? Training => _meta.Training;
 
     public string? Digest { get; }
+
+    /// <summary>
+    /// An imported model whose only input is one vector (its signature is that vector's columns): the vector's
+    /// name, so a v2 client may send the one [n, F] tensor ML.NET's own callers build.
+    /// </summary>
+    public string? FeatureTensorName => _meta.Vector is { } v && v.Columns.Count == Signature.Count ? v.Name : null;
 
     /// <summary>The fitted Toolkit feature pipeline of a pipeline-trained model; null for an imported one.</summary>
     public FeaturePipeline? Features => _meta.Features;

@@ -286,6 +286,29 @@ public sealed class ModelFlavorCommandsTests : IDisposable
             .Select(r => (double)r.Probability).ToList();
         ours.Should().HaveCount(600).And.Equal(theirs, "the slots are filled in the order --features gives");
         theirs.Distinct().Should().HaveCountGreaterThan(20);
+
+        // Served, a v2 client may send the columns by name or the one [n, 3] tensor 'Features' as ML.NET's callers build it.
+        var held = File.ReadLines(_temp.File("heldout.csv")).Take(11).Select(l => l.Split(',')).ToList();
+        var slots = new[] { "bmi", "glucose", "hba1c" }.Select(n => held[0].ToList().IndexOf(n)).ToList();
+        var rows = held.Skip(1).Select(r => slots.Select(j => r[j].Length == 0 ? "null" : r[j]).ToList()).ToList();
+        var tensor = "{\"inputs\":[{\"name\":\"Features\",\"datatype\":\"FP32\",\"shape\":[10,3],\"data\":[" + string.Join(",", rows.Select(r => "[" + string.Join(",", r) + "]")) + "]}]}";
+        var named = "{\"inputs\":[" + string.Join(",", new[] { "bmi", "glucose", "hba1c" }.Select((n, j) =>
+            $"{{\"name\":\"{n}\",\"datatype\":\"FP32\",\"shape\":[10],\"data\":[{string.Join(",", rows.Select(r => r[j]))}]}}")) + "]}";
+        var (fromTensor, fromColumns) = await ServedCli.WithServerAsync(_temp.Path, ["--model", "diabetes", "--model-version", "1"], async http =>
+            (await V2ProbabilitiesAsync(http, tensor), await V2ProbabilitiesAsync(http, named)));
+
+        fromTensor.Should().Equal(fromColumns).And.Equal(ours.Take(10));
+    }
+
+    private static async Task<List<double>> V2ProbabilitiesAsync(HttpClient http, string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri("/v2/models/diabetes/infer", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue(text);
+        using var body = JsonDocument.Parse(text);
+        return [.. body.RootElement.GetProperty("outputs").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "probability")
+            .GetProperty("data").EnumerateArray().Select(e => e.GetDouble())];
     }
 
     /// <summary>An ML.NET model as a team trains it without the toolkit: the zip mlContext.Model.Save writes.</summary>

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Toolkit.Cli.Tests.Commands;
 
@@ -9,7 +8,7 @@ namespace Toolkit.Cli.Tests.Commands;
 /// <c>mlops model register --file model.onnx --flavor onnx --data held-out.csv [--features a,b,c]</c> with a graph
 /// whose one input is an [N, F] feature tensor (as skl2onnx writes it), then served over real HTTP.
 /// </summary>
-public sealed partial class OnnxFeatureTensorCommandsTests : IDisposable
+public sealed class OnnxFeatureTensorCommandsTests : IDisposable
 {
     private static readonly float[] W = [0.75f, -1.5f, 0.5f];
     private const float B = 0.25f;
@@ -53,26 +52,13 @@ public sealed partial class OnnxFeatureTensorCommandsTests : IDisposable
             json.RootElement.GetProperty("version").GetInt32().Should().Be(1);
         }
 
-        using var cts = new CancellationTokenSource();
-        var output = new FirstLineWriter();
-        var error = new StringWriter();
-        var serve = CliApp.RunAsync(["serve", "--model", "wide", "--model-version", "1", "--port", "0"], output, error, _temp.Path, cts.Token);
-        JsonElement body;
-        try
+        var body = await ServedCli.WithServerAsync(_temp.Path, ["--model", "wide", "--model-version", "1"], async http =>
         {
-            var line = await output.FirstLine.Task.WaitAsync(TimeSpan.FromMinutes(1));
-            using var http = new HttpClient { BaseAddress = new Uri(UrlPattern().Match(line).Value) };
             var request = "x2,x3,x1\n" + string.Join("\n", rows.Select(r => FormattableString.Invariant($"{r[1]},{r[2]},{r[0]}"))) + "\n";
             using var response = await http.PostAsync(new Uri("/invocations", UriKind.Relative), new StringContent(request, Encoding.UTF8, "text/csv"));
             response.IsSuccessStatusCode.Should().BeTrue(await response.Content.ReadAsStringAsync());
-            body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-        }
-        finally
-        {
-            await cts.CancelAsync();
-        }
-
-        (await serve).Should().Be(0, error.ToString());
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        });
         var served = body.GetProperty("probabilities").EnumerateArray().Select(e => e.GetDouble()).ToList();
         served.Should().HaveCount(rows.Count);
         for (var i = 0; i < rows.Count; i++)
@@ -97,27 +83,11 @@ public sealed partial class OnnxFeatureTensorCommandsTests : IDisposable
             + string.Join(",", rows.Select(r => FormattableString.Invariant($"{r[0]},{r[1]},{r[2]}"))) + "]}]}";
         var columns = "{\"inputs\":[" + string.Join(",", new[] { ("x3", 2), ("x1", 0), ("x2", 1) }.Select(c =>
             $"{{\"name\":\"{c.Item1}\",\"datatype\":\"FP32\",\"shape\":[{rows.Count}],\"data\":[{string.Join(",", rows.Select(r => r[c.Item2].ToString(CultureInfo.InvariantCulture)))}]}}")) + "]}";
-        using var cts = new CancellationTokenSource();
-        var output = new FirstLineWriter();
-        var error = new StringWriter();
-        var serve = CliApp.RunAsync(["serve", "--model", "wide", "--model-version", "1", "--port", "0"], output, error, _temp.Path, cts.Token);
-        List<double> fromTensor;
-        List<double> fromColumns;
-        JsonElement described;
-        try
-        {
-            var line = await output.FirstLine.Task.WaitAsync(TimeSpan.FromMinutes(1));
-            using var http = new HttpClient { BaseAddress = new Uri(UrlPattern().Match(line).Value) };
-            fromTensor = await ProbabilitiesAsync(http, tensor);
-            fromColumns = await ProbabilitiesAsync(http, columns);
-            described = JsonDocument.Parse(await http.GetStringAsync(new Uri("/v2/models/wide", UriKind.Relative))).RootElement.GetProperty("parameters").GetProperty("feature_tensor").Clone();
-        }
-        finally
-        {
-            await cts.CancelAsync();
-        }
+        var (fromTensor, fromColumns, described) = await ServedCli.WithServerAsync(_temp.Path, ["--model", "wide", "--model-version", "1"], async http => (
+            await ProbabilitiesAsync(http, tensor),
+            await ProbabilitiesAsync(http, columns),
+            JsonDocument.Parse(await http.GetStringAsync(new Uri("/v2/models/wide", UriKind.Relative))).RootElement.GetProperty("parameters").GetProperty("feature_tensor").Clone()));
 
-        (await serve).Should().Be(0, error.ToString());
         fromTensor.Should().HaveCount(rows.Count).And.Equal(fromColumns).And.Equal(predicted);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -214,9 +184,6 @@ public sealed partial class OnnxFeatureTensorCommandsTests : IDisposable
         return new Proto().Text(1, name).Message(2, new Proto().Message(1, new Proto().Int(1, elementType).Message(2, shape)));
     }
 
-    [GeneratedRegex(@"http://127\.0\.0\.1:[1-9][0-9]*")]
-    private static partial Regex UrlPattern();
-
     /// <summary>The few protobuf encodings the graph needs.</summary>
     private sealed class Proto
     {
@@ -262,26 +229,6 @@ public sealed partial class OnnxFeatureTensorCommandsTests : IDisposable
 
             _bytes.WriteByte((byte)value);
             return this;
-        }
-    }
-
-    /// <summary>Completes <see cref="FirstLine"/> when the command prints its first line (serve prints its address).</summary>
-    private sealed class FirstLineWriter : StringWriter
-    {
-        public TaskCompletionSource<string> FirstLine { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override Encoding Encoding => Encoding.UTF8;
-
-        public override void WriteLine(string? value)
-        {
-            base.WriteLine(value);
-            FirstLine.TrySetResult(value ?? "");
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            WriteLine(value);
-            return Task.CompletedTask;
         }
     }
 }
