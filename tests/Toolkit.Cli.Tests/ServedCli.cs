@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Toolkit.Cli.Tests;
@@ -29,6 +30,18 @@ internal static partial class ServedCli
 
         (await serve).Should().Be(0, error.ToString());
         return result;
+    }
+
+    /// <summary>The <c>probability</c> output of a v2 infer request to <paramref name="model"/> that must succeed.</summary>
+    public static async Task<List<double>> V2ProbabilitiesAsync(HttpClient http, string model, string json)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri($"/v2/models/{model}/infer", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue(text);
+        using var body = JsonDocument.Parse(text);
+        return [.. body.RootElement.GetProperty("outputs").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "probability")
+            .GetProperty("data").EnumerateArray().Select(e => e.GetDouble())];
     }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:[1-9][0-9]*")]

@@ -295,20 +295,9 @@ public sealed class ModelFlavorCommandsTests : IDisposable
         var named = "{\"inputs\":[" + string.Join(",", new[] { "bmi", "glucose", "hba1c" }.Select((n, j) =>
             $"{{\"name\":\"{n}\",\"datatype\":\"FP32\",\"shape\":[10],\"data\":[{string.Join(",", rows.Select(r => r[j]))}]}}")) + "]}";
         var (fromTensor, fromColumns) = await ServedCli.WithServerAsync(_temp.Path, ["--model", "diabetes", "--model-version", "1"], async http =>
-            (await V2ProbabilitiesAsync(http, tensor), await V2ProbabilitiesAsync(http, named)));
+            (await ServedCli.V2ProbabilitiesAsync(http, "diabetes", tensor), await ServedCli.V2ProbabilitiesAsync(http, "diabetes", named)));
 
         fromTensor.Should().Equal(fromColumns).And.Equal(ours.Take(10));
-    }
-
-    private static async Task<List<double>> V2ProbabilitiesAsync(HttpClient http, string json)
-    {
-        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri("/v2/models/diabetes/infer", UriKind.Relative), content);
-        var text = await response.Content.ReadAsStringAsync();
-        response.IsSuccessStatusCode.Should().BeTrue(text);
-        using var body = JsonDocument.Parse(text);
-        return [.. body.RootElement.GetProperty("outputs").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "probability")
-            .GetProperty("data").EnumerateArray().Select(e => e.GetDouble())];
     }
 
     /// <summary>An ML.NET model as a team trains it without the toolkit: the zip mlContext.Model.Save writes.</summary>

@@ -84,8 +84,8 @@ public sealed class OnnxFeatureTensorCommandsTests : IDisposable
         var columns = "{\"inputs\":[" + string.Join(",", new[] { ("x3", 2), ("x1", 0), ("x2", 1) }.Select(c =>
             $"{{\"name\":\"{c.Item1}\",\"datatype\":\"FP32\",\"shape\":[{rows.Count}],\"data\":[{string.Join(",", rows.Select(r => r[c.Item2].ToString(CultureInfo.InvariantCulture)))}]}}")) + "]}";
         var (fromTensor, fromColumns, described) = await ServedCli.WithServerAsync(_temp.Path, ["--model", "wide", "--model-version", "1"], async http => (
-            await ProbabilitiesAsync(http, tensor),
-            await ProbabilitiesAsync(http, columns),
+            await ServedCli.V2ProbabilitiesAsync(http, "wide", tensor),
+            await ServedCli.V2ProbabilitiesAsync(http, "wide", columns),
             JsonDocument.Parse(await http.GetStringAsync(new Uri("/v2/models/wide", UriKind.Relative))).RootElement.GetProperty("parameters").GetProperty("feature_tensor").Clone()));
 
         fromTensor.Should().HaveCount(rows.Count).And.Equal(fromColumns).And.Equal(predicted);
@@ -112,18 +112,6 @@ public sealed class OnnxFeatureTensorCommandsTests : IDisposable
         fromOption.ExitCode.Should().Be(2, fromOption.Error);
         fromOption.Error.Should().Contain("--features names 2 (x1, x2)");
         (await Mlops("model", "show", "wide")).ExitCode.Should().NotBe(0, "nothing was registered");
-    }
-
-    /// <summary>The <c>probability</c> output of a v2 infer request that must succeed.</summary>
-    private static async Task<List<double>> ProbabilitiesAsync(HttpClient http, string json)
-    {
-        using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri("/v2/models/wide/infer", UriKind.Relative), content);
-        var text = await response.Content.ReadAsStringAsync();
-        response.IsSuccessStatusCode.Should().BeTrue(text);
-        using var body = JsonDocument.Parse(text);
-        return [.. body.RootElement.GetProperty("outputs").EnumerateArray().Single(o => o.GetProperty("name").GetString() == "probability")
-            .GetProperty("data").EnumerateArray().Select(e => e.GetDouble())];
     }
 
     private static double Sigmoid(double[] x) => 1 / (1 + Math.Exp(-((W[0] * x[0]) + (W[1] * x[1]) + (W[2] * x[2]) + B)));
