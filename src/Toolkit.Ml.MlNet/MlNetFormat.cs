@@ -142,19 +142,16 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
         var signature = new Schema(scalarColumns);
 
         // The held-out rows fix the classes (sorted, as LabelEncoding orders them: the second is what ML.NET's true means).
-        DataTable heldOut;
-        try
-        {
-            heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
-            {
-                Label = label,
-                ColumnTypes = signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
-            }, cancellationToken);
-        }
-        catch (DataFormatException e) when (e.Line is null && MissingColumn(options, label, signature, sourceName, cancellationToken) is { } missing)
+        if (MissingColumn(options, header, label, signature, sourceName) is { } missing)
         {
             throw missing;
         }
+
+        var heldOut = CsvReader.Read(options.HeldOutPath, new CsvReadOptions
+        {
+            Label = label,
+            ColumnTypes = signature.Columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.Ordinal),
+        }, cancellationToken);
         if (heldOut.RowCount == 0)
         {
             throw new DataFormatException(options.HeldOutPath, null, null, null, "the file has a header but no data rows");
@@ -196,14 +193,12 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
     }
 
     /// <summary>
-    /// When the held-out file lacks the label or an input the model was saved with, the error that says which
-    /// and how to fix it (a name differing only in case, --label); null when that is not what went wrong.
-    /// Only on the error path, so reading the file again costs nothing otherwise.
+    /// When the held-out file's header lacks the label or an input the model was saved with, the error that says
+    /// which and how to fix it (a name differing only in case, --label); null when every column is there.
     /// </summary>
-    private static DataFormatException? MissingColumn(ModelImportOptions options, string label, Schema signature, string sourceName, CancellationToken cancellationToken)
+    private static DataFormatException? MissingColumn(ModelImportOptions options, IReadOnlyList<string> header, string label, Schema signature, string sourceName)
     {
         var path = options.HeldOutPath;
-        var header = CsvReader.ReadHeader(path, cancellationToken);
         var columns = ColumnNames.List(header);
         string Near(string name) => header.Where(h => h.Equals(name, StringComparison.OrdinalIgnoreCase)).ToList() is { Count: > 0 } near
             ? $" (the file has {string.Join(" and ", near.Select(n => $"'{n}'"))}: names are case-sensitive, and it is not the only column or input spelled so but for case)"
@@ -319,18 +314,10 @@ public sealed class MlNetFormat : IModelFormat, IModelImporter
                     $"'{sourceName}': its vector input '{vector.Name}' takes {size} values per row, but {source} names {columns.Count} columns."));
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var c in columns)
+        FeatureColumns.Check(columns, source, label, header, path, $"the vector input '{vector.Name}'", sourceName);
+        if (columns.FirstOrDefault(scalars.Contains) is { } taken)
         {
-            var problem = !seen.Add(c) ? $"{source} names this column twice; each slot of '{vector.Name}' takes its own column"
-                : c == label ? $"{source} names the label as a slot of '{vector.Name}'"
-                : scalars.Contains(c) ? $"{source} names a column that already feeds the model's input of that name"
-                : !header.Contains(c) ? $"{source} names this column as a slot of '{vector.Name}', but the file has none; columns are: {ColumnNames.List(header)}"
-                : null;
-            if (problem is not null)
-            {
-                throw new DataFormatException(path, 1, c, null, problem);
-            }
+            throw new DataFormatException(path, 1, taken, null, $"{source} names a column that already feeds the model's input of that name");
         }
 
         return columns;

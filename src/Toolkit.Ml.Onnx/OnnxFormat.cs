@@ -374,29 +374,12 @@ public sealed class OnnxFormat : IModelFormat, IModelImporter
     /// </summary>
     private static void CheckFeatures(FeatureTensor tensor, IReadOnlyList<string> features, string? source, string label, DataTable heldOut, string path, string sourceName)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var f in features)
+        if (features.FirstOrDefault(f => f.Contains(',', StringComparison.Ordinal)) is { } comma)
         {
-            if (f.Contains(',', StringComparison.Ordinal))
-            {
-                throw new DataFormatException(path, 1, f, null, $"a column that feeds '{sourceName}' cannot have a comma in its name ({OnnxMetadata.Features} lists them comma-separated); rename it");
-            }
-
-            if (!seen.Add(f))
-            {
-                throw new DataFormatException(path, null, f, null, $"{source ?? "the feature list"} names this column twice; each position of the feature tensor '{tensor.Name}' takes its own column");
-            }
-
-            if (f == label)
-            {
-                throw new DataFormatException(path, null, f, null, $"{source ?? "the feature list"} names the label as a feature");
-            }
-
-            if (!heldOut.Contains(f))
-            {
-                throw new DataFormatException(path, 1, f, null, $"{source} names this column as a feature of '{sourceName}', but the file has none; columns are: {ColumnNames.List(heldOut)}");
-            }
+            throw new DataFormatException(path, 1, comma, null, $"a column that feeds '{sourceName}' cannot have a comma in its name ({OnnxMetadata.Features} lists them comma-separated); rename it");
         }
+
+        FeatureColumns.Check(features, source, label, [.. heldOut.Columns.Select(c => c.Name)], path, $"the feature tensor '{tensor.Name}'", sourceName);
 
         if (tensor.Width > 0 && features.Count != tensor.Width)
         {
