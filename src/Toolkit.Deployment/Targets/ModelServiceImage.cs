@@ -182,15 +182,7 @@ internal sealed class ModelServiceImage(IDockerClient docker, string serverFolde
                 DeploymentFailureKind.BadInput);
         }
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in ShippedFiles(folder))
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(file + "\n"));
-            using var stream = File.OpenRead(Path.Combine(folder, file));
-            hash.AppendData(SHA256.HashData(stream));
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return FileSetDigest.Of(folder, ShippedFiles(folder));
     }
 
     /// <summary>

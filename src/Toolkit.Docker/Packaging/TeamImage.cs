@@ -43,17 +43,9 @@ internal sealed class TeamImage(IDockerClient docker)
     public static string FolderDigest(string folder)
     {
         var root = Path.GetFullPath(folder);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var relative in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+        return FileSetDigest.Of(root, Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal))
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(relative + "\n"));
-            using var stream = File.OpenRead(Path.Combine(root, relative));
-            hash.AppendData(SHA256.HashData(stream));
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+            .Order(StringComparer.Ordinal));
     }
 
     /// <summary>
