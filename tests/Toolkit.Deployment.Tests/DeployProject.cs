@@ -202,7 +202,7 @@ public sealed class DeployProject : IAsyncDisposable
             // By name: removing a tagged image takes its untagged build layers (which carry the labels too) with it.
             foreach (var tag in (await docker.Images.ListAsync("toolkit.model=" + Name)).SelectMany(i => i.RepoTags).Where(t => t.StartsWith("toolkit/model-", StringComparison.Ordinal)))
             {
-                await docker.Images.RemoveAsync(tag, force: true);
+                await docker.Images.RemoveAsync(tag, force: true, keepParents: true);
             }
         }
         catch (Exception ex) when (ex is DockerNotReachableException or DockerApiException or ArgumentException)

@@ -147,7 +147,7 @@ public sealed class TeamTransformImageTests(TeamModel team) : IClassFixture<Team
         finally
         {
             await target.StopAsync(running, CancellationToken.None);
-            await docker.Images.RemoveAsync(running.Image!, force: true);
+            await docker.Images.RemoveAsync(running.Image!, force: true, keepParents: true);
         }
     }
 

@@ -32,8 +32,11 @@ public interface IImageOperations
         IProgress<TransferProgress>? progress = null,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Removes a local image (or one of its names).</summary>
-    Task RemoveAsync(string image, bool force = false, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Removes a local image (or one of its names). <paramref name="keepParents"/>: leave its untagged parent
+    /// layers, which a build running at the same time may be using as its cache (the daemon would fail that build).
+    /// </summary>
+    Task RemoveAsync(string image, bool force = false, bool keepParents = false, CancellationToken cancellationToken = default);
 
     /// <summary>Local images, all layers included, optionally only those with a label <c>key=value</c> (or <c>key</c>).</summary>
     Task<IReadOnlyList<ImageSummary>> ListAsync(string? label = null, CancellationToken cancellationToken = default);
@@ -115,9 +118,9 @@ internal sealed class ImageOperations(DockerEngine engine) : IImageOperations
         reader.ThrowIfFailed();
     }
 
-    public Task RemoveAsync(string image, bool force = false, CancellationToken cancellationToken = default) =>
+    public Task RemoveAsync(string image, bool force = false, bool keepParents = false, CancellationToken cancellationToken = default) =>
         engine.CallAsync(
-            (c, ct) => c.Images.DeleteImageAsync(image, new Models.ImageDeleteParameters { Force = force }, ct), DockerResource.Image, idempotent: true, cancellationToken);
+            (c, ct) => c.Images.DeleteImageAsync(image, new Models.ImageDeleteParameters { Force = force, NoPrune = keepParents ? true : null }, ct), DockerResource.Image, idempotent: true, cancellationToken);
 
     public async Task<IReadOnlyList<ImageSummary>> ListAsync(string? label = null, CancellationToken cancellationToken = default)
     {

@@ -72,7 +72,7 @@ public sealed partial class TeamImageCommandTests : IDisposable
         {
             if (derived is not null)
             {
-                await docker.Images.RemoveAsync(derived, force: true);
+                await docker.Images.RemoveAsync(derived, force: true, keepParents: true);
             }
         }
     }

@@ -114,7 +114,7 @@ public sealed class TeamImageDockerIntegrationTests(DockerFixture fixture)
         {
             foreach (var image in made)
             {
-                await fixture.Client.Images.RemoveAsync(image, force: true);
+                await fixture.Client.Images.RemoveAsync(image, force: true, keepParents: true);
             }
         }
     }
